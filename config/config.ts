@@ -1,0 +1,144 @@
+// The one place that reads the environment. Everything else receives a validated `Config`.
+// A bad value stops start-up with every problem listed at once, each naming the variable and the fix.
+import path from 'node:path';
+
+export type WarehouseConfig =
+  | { kind: 'embedded'; dataDir: string; database: string }
+  | {
+      kind: 'server';
+      url: string;
+      username: string;
+      password: string;
+      database: string;
+      cluster: string | null;
+      requestTimeoutMs: number;
+    };
+
+export interface Config {
+  warehouse: WarehouseConfig;
+  http: { host: string; port: number; publicUrl: string };
+  /** Counts under this are suppressed below the analyst role and in anything public. */
+  smallCountThreshold: number;
+  /** Channels that count as digital (DESIGN §5). */
+  digitalChannels: readonly string[];
+  /** Key for the keyed hash that replaces direct identifiers at ingest; null when not configured. */
+  pseudonymKey: string | null;
+  demo: { events: number; seed: number };
+  timeZone: 'America/Toronto';
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export const CHANNELS = ['web', 'mobile', 'phone', 'counter', 'mail', 'email', 'fax', 'partner', 'other'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Configuration invalide / invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads and validates configuration from `env` (the process environment by default). */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const problems: string[] = [];
+  const text = (name: string, fallback: string): string => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? fallback : v.trim();
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const cleaned = raw.trim().replace(/_/g, '');
+    if (!/^\d+$/.test(cleaned) || Number(cleaned) < min || Number(cleaned) > max) {
+      problems.push(`${name}="${raw}": attendu un entier entre ${min} et ${max} / expected an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return Number(cleaned);
+  };
+  const identifier = (name: string, fallback: string): string => {
+    const v = text(name, fallback);
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(v)) {
+      problems.push(`${name}="${v}": lettres, chiffres et _ seulement / letters, digits and _ only (e.g. ${fallback})`);
+      return fallback;
+    }
+    return v;
+  };
+
+  const database = identifier('CLICKHOUSE_DATABASE', 'jalon');
+  const url = text('CLICKHOUSE_URL', '');
+  let warehouse: WarehouseConfig;
+  if (url) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(url);
+    } catch {
+      problems.push(`CLICKHOUSE_URL="${url}": URL invalide / not a URL (e.g. http://127.0.0.1:8123)`);
+    }
+    if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      problems.push(`CLICKHOUSE_URL="${url}": utilisez http:// ou https:// (interface HTTP de ClickHouse, port 8123 ou 8443) / use http:// or https:// (ClickHouse HTTP interface)`);
+    }
+    const clusterRaw = text('CLICKHOUSE_CLUSTER', '');
+    if (clusterRaw && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(clusterRaw)) {
+      problems.push(`CLICKHOUSE_CLUSTER="${clusterRaw}": nom de grappe invalide / invalid cluster name`);
+    }
+    warehouse = {
+      kind: 'server',
+      url: parsed ? `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}` : url,
+      username: text('CLICKHOUSE_USER', parsed && parsed.username ? decodeURIComponent(parsed.username) : 'default'),
+      password: env.CLICKHOUSE_PASSWORD ?? (parsed && parsed.password ? decodeURIComponent(parsed.password) : ''),
+      database,
+      cluster: clusterRaw || null,
+      requestTimeoutMs: integer('CLICKHOUSE_TIMEOUT_MS', 300_000, 1_000, 3_600_000)
+    };
+  } else {
+    if (env.CLICKHOUSE_CLUSTER) problems.push('CLICKHOUSE_CLUSTER demande CLICKHOUSE_URL / needs CLICKHOUSE_URL (a cluster runs on servers)');
+    warehouse = { kind: 'embedded', dataDir: path.resolve(cwd, text('JALON_DATA_DIR', './data')), database };
+  }
+
+  const port = integer('PORT', 3000, 1, 65535);
+  const host = text('HOST', '127.0.0.1');
+  const shownHost = host === '0.0.0.0' || host === '::' || host === '127.0.0.1' ? 'localhost' : host;
+  const publicUrl = text('JALON_PUBLIC_URL', `http://${shownHost}:${port}`);
+  if (!/^https?:\/\//.test(publicUrl)) problems.push(`JALON_PUBLIC_URL="${publicUrl}": doit commencer par http:// ou https:// / must start with http:// or https://`);
+
+  const digitalChannels = text('JALON_DIGITAL_CHANNELS', 'web,mobile').split(',').map((c) => c.trim()).filter(Boolean);
+  for (const c of digitalChannels) {
+    if (!(CHANNELS as readonly string[]).includes(c)) {
+      problems.push(`JALON_DIGITAL_CHANNELS: canal inconnu "${c}" / unknown channel; permis / allowed: ${CHANNELS.join(', ')}`);
+    }
+  }
+  if (digitalChannels.length === 0) problems.push('JALON_DIGITAL_CHANNELS: au moins un canal / at least one channel (e.g. web,mobile)');
+
+  const pseudonymKey = env.JALON_PSEUDONYM_KEY ?? null;
+  if (pseudonymKey !== null && pseudonymKey.length < 16) {
+    problems.push('JALON_PSEUDONYM_KEY: au moins 16 caractères / at least 16 characters (e.g. `openssl rand -hex 32`)');
+  }
+
+  const logLevel = text('JALON_LOG_LEVEL', 'info');
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
+    problems.push(`JALON_LOG_LEVEL="${logLevel}": debug, info, warn ou/or error`);
+  }
+
+  const config: Config = {
+    warehouse,
+    http: { host, port, publicUrl },
+    smallCountThreshold: integer('JALON_SMALL_COUNT_THRESHOLD', 10, 0, 1_000_000),
+    digitalChannels,
+    pseudonymKey,
+    demo: { events: integer('JALON_DEMO_EVENTS', 2_000_000, 1_000, 1_000_000_000), seed: integer('JALON_DEMO_SEED', 1, 0, 2 ** 31) },
+    timeZone: 'America/Toronto',
+    logLevel: logLevel as Config['logLevel']
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+/** Returns a copy of `config` with the HTTP port replaced (the CLI's `--port`). */
+export function withPort(config: Config, port: number): Config {
+  const publicUrl = config.http.publicUrl.replace(/:\d+$/, `:${port}`);
+  return { ...config, http: { ...config.http, port, publicUrl } };
+}

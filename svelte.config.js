@@ -1,0 +1,27 @@
+// SvelteKit configuration: the app lives under dashboard/ (DESIGN §4) and is built with adapter-node,
+// then mounted by `jalon serve` next to the API and the jobs (see dashboard/serve.ts).
+import adapter from '@sveltejs/adapter-node';
+
+/** @type {import('@sveltejs/kit').Config} */
+export default {
+  kit: {
+    adapter: adapter({ out: 'build', precompress: true }),
+    files: {
+      routes: 'dashboard/routes',
+      appTemplate: 'dashboard/app.html',
+      lib: 'dashboard/lib',
+      hooks: { server: 'dashboard/hooks.server', client: 'dashboard/hooks.client', universal: 'dashboard/hooks' },
+      assets: 'dashboard/static',
+      params: 'dashboard/params',
+      errorTemplate: 'dashboard/error.html',
+      serviceWorker: 'dashboard/service-worker'
+    },
+    alias: {
+      $warehouse: 'warehouse',
+      $metrics: 'metrics',
+      $config: 'config',
+      $ingest: 'ingest',
+      $jobs: 'jobs'
+    }
+  }
+};

@@ -1,0 +1,45 @@
+// Test helpers: a fresh, private warehouse per test — an embedded one in its own temporary folder, or a
+// database of its own on the loopback server — removed afterwards, so tests run in parallel and leave nothing.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { EmbeddedWarehouse } from '../../warehouse/embedded.ts';
+import { ServerWarehouse } from '../../warehouse/server.ts';
+import type { Warehouse } from '../../warehouse/warehouse.ts';
+
+export interface TestWarehouse {
+  wh: Warehouse;
+  dispose(): Promise<void>;
+}
+
+export async function embeddedTestWarehouse(): Promise<TestWarehouse> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jalon-test-'));
+  const wh = await EmbeddedWarehouse.open({ dataDir: dir, database: 'jalon' });
+  return {
+    wh,
+    async dispose() {
+      await wh.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+export async function serverTestWarehouse(url: string): Promise<TestWarehouse> {
+  const database = `t_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const wh = await ServerWarehouse.open({ url, username: 'default', password: '', database, createDatabase: true });
+  return {
+    wh,
+    async dispose() {
+      await wh.command(`DROP DATABASE IF EXISTS ${database}`);
+      await wh.close();
+    }
+  };
+}
+
+export const backends = ['embedded', 'server'] as const;
+export type Backend = (typeof backends)[number];
+
+export async function testWarehouse(backend: Backend, url: string): Promise<TestWarehouse> {
+  return backend === 'embedded' ? embeddedTestWarehouse() : serverTestWarehouse(url);
+}

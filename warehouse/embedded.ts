@@ -1,0 +1,238 @@
+// Embedded adapter: ClickHouse in this process through chDB, data in a local folder.
+// One process may hold a folder: we record the holder in `jalon.lock` so a second process gets one clear line
+// instead of chDB's "Cannot lock file .../status". chdb is imported lazily (it must never load in a worker thread).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
+import type { InsertSummary, QueryOptions, QueryParams, RawInsertFormat, Warehouse } from './warehouse.ts';
+import { WarehouseError, assertSettingName, toWarehouseError } from './warehouse.ts';
+import { quoteIdentifier } from './identifiers.ts';
+
+type ChdbModule = typeof import('chdb');
+type ChdbSession = InstanceType<ChdbModule['Session']>;
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  database: string;
+  /** Written into the lock file so another process can say who holds the folder (e.g. the server URL). */
+  holder?: string;
+}
+
+interface LockInfo {
+  pid: number;
+  holder: string;
+  since: string;
+}
+
+export const LOCK_FILE = 'jalon.lock';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function lockedError(dataDir: string, info: LockInfo | null): WarehouseError {
+  const who = info ? `${info.holder} (pid ${info.pid})` : 'un autre processus / another process';
+  return new WarehouseError(
+    `Le dossier de données ${dataDir} est déjà ouvert par ${who} / data folder ${dataDir} is already held by ${who}`,
+    {
+      type: 'DATA_DIR_LOCKED',
+      code: 76,
+      hint: info?.holder.startsWith('jalon serve')
+        ? `passez par ce serveur, ou arrêtez-le / use that server, or stop it`
+        : `arrêtez ce processus ou utilisez un autre JALON_DATA_DIR / stop it or use another JALON_DATA_DIR`
+    }
+  );
+}
+
+function readLock(file: string): LockInfo | null {
+  try {
+    const info = JSON.parse(fs.readFileSync(file, 'utf8')) as LockInfo;
+    return typeof info.pid === 'number' ? info : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Claims the data folder for this process, or throws DATA_DIR_LOCKED naming who holds it. */
+function claimFolder(dataDir: string, holder: string): string {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, LOCK_FILE);
+  const info: LockInfo = { pid: process.pid, holder, since: new Date().toISOString() };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, JSON.stringify(info), { flag: 'wx' });
+      return file;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw toWarehouseError(err, `lock ${file}`);
+      const current = readLock(file);
+      if (current && current.pid !== process.pid && isAlive(current.pid)) throw lockedError(dataDir, current);
+      fs.rmSync(file, { force: true }); // stale: its process is gone
+    }
+  }
+  throw lockedError(dataDir, readLock(file));
+}
+
+/** Appends per-query settings as a SETTINGS clause (chDB takes no per-query settings otherwise). */
+function withSettings(sql: string, settings: QueryOptions['settings']): string {
+  if (!settings || Object.keys(settings).length === 0) return sql;
+  const parts = Object.entries(settings).map(([k, v]) => {
+    assertSettingName(k);
+    const value = typeof v === 'number' ? String(v) : typeof v === 'boolean' ? (v ? '1' : '0') : `'${String(v).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+    return `${k} = ${value}`;
+  });
+  return `${sql.replace(/;\s*$/, '')}\nSETTINGS ${parts.join(', ')}`;
+}
+
+/** chDB binds parameters from their text form: dates become UTC text, the rest is left to the binding. */
+function normalizeParams(params: QueryParams | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(params ?? {})) out[k] = v instanceof Date ? v.toISOString().replace('T', ' ').replace('Z', '') : v;
+  return out;
+}
+
+export class EmbeddedWarehouse implements Warehouse {
+  readonly kind = 'embedded' as const;
+  readonly database: string;
+  readonly location: string;
+  private readonly session: ChdbSession;
+  private readonly lockFile: string;
+  private closed = false;
+
+  private constructor(session: ChdbSession, database: string, dataDir: string, lockFile: string) {
+    this.session = session;
+    this.database = database;
+    this.location = dataDir;
+    this.lockFile = lockFile;
+  }
+
+  static async open(options: EmbeddedOptions): Promise<EmbeddedWarehouse> {
+    quoteIdentifier(options.database);
+    const dataDir = path.resolve(options.dataDir);
+    const lockFile = claimFolder(dataDir, options.holder ?? `jalon ${process.argv.slice(2, 3).join(' ') || 'process'}`);
+    let session: ChdbSession;
+    try {
+      const { Session } = await import('chdb');
+      session = new Session(dataDir, { connectionArgs: ['--output_format_json_quote_64bit_integers=0'] });
+    } catch (err) {
+      fs.rmSync(lockFile, { force: true });
+      const text = `${(err as Error).message} ${String((err as { cause?: Error }).cause?.message ?? '')}`;
+      if (/lock|Failed to create connection/i.test(text)) throw lockedError(dataDir, null);
+      throw toWarehouseError(err, `open ${dataDir}`);
+    }
+    const wh = new EmbeddedWarehouse(session, options.database, dataDir, lockFile);
+    try {
+      await session.queryAsync(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(options.database)}`);
+      await session.queryAsync(`USE ${quoteIdentifier(options.database)}`);
+    } catch (err) {
+      await wh.close();
+      throw toWarehouseError(err, `open ${dataDir}`);
+    }
+    return wh;
+  }
+
+  private check(): void {
+    if (this.closed) throw new WarehouseError('warehouse closed', { type: 'WAREHOUSE_CLOSED' });
+  }
+
+  private async run(sql: string, params: QueryParams | undefined, format: string, options: QueryOptions | undefined) {
+    this.check();
+    const text = withSettings(sql, options?.settings);
+    const opts = { format, ...(options?.signal ? { signal: options.signal } : {}) };
+    try {
+      return params && Object.keys(params).length
+        ? await this.session.queryBindAsync(text, normalizeParams(params), opts)
+        : await this.session.queryAsync(text, opts);
+    } catch (err) {
+      throw toWarehouseError(err, 'query');
+    }
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params?: QueryParams, options?: QueryOptions): Promise<T[]> {
+    const result = await this.run(sql, params, 'JSONEachRow', options);
+    const text = result.text();
+    const rows: T[] = [];
+    let start = 0;
+    while (start < text.length) {
+      let end = text.indexOf('\n', start);
+      if (end === -1) end = text.length;
+      if (end > start) rows.push(JSON.parse(text.slice(start, end)) as T);
+      start = end + 1;
+    }
+    return rows;
+  }
+
+  async queryArrow(sql: string, params?: QueryParams, options?: QueryOptions): Promise<Table> {
+    // apache-arrow in JS reads no compressed record batches.
+    const result = await this.run(sql, params, 'ArrowStream', { ...options, settings: { output_format_arrow_compression_method: 'none', ...(options?.settings ?? {}) } });
+    return tableFromIPC(result.bytes());
+  }
+
+  async command(sql: string, params?: QueryParams, options?: QueryOptions): Promise<void> {
+    await this.run(sql, params, 'CSV', options);
+  }
+
+  async insert(table: string, rows: readonly Readonly<Record<string, unknown>>[], options?: QueryOptions): Promise<InsertSummary> {
+    if (rows.length === 0) return { rowsWritten: 0 };
+    const payload = rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+    return this.insertRaw(table, Buffer.from(payload), 'JSONEachRow', options);
+  }
+
+  async insertRaw(table: string, payload: Buffer | string, format: RawInsertFormat, options?: QueryOptions): Promise<InsertSummary> {
+    this.check();
+    quoteIdentifier(table);
+    for (const k of Object.keys(options?.settings ?? {})) assertSettingName(k);
+    try {
+      const summary = await this.session.insert({
+        table: `${this.database}.${table}`,
+        values: typeof payload === 'string' ? Buffer.from(payload) : payload,
+        format,
+        settings: { date_time_input_format: 'best_effort', input_format_skip_unknown_fields: 1, ...(options?.settings ?? {}) }
+      });
+      return { rowsWritten: summary.rowsSent ?? summary.rowsWritten };
+    } catch (err) {
+      throw toWarehouseError(err, `insert into ${table}`);
+    }
+  }
+
+  async insertArrow(table: string, data: Table, options?: QueryOptions): Promise<InsertSummary> {
+    this.check();
+    if (data.numRows === 0) return { rowsWritten: 0 };
+    const columns = data.schema.fields.map((f) => quoteIdentifier(f.name)).join(', ');
+    // chDB takes no Arrow payload directly: hand it over through a private temporary file.
+    const file = path.join(os.tmpdir(), `jalon-arrow-${process.pid}-${randomUUID()}.arrow`);
+    fs.writeFileSync(file, tableToIPC(data, 'file'), { mode: 0o600 });
+    try {
+      await this.command(
+        `INSERT INTO ${quoteIdentifier(table)} (${columns}) SELECT ${columns} FROM file({file:String}, 'Arrow')`,
+        { file },
+        options
+      );
+      return { rowsWritten: data.numRows };
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  }
+
+  async ping(): Promise<{ version: string }> {
+    const [row] = await this.query<{ version: string }>('SELECT version() AS version');
+    return { version: row.version };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.session.close();
+    } finally {
+      const current = readLock(this.lockFile);
+      if (current?.pid === process.pid) fs.rmSync(this.lockFile, { force: true });
+    }
+  }
+}

@@ -1,0 +1,19 @@
+// The one helper that splices identifiers into SQL. Only names from our own allow-lists pass:
+// values always travel as typed parameters instead (STYLE habit 1).
+import { WarehouseError } from './warehouse.ts';
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+/** Quotes an identifier that must also belong to `allowed` (when given). Throws on anything else. */
+export function quoteIdentifier(name: string, allowed?: ReadonlySet<string> | readonly string[]): string {
+  const list = allowed === undefined ? null : allowed instanceof Set ? allowed : new Set(allowed as readonly string[]);
+  if (!IDENTIFIER.test(name) || (list !== null && !list.has(name))) {
+    throw new WarehouseError(`identifier not allowed: ${JSON.stringify(name)}`, { type: 'BAD_IDENTIFIER' });
+  }
+  return `\`${name}\``;
+}
+
+/** Quotes `database.table` with both parts checked. */
+export function qualifiedName(database: string, table: string): string {
+  return `${quoteIdentifier(database)}.${quoteIdentifier(table)}`;
+}
