@@ -1,0 +1,65 @@
+// Who is asking, and the one place that decides which organizations a caller may see (DESIGN §7).
+// The metrics engine, every page, every API route and every export ask `allowedOrgs` / `assertOrgAllowed`.
+// Sign-in (issue 6) produces a Caller; until then the demo runs as an executive.
+
+export const ROLES = ['admin', 'executive', 'service_owner', 'analyst', 'producer', 'public'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Caller {
+  role: Role;
+  /** Organizations this caller is attached to (service owner, analyst, producer); empty for government-wide roles. */
+  orgs: readonly string[];
+  /** Display name or token id, for the audit log. */
+  id: string;
+}
+
+export class AccessError extends Error {
+  readonly code = 'forbidden';
+  constructor(message: string) {
+    super(message);
+    this.name = 'AccessError';
+  }
+}
+
+export const DEMO_EXECUTIVE: Caller = { role: 'executive', orgs: [], id: 'demo-executive' };
+export const PUBLIC_CALLER: Caller = { role: 'public', orgs: [], id: 'public' };
+
+/** Organizations the caller may read: null means all of them. */
+export function allowedOrgs(caller: Caller): readonly string[] | null {
+  switch (caller.role) {
+    case 'admin':
+    case 'executive':
+    case 'public': // public sees published aggregates for every organization, suppressed (see seesSmallCounts)
+      return null;
+    case 'service_owner':
+    case 'analyst':
+    case 'producer':
+      return caller.orgs;
+    default: {
+      const never: never = caller.role;
+      throw new AccessError(`unknown role ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * Narrows a requested organization filter to what the caller may see.
+ * Asking for an organization outside the caller's scope is refused, never silently emptied.
+ */
+export function scopeOrgs(caller: Caller, requested: readonly string[] | null): readonly string[] | null {
+  const allowed = allowedOrgs(caller);
+  if (allowed === null) return requested;
+  if (requested === null) return allowed;
+  const refused = requested.filter((o) => !allowed.includes(o));
+  if (refused.length) {
+    throw new AccessError(
+      `Accès refusé aux organisations ${refused.join(', ')} / access denied to organizations ${refused.join(', ')} (rôle / role ${caller.role})`
+    );
+  }
+  return requested;
+}
+
+/** Whether the caller sees counts under the small-count threshold (analysts and above, never the public). */
+export function seesSmallCounts(caller: Caller): boolean {
+  return caller.role === 'admin' || caller.role === 'analyst';
+}

@@ -1,0 +1,69 @@
+// `jalon serve` and `jalon start`: one process owns the warehouse and serves the dashboard and the API on it.
+// `start` also migrates and loads the demo when the warehouse is empty (the two-command newcomer path).
+import { parseArgs } from 'node:util';
+import { withPort, type Config } from '../../config/config.ts';
+import { openWarehouse } from '../../warehouse/open-warehouse.ts';
+import { migrate } from '../../warehouse/migrate.ts';
+import { countDemoTables } from '../../ingest/demo/generate-demo.ts';
+import { buildDashboard, buildIsStale, serveHttp, type RunningHttp } from '../../dashboard/serve.ts';
+import { parsePort, type Command } from '../command.ts';
+import { runDemo } from './demo.ts';
+
+async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running'> {
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const t0 = performance.now();
+  if (buildIsStale()) await buildDashboard(log);
+  const warehouse = await openWarehouse(config.warehouse, { holder: `jalon serve ${config.http.publicUrl}`, createDatabase: true });
+  let http: RunningHttp | null = null;
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log(`${signal}: arrêt / shutting down…`);
+    try {
+      await http?.close();
+    } finally {
+      await warehouse.close();
+      process.exit(0);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  try {
+    await migrate(warehouse);
+    if (loadDemoIfEmpty) {
+      const counts = await countDemoTables(warehouse);
+      if (counts.organizations === 0 && counts.service_events === 0) {
+        log(`Entrepôt vide : chargement de la démo (${new Intl.NumberFormat('fr-CA').format(config.demo.events)} événements) / empty warehouse: loading the demo`);
+        await runDemo(config, { events: config.demo.events, seed: config.demo.seed, replace: false, json: false }, warehouse);
+      }
+    }
+    http = await serveHttp({ config, warehouse });
+  } catch (err) {
+    await warehouse.close();
+    throw err;
+  }
+  const { version } = await warehouse.ping();
+  log(`Jalon prêt en ${((performance.now() - t0) / 1000).toFixed(1)} s / ready — ClickHouse ${version} (${warehouse.kind}: ${warehouse.location})`);
+  process.stdout.write(`Jalon: ${http.url}\n`);
+  return 'running';
+}
+
+function serveWith(name: 'serve' | 'start', loadDemo: boolean): Command {
+  return {
+    name,
+    help:
+      name === 'start'
+        ? `  start [--port N]                      migre, charge la démo si l'entrepôt est vide, puis sert
+                                        migrate, load the demo when the warehouse is empty, then serve`
+        : `  serve [--port N]                      sert le tableau de bord, l'API et les tâches / serve dashboard, API and jobs`,
+    async run(args, config) {
+      const { values } = parseArgs({ args, options: { port: { type: 'string' } } });
+      const port = parsePort(values.port);
+      return serve(port === undefined ? config : withPort(config, port), loadDemo);
+    }
+  };
+}
+
+export const serveCommand = serveWith('serve', false);
+export const startCommand = serveWith('start', true);
