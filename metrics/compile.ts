@@ -142,7 +142,7 @@ export function compileMetric(def: MetricDefinition, request: MetricRequest, ctx
   const params = baseParams(def, request, ctx);
   const table = decideTable(def, request, ctx.rollups, ctx.forceRaw ?? false);
   const body = table === 'rollup' && def.rollup ? def.rollup.body : def.body;
-  const order = ['period', ...request.by.map(dimColumn)].join(', ');
+  const order = ['period', ...request.by.map(dimColumn), ...(/\bAS step_index\b/.test(body) ? ['step_index'] : [])].join(', ');
   const sql = `SELECT * FROM (\n${expand(body, def, request)}\n) ORDER BY ${order}`;
   const columns: Partial<Record<Dimension, string>> = Object.fromEntries(request.by.map((d) => [d, dimColumn(d)]));
 

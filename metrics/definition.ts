@@ -47,7 +47,8 @@ export interface MetricDefinition {
   modelled: boolean;
   windowDays: number;
   body: string;
-  rollup: { table: Rollup; body: string } | null;
+  /** The rollup body and the rollups it reads (all must be complete for it to answer). */
+  rollup: { tables: Rollup[]; body: string } | null;
 }
 
 export interface DefinitionProblem {
@@ -112,10 +113,10 @@ export function parseDefinition(text: string, file: string): { definition: Metri
   const body = (split === -1 ? rest : rest.slice(0, split)).join('\n').trim();
   const rollupBody = split === -1 ? '' : rest.slice(split + 1).join('\n').trim();
   if (!body) problem(headerEnd + 1, 'corps SQL vide / empty SQL body');
-  const rollupTable = get('rollup');
-  if (rollupBody && !rollupTable) problem(headerEnd + split + 1, 'corps @rollup sans clé rollup / @rollup body without a rollup key');
-  if (rollupTable && !(ROLLUPS as readonly string[]).includes(rollupTable)) problem(at('rollup'), `rollup inconnu / unknown rollup "${rollupTable}" (${ROLLUPS.join(', ')})`);
-  if (rollupTable && !rollupBody) problem(at('rollup'), 'clé rollup sans corps -- @rollup / rollup key without a -- @rollup body');
+  const rollupTables = list(get('rollup'));
+  if (rollupBody && !rollupTables.length) problem(headerEnd + split + 1, 'corps @rollup sans clé rollup / @rollup body without a rollup key');
+  for (const t of rollupTables) if (!(ROLLUPS as readonly string[]).includes(t)) problem(at('rollup'), `rollup inconnu / unknown rollup "${t}" (${ROLLUPS.join(', ')})`);
+  if (rollupTables.length && !rollupBody) problem(at('rollup'), 'clé rollup sans corps -- @rollup / rollup key without a -- @rollup body');
 
   // Macros and parameters, line by line so problems carry their line.
   const checkBody = (text: string, firstLine: number) => {
@@ -163,7 +164,7 @@ export function parseDefinition(text: string, file: string): { definition: Metri
     modelled: get('modelled') === 'yes',
     windowDays: Number.isInteger(windowDays) && windowDays >= 1 ? windowDays : 30,
     body,
-    rollup: rollupTable && rollupBody ? { table: rollupTable as Rollup, body: rollupBody } : null
+    rollup: rollupTables.length && rollupBody ? { tables: rollupTables as Rollup[], body: rollupBody } : null
   };
   return { definition: problems.length ? null : definition, problems };
 }

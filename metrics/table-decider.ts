@@ -15,8 +15,8 @@ export const ROLLUP_DIMENSIONS: Record<Rollup, readonly Dimension[]> = {
 };
 
 export function decideTable(def: MetricDefinition, request: Pick<MetricRequest, 'by' | 'filters'>, health: RollupHealth, forceRaw: boolean): TableChoice {
-  if (forceRaw || !def.rollup || health[def.rollup.table] !== true) return 'raw';
-  const kept = ROLLUP_DIMENSIONS[def.rollup.table];
+  if (forceRaw || !def.rollup || !def.rollup.tables.every((t) => health[t] === true)) return 'raw';
+  const kept = def.rollup.tables.map((t) => ROLLUP_DIMENSIONS[t]).reduce((a, b) => a.filter((d) => b.includes(d)));
   const used = [...request.by, ...Object.entries(request.filters).filter(([, v]) => (v?.length ?? 0) > 0).map(([d]) => d as Dimension)];
   return used.every((d) => kept.includes(d)) ? 'rollup' : 'raw';
 }
