@@ -50,7 +50,7 @@ async function run(args: string[], config: Config): Promise<number> {
   try {
     const answer = await runMetric(wh, config, request, { forceRaw: values.raw });
     if (values.json) {
-      process.stdout.write(JSON.stringify({ ...answer, rows: answer.rows.map(({ dimensions, ...r }) => ({ period: r.period, ...dimensions, ...r })) }) + '\n');
+      process.stdout.write(JSON.stringify({ ...answer, rows: answer.rows.map(({ dimensions, period, ...r }) => ({ period, ...dimensions, ...r })) }) + '\n');
     } else {
       const fmt = new Intl.NumberFormat('fr-CA', { maximumFractionDigits: 4 });
       for (const r of answer.rows) {

@@ -1,0 +1,89 @@
+// Strategy files (metrics/strategies/<id>.json): characteristics in the strategy's own words, the indicators measuring
+// each (computed metrics or declared indicator codes) and their demo targets with baselines. A later strategy loads
+// the same way. Validation reports every problem at once.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Dimension, Localized } from './types.ts';
+import type { MetricDefinition } from './definition.ts';
+
+export const STRATEGIES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'strategies');
+
+export interface TargetSpec {
+  /** Absolute target, or `change`: relative to the baseline (−0.25 = a quarter lower). */
+  value?: number;
+  change?: number;
+  date: string;
+}
+
+export interface BaselineSpec {
+  /** Given value; when absent the baseline is measured over [from, to) for each scope. */
+  value?: number;
+  period: string;
+  from: string;
+  to: string;
+  date: string;
+}
+
+export interface IndicatorSpec {
+  metric: string;
+  source: 'computed' | 'declared';
+  filters?: Partial<Record<Dimension, string[]>>;
+  title?: Localized;
+  unit?: string;
+  direction?: 'higher' | 'lower';
+  aggregate?: 'sum' | 'mean';
+  baseline: BaselineSpec;
+  target: TargetSpec;
+}
+
+export interface Strategy {
+  id: string;
+  title: Localized;
+  version: string;
+  starts_on: string;
+  ends_on: string;
+  note?: Localized;
+  characteristics: { number: number; title: Localized; text: Localized; indicators: IndicatorSpec[] }[];
+  overrides?: { metric: string; scope: string; target: TargetSpec }[];
+}
+
+export class StrategyError extends Error {
+  readonly problems: readonly string[];
+  constructor(file: string, problems: readonly string[]) {
+    super(`${file}:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'StrategyError';
+    this.problems = problems;
+  }
+}
+
+/** Checks a parsed strategy against the metric catalogue and the declared indicator codes. */
+export function checkStrategy(s: Strategy, definitions: ReadonlyMap<string, MetricDefinition>): string[] {
+  const problems: string[] = [];
+  if (!s.id || !/^[a-z0-9-]+$/.test(s.id)) problems.push('id: lettres minuscules, chiffres, - / lowercase letters, digits, -');
+  const numbers = s.characteristics.map((c) => c.number);
+  if (new Set(numbers).size !== numbers.length) problems.push('caractéristique répétée / repeated characteristic');
+  for (const c of s.characteristics) {
+    if (!c.title?.fr || !c.title?.en) problems.push(`caractéristique ${c.number}: titre fr/en / title fr/en`);
+    if (!c.indicators?.length) problems.push(`caractéristique ${c.number}: au moins un indicateur / at least one indicator`);
+    for (const i of c.indicators ?? []) {
+      const where = `caractéristique ${c.number}, ${i.metric}`;
+      if (i.source === 'computed' && !definitions.has(i.metric)) problems.push(`${where}: métrique inconnue / unknown metric`);
+      if (i.source === 'declared' && (!i.title || !i.aggregate)) problems.push(`${where}: indicateur déclaré sans titre ou agrégation / declared indicator needs title and aggregate`);
+      if (i.source !== 'computed' && i.source !== 'declared') problems.push(`${where}: source computed|declared`);
+      if (i.target.value === undefined && i.target.change === undefined) problems.push(`${where}: cible sans value ni change / target needs value or change`);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(i.target.date ?? '')) problems.push(`${where}: target.date AAAA-MM-JJ`);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(i.baseline.from ?? '') || !/^\d{4}-\d{2}-\d{2}$/.test(i.baseline.to ?? '')) problems.push(`${where}: baseline.from/to AAAA-MM-JJ`);
+    }
+  }
+  return problems;
+}
+
+export function loadStrategy(id: string, definitions: ReadonlyMap<string, MetricDefinition>, dir: string = STRATEGIES_DIR): Strategy {
+  const file = path.join(dir, `${id}.json`);
+  if (!/^[a-z0-9-]+$/.test(id) || !fs.existsSync(file)) throw new StrategyError(file, [`stratégie inconnue / unknown strategy "${id}"`]);
+  const s = JSON.parse(fs.readFileSync(file, 'utf8')) as Strategy;
+  const problems = checkStrategy(s, definitions);
+  if (problems.length) throw new StrategyError(file, problems);
+  return s;
+}
