@@ -6,12 +6,14 @@ import { UsageError, type Command } from './command.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { demoCommand } from './commands/demo.ts';
 import { serveCommand, startCommand } from './commands/serve.ts';
+import { ingestCommand } from './commands/ingest.ts';
 
 const COMMANDS: readonly Command[] = [
   startCommand,
   serveCommand,
   migrateCommand,
-  demoCommand
+  demoCommand,
+  ingestCommand
 ];
 
 function usage(): string {
