@@ -85,10 +85,10 @@ type Encoding = 'utf-8' | 'windows-1252';
 
 /** UTF-8 unless the first bytes are not valid UTF-8 (then Windows-1252, the usual export of older Windows tools). */
 export function detectEncoding(sample: Buffer): Encoding {
-  let end = sample.length;
-  // Do not judge a multi-byte character cut by the end of the sample.
-  const nl = sample.lastIndexOf(0x0a);
-  if (end >= 65536 && nl > 0) end = nl;
+  // Judge the first 64 KiB, cut at a line end so that no multi-byte character is split.
+  let end = Math.min(sample.length, 65536);
+  const nl = sample.subarray(0, end).lastIndexOf(0x0a);
+  if (end < sample.length && nl > 0) end = nl;
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(sample.subarray(0, end));
     return 'utf-8';
@@ -212,7 +212,7 @@ async function* readCsv(source: Source, opts: ReadOptions): AsyncGenerator<Stage
     }
   })();
   for await (const rec of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number }; raw: string }>) {
-    const raw = rec.raw.replace(/\r?\n$/, '');
+    const raw = rec.raw.replace(/[\r\n]+$/, '');
     let doc: string;
     try {
       doc = JSON.stringify(toDoc(rec.record));

@@ -63,11 +63,14 @@ function fieldExprs(f: FieldSpec, params: Record<string, unknown>, opts: Validat
       break;
     case 'datetime':
       select.push(`toTimeZone(parseDateTime64BestEffortOrNull(${s}, 3, 'America/Toronto'), 'UTC') AS ${p}`);
-      checks.push(`${s} != '' AND (${p} IS NULL OR NOT match(${s}, ${DATE_SHAPE})), (${word('bad_date')}, ${word(n)})`);
+      // The engine would roll 2024-02-30 over to March: the calendar date written must exist as written.
+      checks.push(
+        `${s} != '' AND (${p} IS NULL OR NOT match(${s}, ${DATE_SHAPE}) OR toString(toDateOrNull(substring(${s}, 1, 10))) != substring(${s}, 1, 10)), (${word('bad_date')}, ${word(n)})`
+      );
       break;
     case 'date':
       select.push(`toDateOrNull(${s}) AS ${p}`);
-      checks.push(`${s} != '' AND ${p} IS NULL, (${word('bad_date')}, ${word(n)})`);
+      checks.push(`${s} != '' AND (${p} IS NULL OR toString(${p}) != ${s}), (${word('bad_date')}, ${word(n)})`);
       break;
     case 'uint':
     case 'number':
@@ -83,7 +86,7 @@ function fieldExprs(f: FieldSpec, params: Record<string, unknown>, opts: Validat
       break;
     case 'period':
       select.push(
-        `multiIf(match(${s}, '^\\\\d{4}-\\\\d{2}-\\\\d{2}$') AND toDateOrNull(${s}) IS NOT NULL, 'day',
+        `multiIf(match(${s}, '^\\\\d{4}-\\\\d{2}-\\\\d{2}$') AND toString(toDateOrNull(${s})) = ${s}, 'day',
                  match(${s}, '^\\\\d{4}-(0[1-9]|1[0-2])$'), 'month',
                  match(${s}, '^\\\\d{4}-Q[1-4]$'), 'quarter',
                  match(${s}, '^\\\\d{4}-\\\\d{4}$') AND toUInt16OrZero(substring(${s}, 6, 4)) = toUInt16OrZero(substring(${s}, 1, 4)) + 1, 'fiscal_year',
