@@ -110,7 +110,7 @@ export async function buildScorecard(wh: Warehouse, settings: EngineSettings, re
     runMetric(
       wh, settings,
       { metric: spec.metric, from, to, grain: 'all', by: [], filters: filters(spec), compare: 'none', caller: req.caller, now: req.now },
-      { public: req.public ?? false, forceRaw: req.forceRaw ?? false }
+      { public: req.public ?? false, forceRaw: req.forceRaw ?? false, cache: true }
     ).catch((err: unknown) => {
       if ((err as { name?: string }).name === 'MetricError') return null; // e.g. a grain the scope's data cannot give: no data
       throw err;

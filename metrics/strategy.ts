@@ -3,11 +3,10 @@
 // the same way. Validation reports every problem at once.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Dimension, Localized } from './types.ts';
-import type { MetricDefinition } from './definition.ts';
+import { projectDir, type MetricDefinition } from './definition.ts';
 
-export const STRATEGIES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'strategies');
+export const STRATEGIES_DIR = projectDir('metrics', 'strategies');
 
 export interface TargetSpec {
   /** Absolute target, or `change`: relative to the baseline (−0.25 = a quarter lower). */

@@ -47,7 +47,7 @@ export async function getMetric(id: string, url: URL, locals: object, now: Date 
     const { request, errors } = parseMetricRequest(id, Object.fromEntries([...known].map((k) => [k, q.get(k)])), callerOf(locals), now);
     if (!request) throw new ApiError(400, 'bad_request', errors.join(' ; '));
     const { config, warehouse } = await getRuntime();
-    return json(await runMetric(warehouse, config, request));
+    return json(await runMetric(warehouse, config, request, { cache: true }));
   } catch (err) {
     return toApiError(err);
   }
