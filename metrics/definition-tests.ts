@@ -38,6 +38,8 @@ export interface ExpectedRow {
   n?: number | null;
   suppressed?: boolean;
   extra?: Record<string, number | null>;
+  /** Value of the comparison period (previous period or year). */
+  comparison?: number | null;
 }
 
 export interface Fixture {
@@ -131,6 +133,7 @@ function compare(answer: MetricAnswer, expected: ExpectedRow[]): string[] {
       if (e[k] !== undefined && !close(r[k], e[k])) problems.push(`${where}: ${k} = ${String(r[k])}, attendu / expected ${String(e[k])}`);
     }
     if ((e.suppressed ?? false) !== r.suppressed) problems.push(`${where}: suppressed = ${r.suppressed}`);
+    if (e.comparison !== undefined && !close(r.comparison?.value, e.comparison)) problems.push(`${where}: comparison = ${String(r.comparison?.value)}, attendu / expected ${String(e.comparison)}`);
     for (const [k, v] of Object.entries(e.extra ?? {})) if (!close(r.extra?.[k], v)) problems.push(`${where}: ${k} = ${String(r.extra?.[k])}, attendu / expected ${String(v)}`);
   });
   return problems;

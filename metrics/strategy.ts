@@ -86,3 +86,24 @@ export function loadStrategy(id: string, definitions: ReadonlyMap<string, Metric
   if (problems.length) throw new StrategyError(file, problems);
   return s;
 }
+
+/** Records a strategy's characteristics and targets in the warehouse (strategies, strategy_characteristics, strategy_targets). */
+export async function storeStrategy(wh: import('../warehouse/warehouse.ts').Warehouse, s: Strategy): Promise<{ characteristics: number; targets: number }> {
+  await wh.insert('strategies', [{ id: s.id, title_fr: s.title.fr, title_en: s.title.en, starts_on: s.starts_on, ends_on: s.ends_on, version: s.version }]);
+  await wh.insert('strategy_characteristics', s.characteristics.map((c) => ({ strategy: s.id, number: c.number, title_fr: c.title.fr, title_en: c.title.en })));
+  const targets = s.characteristics.flatMap((c) =>
+    c.indicators.map((i) => ({
+      strategy: s.id, characteristic: c.number, metric: i.metric, scope: '', source: i.source,
+      // Measured baselines and relative targets are stored as nan: the scorecard works them out per scope.
+      baseline_value: i.baseline.value ?? 'nan', baseline_date: i.baseline.date,
+      target_value: i.target.value ?? 'nan', target_date: i.target.date
+    }))
+  );
+  const overrides = (s.overrides ?? []).map((o) => {
+    const c = s.characteristics.find((x) => x.indicators.some((i) => i.metric === o.metric));
+    const i = c?.indicators.find((x) => x.metric === o.metric);
+    return { strategy: s.id, characteristic: c?.number ?? 0, metric: o.metric, scope: o.scope, source: i?.source ?? 'computed', baseline_value: i?.baseline.value ?? 'nan', baseline_date: i?.baseline.date ?? s.starts_on, target_value: o.target.value ?? 'nan', target_date: o.target.date };
+  });
+  await wh.insert('strategy_targets', [...targets, ...overrides]);
+  return { characteristics: s.characteristics.length, targets: targets.length + overrides.length };
+}
