@@ -25,9 +25,12 @@ vol AS (
     GROUP BY p, fy, org, service {{group}}
 ),
 tx AS (
-    SELECT * FROM ev
-    UNION ALL
-    SELECT * FROM vol WHERE (p, fy, org, service) NOT IN (SELECT p, fy, org, service FROM ev)
+    -- Events first: declared volumes count only for a service and fiscal year without events.
+    SELECT * EXCEPT (from_events, has_events) FROM (
+        SELECT *, max(from_events) OVER (PARTITION BY p, fy, org, service) AS has_events
+        FROM (SELECT *, 1 AS from_events FROM ev UNION ALL SELECT *, 0 AS from_events FROM vol)
+    )
+    WHERE from_events = 1 OR has_events = 0
 ),
 cost_fy AS (
     SELECT p, org, service {{group}}, amount,

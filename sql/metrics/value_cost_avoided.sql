@@ -34,9 +34,10 @@ SELECT p AS period {{group}},
        sum(done * greatest(0, nd_cost - uc[ch])) AS numerator,
        CAST(NULL AS Nullable(Float64)) AS denominator, sum(done) AS n, numerator AS value
 FROM (
-    SELECT * FROM ev
-    UNION ALL
-    SELECT * FROM declared WHERE (p, org, service) NOT IN (SELECT p, org, service FROM ev)
+    -- Events first: a declared row counts only for a service and period without events (one pass over each source).
+    SELECT *, max(from_events) OVER (PARTITION BY p, org, service) AS has_events
+    FROM (SELECT *, 1 AS from_events FROM ev UNION ALL SELECT *, 0 AS from_events FROM declared)
 ) AS x
 INNER JOIN ref ON ref.r_org = x.org AND ref.r_service = x.service
+WHERE x.from_events = 1 OR x.has_events = 0
 GROUP BY period {{group}}
