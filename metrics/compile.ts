@@ -1,8 +1,8 @@
 // The metric compiler: a definition and a request in, parameterized ClickHouse SQL and every problem out. Pure — no
 // I/O, no clock of its own: the caller's resolved organization scope, the rollup decision and `now` come in.
-import { DIMENSIONS, GRAINS, type Dimension, type Grain, type MetricRequest } from './types.ts';
+import { DIMENSIONS, GRAINS, type Dimension, type MetricRequest } from './types.ts';
 import { DECLARED_SOURCES, type MetricDefinition, type Source } from './definition.ts';
-import { GRAIN_ORDER, isDay, periodSql } from './periods.ts';
+import { isDay, periodSql } from './periods.ts';
 import { quebecHolidaysBetween } from './holidays.ts';
 import { decideTable, type RollupHealth, type TableChoice } from './table-decider.ts';
 
@@ -166,6 +166,3 @@ export function compileMetric(def: MetricDefinition, request: MetricRequest, ctx
     errors
   };
 }
-
-/** Whether `grain` is at least as coarse as a declared `dataGrain` (used in messages). */
-export const grainCoarserOrEqual = (grain: Grain, dataGrain: Grain): boolean => GRAIN_ORDER[grain] >= GRAIN_ORDER[dataGrain];
