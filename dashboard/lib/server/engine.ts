@@ -1,0 +1,371 @@
+// The dashboard's one seam to the metrics engine: page loads call these functions, never SQL.
+// Metric figures come from runMetric (interim runner until the engine lands, same contract); the few
+// service-page shapes that are not metrics yet (funnel, histograms, comments, annotations) are read here.
+import type { Caller } from '../../../access/caller.ts';
+import { scopeOrgs, seesSmallCounts } from '../../../access/caller.ts';
+import type { Dimension, Grain, MetricAnswer, MetricRequest, MetricRow, Status } from '../../../metrics/types.ts';
+import { loadInventory, type OrganizationInventory } from '../../../metrics/inventory.ts';
+import { getRuntime } from './runtime.ts';
+import { listMetrics, metricInfo, runInterimMetric, type MetricInfo } from './interim-metrics.ts';
+import { INTERIM_STRATEGY, type InterimTarget } from './interim-strategy.ts';
+import { dimensionFilters, periodRange, type Filters, type Range } from '../filters.ts';
+
+export type { MetricInfo };
+
+export interface Context {
+  caller: Caller;
+  filters: Filters;
+  now: Date;
+}
+
+/** Answers stay valid for a minute: pages re-ask the same figures (scorecard, bench, back/forward). */
+const CACHE_MS = 60_000;
+const cache = new Map<string, { at: number; answer: Promise<MetricAnswer> }>();
+
+export async function runMetric(req: MetricRequest): Promise<MetricAnswer> {
+  const key = JSON.stringify({ ...req, now: req.now.toISOString().slice(0, 10), caller: [req.caller.role, ...req.caller.orgs] });
+  const hit = cache.get(key);
+  if (hit && Date.now() - hit.at < CACHE_MS) return hit.answer;
+  const { warehouse, config } = await getRuntime();
+  const answer = runInterimMetric(warehouse, config, req);
+  cache.set(key, { at: Date.now(), answer });
+  answer.catch(() => cache.delete(key));
+  if (cache.size > 2000) cache.delete(cache.keys().next().value as string);
+  return answer;
+}
+
+export function catalogue(): MetricInfo[] {
+  return listMetrics();
+}
+
+export function findMetric(id: string): MetricInfo | null {
+  return metricInfo(id);
+}
+
+export async function smallCountThreshold(caller: Caller): Promise<number> {
+  const { config } = await getRuntime();
+  return seesSmallCounts(caller) ? 0 : config.smallCountThreshold;
+}
+
+export async function inventory(caller: Caller): Promise<OrganizationInventory[]> {
+  const { warehouse } = await getRuntime();
+  return loadInventory(warehouse, { orgs: scopeOrgs(caller, null) });
+}
+
+function request(ctx: Context, metric: string, range: Range, grain: Grain, by: readonly Dimension[] = [], filters = dimensionFilters(ctx.filters)): MetricRequest {
+  const info = metricInfo(metric);
+  const allowed = info?.dimensions ?? [];
+  // Filters a metric cannot take (region on survey answers) are dropped for that metric and reported as such.
+  const kept: Partial<Record<Dimension, readonly string[]>> = {};
+  for (const [d, v] of Object.entries(filters) as [Dimension, readonly string[]][]) if (allowed.includes(d)) kept[d] = v;
+  return { metric, from: range.from, to: range.to, grain, by, filters: kept, compare: ctx.filters.compare, caller: ctx.caller, now: ctx.now };
+}
+
+/** Filters in force that a metric cannot honour (shown next to its figure). */
+export function ignoredFilters(metric: string, filters: Filters): Dimension[] {
+  const allowed = metricInfo(metric)?.dimensions ?? [];
+  return (Object.keys(dimensionFilters(filters)) as Dimension[]).filter((d) => !allowed.includes(d));
+}
+
+export function rangeOf(ctx: Context): Range {
+  return periodRange(ctx.filters.period, ctx.now);
+}
+
+export function grainFor(range: Range): Grain {
+  const days = (Date.parse(range.to) - Date.parse(range.from)) / 86_400_000;
+  return days <= 100 ? 'week' : days <= 800 ? 'month' : 'quarter';
+}
+
+export interface TargetView {
+  baseline: { value: number; date: string };
+  target: { value: number; date: string };
+  expected: number;
+}
+
+export interface IndicatorCard {
+  metric: string;
+  info: MetricInfo;
+  value: number | null;
+  n: number | null;
+  suppressed: boolean;
+  comparison: number | null;
+  status: Status;
+  target: TargetView | null;
+  trend: { period: string; value: number | null }[];
+  lastDataAt: string | null;
+  stale: boolean;
+  completeness: { reported: number; expected: number };
+  ignored: Dimension[];
+}
+
+/** Status from the trajectory between baseline and target date (DESIGN §6), and from freshness. */
+export function statusOf(value: number | null, t: InterimTarget | null, direction: 'up' | 'down', now: Date, stale: boolean): { status: Status; expected: number | null } {
+  if (value === null || !t) return { status: 'no_data', expected: null };
+  const start = Date.parse(t.baseline.date);
+  const end = Date.parse(t.target.date);
+  const share = Math.min(1, Math.max(0, (now.getTime() - start) / (end - start)));
+  const expected = t.baseline.value + (t.target.value - t.baseline.value) * share;
+  const better = (a: number, b: number) => (direction === 'up' ? a >= b : a <= b);
+  const span = Math.abs(t.target.value - t.baseline.value) || 1;
+  let status: Status;
+  if (better(value, t.target.value)) status = 'achieved';
+  else if (better(value, expected)) status = 'on_track';
+  else if (Math.abs(value - expected) <= span * 0.15) status = 'at_risk';
+  else status = 'late';
+  if (stale && status === 'on_track') status = 'at_risk';
+  return { status, expected };
+}
+
+const STALE_DAYS = 45;
+
+async function indicatorCard(ctx: Context, t: InterimTarget): Promise<IndicatorCard | null> {
+  const info = metricInfo(t.metric);
+  if (!info) return null;
+  const range = rangeOf(ctx);
+  const declared = info.source === 'declared';
+  // Declared indicators come once a fiscal year: their figure is the latest year reported up to the period's end.
+  const trendRange = declared ? { from: '2018-04-01', to: range.to } : range;
+  const trendGrain: Grain = declared ? 'fiscal_year' : grainFor(range);
+  const [current, trend] = await Promise.all([
+    declared ? null : runMetric(request(ctx, t.metric, range, 'all')),
+    runMetric({ ...request(ctx, t.metric, trendRange, trendGrain), compare: declared ? ctx.filters.compare : 'none' })
+  ]);
+  const trendRows = trend.rows.filter((r) => r.period !== 'all');
+  const last: MetricRow | undefined = declared ? trendRows.filter((r) => r.value !== null).at(-1) : current?.rows[0];
+  const value = last?.value ?? null;
+  const provenance = (current ?? trend).provenance;
+  const lastDataAt = provenance.last_data_at;
+  const stale = lastDataAt ? (ctx.now.getTime() - Date.parse(`${lastDataAt.replace(' ', 'T')}Z`)) / 86_400_000 > (declared ? 550 : STALE_DAYS) : true;
+  const scoped = ctx.filters.org !== '' || ctx.filters.service !== '' || ctx.filters.channel !== '' || ctx.filters.region !== '' || ctx.filters.client_type !== '';
+  // Government-wide targets do not apply to a slice of the government, except for ratios and medians.
+  const targetApplies = !scoped || info.unit !== 'count';
+  const { status, expected } = statusOf(value, targetApplies ? t : null, info.direction, ctx.now, stale);
+  return {
+    metric: t.metric, info, value, n: last?.n ?? null, suppressed: last?.suppressed ?? false,
+    comparison: last?.comparison?.value ?? null,
+    status: value === null ? 'no_data' : targetApplies ? status : 'no_data',
+    target: targetApplies && expected !== null ? { baseline: t.baseline, target: t.target, expected } : targetApplies ? { baseline: t.baseline, target: t.target, expected: t.baseline.value } : null,
+    trend: trendRows.map((r) => ({ period: r.period, value: r.value })),
+    lastDataAt, stale, completeness: provenance.completeness, ignored: ignoredFilters(t.metric, ctx.filters)
+  };
+}
+
+export interface ScorecardView {
+  strategy: { id: string; title: { fr: string; en: string }; provisional: boolean };
+  characteristics: { number: number; title: { fr: string; en: string }; indicators: IndicatorCard[] }[];
+  value: { hours: IndicatorCard | null; cost: IndicatorCard | null };
+  range: Range;
+}
+
+export async function loadScorecard(ctx: Context): Promise<ScorecardView> {
+  const characteristics = [];
+  for (const c of INTERIM_STRATEGY.characteristics) {
+    const cards = await Promise.all(c.indicators.map((t) => indicatorCard(ctx, t)));
+    characteristics.push({ number: c.number, title: c.title, indicators: cards.filter((x): x is IndicatorCard => x !== null) });
+  }
+  const none = (metric: string): InterimTarget => ({ metric, baseline: { value: 0, date: '2018-05-01' }, target: { value: 0, date: '2026-03-31' } });
+  const [hours, cost] = await Promise.all([indicatorCard(ctx, none('hours_saved')), indicatorCard(ctx, none('cost_avoided'))]);
+  for (const v of [hours, cost]) if (v) { v.target = null; v.status = 'no_data'; }
+  return { strategy: { id: INTERIM_STRATEGY.id, title: INTERIM_STRATEGY.title, provisional: INTERIM_STRATEGY.provisional }, characteristics, value: { hours, cost }, range: rangeOf(ctx) };
+}
+
+export function targetFor(metric: string): InterimTarget | null {
+  for (const c of INTERIM_STRATEGY.characteristics) for (const t of c.indicators) if (t.metric === metric) return t;
+  return null;
+}
+
+export function characteristicsOf(metric: string): number[] {
+  return INTERIM_STRATEGY.characteristics.filter((c) => c.indicators.some((t) => t.metric === metric)).map((c) => c.number);
+}
+
+export interface IndicatorView {
+  info: MetricInfo;
+  series: MetricAnswer;
+  breakdowns: { dimension: Dimension; answer: MetricAnswer }[];
+  target: InterimTarget | null;
+  characteristics: number[];
+  range: Range;
+  ignored: Dimension[];
+}
+
+export async function loadIndicator(ctx: Context, metric: string): Promise<IndicatorView | null> {
+  const info = metricInfo(metric);
+  if (!info) return null;
+  const range = rangeOf(ctx);
+  const declared = info.source === 'declared';
+  const seriesRange = declared ? { from: '2018-04-01', to: range.to } : range;
+  const series = await runMetric(request(ctx, metric, seriesRange, declared ? 'fiscal_year' : grainFor(range)));
+  const dims = (['org', 'service', 'channel'] as const).filter((d) => info.dimensions.includes(d));
+  const breakdowns = await Promise.all(
+    dims.map(async (dimension) => ({ dimension, answer: await runMetric({ ...request(ctx, metric, range, 'all', [dimension]), compare: 'none' }) }))
+  );
+  return { info, series, breakdowns, target: targetFor(metric), characteristics: characteristicsOf(metric), range, ignored: ignoredFilters(metric, ctx.filters) };
+}
+
+export interface ServiceRank {
+  service: string;
+  name: { fr: string; en: string };
+  dropOff: number | null;
+  satisfaction: number | null;
+  withinStandard: number | null;
+  gap: number | null;
+  attention: number;
+}
+
+export interface OrganizationView {
+  org: OrganizationInventory;
+  cards: IndicatorCard[];
+  medians: Record<string, number | null>;
+  services: ServiceRank[];
+  range: Range;
+}
+
+const ORG_METRICS = ['digital_take_up', 'completion_rate', 'time_to_complete', 'satisfaction', 'within_standard', 'once_only', 'partner_sign_in', 'availability'];
+
+export async function loadOrganization(ctx: Context, code: string): Promise<OrganizationView | null> {
+  scopeOrgs(ctx.caller, [code]);
+  const orgs = await inventory(ctx.caller);
+  const org = orgs.find((o) => o.code === code);
+  if (!org) return null;
+  const orgCtx: Context = { ...ctx, filters: { ...ctx.filters, org: code, service: '' } };
+  const range = rangeOf(ctx);
+  const cards = (await Promise.all(ORG_METRICS.map((m) => indicatorCard(orgCtx, targetFor(m) ?? { metric: m, baseline: { value: 0, date: '2018-05-01' }, target: { value: 0, date: '2026-03-31' } })))).filter(
+    (x): x is IndicatorCard => x !== null
+  );
+  const govFilters = { ...dimensionFilters(ctx.filters) };
+  delete govFilters.org;
+  delete govFilters.service;
+  const medians: Record<string, number | null> = {};
+  await Promise.all(
+    ORG_METRICS.map(async (m) => {
+      const ans = await runMetric({ ...request(ctx, m, range, 'all', ['org'], govFilters), compare: 'none' });
+      medians[m] = median(ans.rows.map((r) => r.value).filter((v): v is number => v !== null));
+    })
+  );
+  const byService = async (m: string) => {
+    const ans = await runMetric({ ...request(orgCtx, m, range, 'all', ['service']), compare: 'none' });
+    return new Map(ans.rows.map((r) => [r.dimensions.service ?? '', r.value]));
+  };
+  const [completion, satisfaction, standard] = await Promise.all([byService('completion_rate'), byService('satisfaction'), byService('within_standard')]);
+  const services: ServiceRank[] = org.services.map((s) => {
+    const c = completion.get(s.code) ?? null;
+    const sat = satisfaction.get(s.code) ?? null;
+    const std = standard.get(s.code) ?? null;
+    const gap = std === null ? null : Math.max(0, 0.9 - std);
+    // Attention: the worst of drop-off, dissatisfaction and distance from the standard, each 0..1.
+    const attention = Math.max(c === null ? 0 : 1 - c, sat === null ? 0 : 1 - sat, gap ?? 0);
+    return { service: s.code, name: s.name, dropOff: c === null ? null : 1 - c, satisfaction: sat, withinStandard: std, gap, attention };
+  });
+  services.sort((a, b) => b.attention - a.attention || a.service.localeCompare(b.service));
+  return { org, cards, medians, services, range };
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+export interface FunnelStep {
+  index: number;
+  step: string;
+  reached: number | null;
+  dropOff: number | null;
+}
+
+export interface ServiceView {
+  org: OrganizationInventory;
+  service: { code: string; name: { fr: string; en: string }; steps: string[]; standardDays: number; workingDays: boolean };
+  funnel: FunnelStep[];
+  times: { channel: string; buckets: { label: string; upper: number | null; count: number | null }[]; median: number | null; n: number | null }[];
+  satisfaction: MetricAnswer;
+  comments: { at: string; channel: string; language: string; satisfaction: number; text: string }[];
+  commentsHidden: boolean;
+  channelShift: MetricAnswer;
+  standard: MetricAnswer;
+  completion: MetricAnswer;
+  annotations: { at: string; kind: string; text: { fr: string; en: string } }[];
+  threshold: number;
+  range: Range;
+}
+
+const TIME_BUCKETS = [5, 10, 20, 40, 80, 160];
+
+export async function loadService(ctx: Context, code: string): Promise<ServiceView | null> {
+  const orgs = await inventory(ctx.caller);
+  const org = orgs.find((o) => o.services.some((s) => s.code === code));
+  if (!org) return null;
+  const { warehouse } = await getRuntime();
+  const threshold = await smallCountThreshold(ctx.caller);
+  const sctx: Context = { ...ctx, filters: { ...ctx.filters, org: org.code, service: code } };
+  const range = rangeOf(ctx);
+  const grain = grainFor(range);
+  const [ref] = await warehouse.query<{ steps: string[]; standard_days: number; working_days: boolean | number }>(
+    'SELECT steps, standard_days, working_days FROM services FINAL WHERE org = {org:String} AND code = {code:String}',
+    { org: org.code, code }
+  );
+  const p = { org: org.code, service: code, from: range.from, to: range.to, channel: ctx.filters.channel, region: ctx.filters.region, client_type: ctx.filters.client_type };
+  const sliceFilter = `AND ({channel:String} = '' OR channel = {channel:String}) AND ({region:String} = '' OR region = {region:String}) AND ({client_type:String} = '' OR client_type = {client_type:String})`;
+  const window = `org = {org:String} AND service = {service:String} AND occurred_at >= toDateTime64({from:Date}, 3, 'America/Toronto') AND occurred_at < toDateTime64({to:Date}, 3, 'America/Toronto')`;
+  const [funnelRows, timeRows, satisfaction, channelShift, standard, completion, commentRows, annotationRows] = await Promise.all([
+    warehouse.query<{ step_index: number; step: string; reached: number }>(
+      `SELECT step_index, any(step) AS step, uniqExact(journey_id) AS reached FROM service_events
+       WHERE ${window} AND type = 'step' ${sliceFilter} GROUP BY step_index ORDER BY step_index`, p),
+    warehouse.query<{ channel: string; bucket: number; n: number; med: number }>(
+      `SELECT channel, multiIf(${TIME_BUCKETS.map((b, i) => `m < ${b}, ${i}`).join(', ')}, ${TIME_BUCKETS.length}) AS bucket, count() AS n, any(med) AS med
+       FROM (SELECT channel, duration_ms / 60000 AS m, quantileExact(0.5)(duration_ms / 60000) OVER (PARTITION BY channel) AS med FROM service_events
+             WHERE ${window} AND type = 'completed' AND duration_ms IS NOT NULL ${sliceFilter})
+       GROUP BY channel, bucket ORDER BY channel, bucket`, p),
+    runMetric(request(sctx, 'satisfaction', range, 'all')),
+    runMetric({ ...request({ ...sctx, filters: { ...sctx.filters, channel: '' } }, 'digital_take_up', range, grain, ['channel']), compare: 'none' }),
+    runMetric(request(sctx, 'within_standard', range, grain)),
+    runMetric(request(sctx, 'completion_rate', range, grain)),
+    warehouse.query<{ at: string; channel: string; language: string; satisfaction: number; comment: string; total: number }>(
+      `SELECT toString(submitted_at) AS at, channel, language, satisfaction, comment, count() OVER () AS total FROM survey_responses
+       WHERE org = {org:String} AND service = {service:String} AND comment != ''
+         AND submitted_at >= toDateTime64({from:Date}, 3, 'America/Toronto') AND submitted_at < toDateTime64({to:Date}, 3, 'America/Toronto')
+         AND ({channel:String} = '' OR channel = {channel:String})
+       ORDER BY submitted_at DESC LIMIT 8`, p),
+    warehouse.query<{ at: string; kind: string; text_fr: string; text_en: string }>(
+      `SELECT toString(at) AS at, kind, text_fr, text_en FROM annotations FINAL
+       WHERE org = {org:String} AND (service = {service:String} OR service = '')
+         AND at >= toDateTime64({from:Date}, 3, 'America/Toronto') AND at < toDateTime64({to:Date}, 3, 'America/Toronto') ORDER BY at`, p)
+  ]);
+  const steps = ref?.steps ?? [];
+  const reachedByIndex = new Map(funnelRows.map((r) => [Number(r.step_index), Number(r.reached)]));
+  const funnel: FunnelStep[] = steps.map((step, i) => {
+    const index = [...reachedByIndex.keys()].includes(i + 1) ? i + 1 : i;
+    const reached = reachedByIndex.get(index) ?? 0;
+    const nextReached = i + 1 < steps.length ? (reachedByIndex.get(index + 1) ?? 0) : null;
+    const hidden = reached < threshold;
+    return { index: i + 1, step, reached: hidden ? null : reached, dropOff: hidden || nextReached === null || reached === 0 ? null : 1 - nextReached / reached };
+  });
+  const channels = [...new Set(timeRows.map((r) => r.channel))];
+  const times = channels.map((channel) => {
+    const rows = timeRows.filter((r) => r.channel === channel);
+    const n = rows.reduce((s, r) => s + Number(r.n), 0);
+    const hidden = n < threshold;
+    return {
+      channel,
+      n: hidden ? null : n,
+      median: hidden ? null : Number(rows[0]?.med ?? 0),
+      buckets: [...TIME_BUCKETS, null].map((upper, i) => ({
+        label: upper === null ? `≥ ${TIME_BUCKETS.at(-1)}` : `< ${upper}`,
+        upper,
+        count: hidden ? null : Number(rows.find((r) => Number(r.bucket) === i)?.n ?? 0)
+      }))
+    };
+  });
+  const totalComments = Number(commentRows[0]?.total ?? 0);
+  const commentsHidden = totalComments < threshold;
+  return {
+    org,
+    service: { code, name: org.services.find((s) => s.code === code)?.name ?? { fr: code, en: code }, steps, standardDays: Number(ref?.standard_days ?? 0), workingDays: Boolean(ref?.working_days) },
+    funnel, times, satisfaction, channelShift, standard, completion,
+    comments: commentsHidden ? [] : commentRows.map((r) => ({ at: r.at, channel: r.channel, language: r.language, satisfaction: Number(r.satisfaction), text: r.comment })),
+    commentsHidden,
+    annotations: annotationRows.map((a) => ({ at: a.at, kind: a.kind, text: { fr: a.text_fr, en: a.text_en } })),
+    threshold, range
+  };
+}
