@@ -8,6 +8,8 @@ import { loadInventory, type OrganizationInventory } from '../../../metrics/inve
 import { getRuntime } from './runtime.ts';
 import { listMetrics, metricInfo, runInterimMetric, type MetricInfo } from './interim-metrics.ts';
 import { INTERIM_STRATEGY, type InterimTarget } from './interim-strategy.ts';
+// Step names of the demo's journeys; a service's own step labels will come with the reference data.
+import { STEP_NAMES } from '../../../ingest/demo/catalogue.ts';
 import { dimensionFilters, periodRange, type Filters, type Range } from '../filters.ts';
 
 export type { MetricInfo };
@@ -135,7 +137,7 @@ async function indicatorCard(ctx: Context, t: InterimTarget): Promise<IndicatorC
   const value = last?.value ?? null;
   const provenance = (current ?? trend).provenance;
   const lastDataAt = provenance.last_data_at;
-  const stale = lastDataAt ? (ctx.now.getTime() - Date.parse(`${lastDataAt.replace(' ', 'T')}Z`)) / 86_400_000 > (declared ? 550 : STALE_DAYS) : true;
+  const stale = lastDataAt ? (ctx.now.getTime() - Date.parse(`${lastDataAt.replace(' ', 'T')}Z`)) / 86_400_000 > (declared ? 730 : STALE_DAYS) : true;
   const scoped = ctx.filters.org !== '' || ctx.filters.service !== '' || ctx.filters.channel !== '' || ctx.filters.region !== '' || ctx.filters.client_type !== '';
   // Government-wide targets do not apply to a slice of the government, except for ratios and medians.
   const targetApplies = !scoped || info.unit !== 'count';
@@ -270,6 +272,7 @@ function median(values: number[]): number | null {
 export interface FunnelStep {
   index: number;
   step: string;
+  label: { fr: string; en: string };
   reached: number | null;
   dropOff: number | null;
 }
@@ -321,14 +324,14 @@ export async function loadService(ctx: Context, code: string): Promise<ServiceVi
     runMetric({ ...request({ ...sctx, filters: { ...sctx.filters, channel: '' } }, 'digital_take_up', range, grain, ['channel']), compare: 'none' }),
     runMetric(request(sctx, 'within_standard', range, grain)),
     runMetric(request(sctx, 'completion_rate', range, grain)),
-    warehouse.query<{ at: string; channel: string; language: string; satisfaction: number; comment: string; total: number }>(
-      `SELECT toString(submitted_at) AS at, channel, language, satisfaction, comment, count() OVER () AS total FROM survey_responses
+    warehouse.query<{ c_at: string; channel: string; language: string; satisfaction: number; comment: string; total: number }>(
+      `SELECT toString(submitted_at) AS c_at, channel, language, satisfaction, comment, count() OVER () AS total FROM survey_responses
        WHERE org = {org:String} AND service = {service:String} AND comment != ''
          AND submitted_at >= toDateTime64({from:Date}, 3, 'America/Toronto') AND submitted_at < toDateTime64({to:Date}, 3, 'America/Toronto')
          AND ({channel:String} = '' OR channel = {channel:String})
        ORDER BY submitted_at DESC LIMIT 8`, p),
-    warehouse.query<{ at: string; kind: string; text_fr: string; text_en: string }>(
-      `SELECT toString(at) AS at, kind, text_fr, text_en FROM annotations FINAL
+    warehouse.query<{ a_at: string; kind: string; text_fr: string; text_en: string }>(
+      `SELECT toString(at) AS a_at, kind, text_fr, text_en FROM annotations FINAL
        WHERE org = {org:String} AND (service = {service:String} OR service = '')
          AND at >= toDateTime64({from:Date}, 3, 'America/Toronto') AND at < toDateTime64({to:Date}, 3, 'America/Toronto') ORDER BY at`, p)
   ]);
@@ -339,7 +342,7 @@ export async function loadService(ctx: Context, code: string): Promise<ServiceVi
     const reached = reachedByIndex.get(index) ?? 0;
     const nextReached = i + 1 < steps.length ? (reachedByIndex.get(index + 1) ?? 0) : null;
     const hidden = reached < threshold;
-    return { index: i + 1, step, reached: hidden ? null : reached, dropOff: hidden || nextReached === null || reached === 0 ? null : 1 - nextReached / reached };
+    return { index: i + 1, step, label: STEP_NAMES[step] ?? { fr: step, en: step }, reached: hidden ? null : reached, dropOff: hidden || nextReached === null || reached === 0 ? null : 1 - nextReached / reached };
   });
   const channels = [...new Set(timeRows.map((r) => r.channel))];
   const times = channels.map((channel) => {
@@ -358,14 +361,14 @@ export async function loadService(ctx: Context, code: string): Promise<ServiceVi
     };
   });
   const totalComments = Number(commentRows[0]?.total ?? 0);
-  const commentsHidden = totalComments < threshold;
+  const commentsHidden = totalComments > 0 && totalComments < threshold;
   return {
     org,
     service: { code, name: org.services.find((s) => s.code === code)?.name ?? { fr: code, en: code }, steps, standardDays: Number(ref?.standard_days ?? 0), workingDays: Boolean(ref?.working_days) },
     funnel, times, satisfaction, channelShift, standard, completion,
-    comments: commentsHidden ? [] : commentRows.map((r) => ({ at: r.at, channel: r.channel, language: r.language, satisfaction: Number(r.satisfaction), text: r.comment })),
+    comments: commentsHidden ? [] : commentRows.map((r) => ({ at: r.c_at, channel: r.channel, language: r.language, satisfaction: Number(r.satisfaction), text: r.comment })),
     commentsHidden,
-    annotations: annotationRows.map((a) => ({ at: a.at, kind: a.kind, text: { fr: a.text_fr, en: a.text_en } })),
+    annotations: annotationRows.map((a) => ({ at: a.a_at, kind: a.kind, text: { fr: a.text_fr, en: a.text_en } })),
     threshold, range
   };
 }
