@@ -38,6 +38,8 @@ export interface MetricRow {
   /** Extra values some metrics carry (e.g. p90 for time_to_complete, distribution for satisfaction). */
   extra?: Record<string, number | null>;
   comparison?: { period: string; value: number | null } | null;
+  /** For step metrics (step_drop_off): the step this row measures. */
+  step?: { index: number; name: string };
 }
 
 export interface Provenance {
@@ -47,6 +49,10 @@ export interface Provenance {
   last_data_at: string | null;
   completeness: { reported: number; expected: number };
   modelled?: boolean;
+  /** Which table answered: a rollup or the raw tables (see metrics/table-decider.ts). */
+  table?: 'rollup' | 'raw';
+  /** Anything left out of the answer and why (e.g. declared data coarser than the grain). */
+  notes?: readonly string[];
 }
 
 export interface MetricAnswer {

@@ -1,0 +1,107 @@
+// `jalon metrics list|run|test|backfill`: the metric catalogue, one metric's answer (JSON with --json), the definition
+// tests of every metric, and the rollup backfill. Opens the warehouse itself (fails clearly if a server holds it).
+import { parseArgs } from 'node:util';
+import { DEMO_EXECUTIVE, ROLES, type Caller, type Role } from '../../access/caller.ts';
+import type { Config } from '../../config/config.ts';
+import { openWarehouse } from '../../warehouse/open-warehouse.ts';
+import { migrate } from '../../warehouse/migrate.ts';
+import { catalogue, formatProblems } from '../../metrics/definition.ts';
+import { parseMetricRequest } from '../../metrics/request.ts';
+import { MetricError, runMetric } from '../../metrics/run-metric.ts';
+import { backfillRollups } from '../../metrics/rollups.ts';
+import { runDefinitionTests } from '../../metrics/definition-tests.ts';
+import { UsageError, type Command } from '../command.ts';
+
+function callerFrom(role: string | undefined, orgs: string | undefined): Caller {
+  if (!role) return DEMO_EXECUTIVE;
+  if (!(ROLES as readonly string[]).includes(role)) throw new UsageError(`--as "${role}": ${ROLES.join('|')}`);
+  return { role: role as Role, orgs: orgs ? orgs.split(',') : [], id: `cli-${role}` };
+}
+
+async function list(json: boolean): Promise<number> {
+  const { definitions, problems } = catalogue();
+  if (json) {
+    process.stdout.write(JSON.stringify([...definitions.values()].map((d) => ({ id: d.id, title: d.title, unit: d.unit, direction: d.direction, characteristics: d.characteristics, dimensions: d.dimensions, formula_version: d.formulaVersion }))) + '\n');
+  } else {
+    for (const d of definitions.values()) process.stdout.write(`${d.id.padEnd(26)} ${d.unit.padEnd(8)} ${d.title.fr} / ${d.title.en}\n`);
+  }
+  if (problems.length) process.stderr.write(formatProblems(problems) + '\n');
+  return problems.length ? 1 : 0;
+}
+
+async function run(args: string[], config: Config): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      from: { type: 'string' }, to: { type: 'string' }, grain: { type: 'string' }, by: { type: 'string' },
+      org: { type: 'string' }, service: { type: 'string' }, channel: { type: 'string' }, region: { type: 'string' },
+      'client-type': { type: 'string' }, compare: { type: 'string' }, as: { type: 'string' }, orgs: { type: 'string' },
+      now: { type: 'string' }, raw: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }
+    }
+  });
+  const id = positionals[0];
+  if (!id) throw new UsageError('jalon metrics run <id> — voir / see jalon metrics list');
+  const now = values.now ? new Date(`${values.now}T12:00:00Z`) : new Date();
+  const caller = callerFrom(values.as, values.orgs);
+  const { request, errors } = parseMetricRequest(id, { ...values, client_type: values['client-type'] ?? null }, caller, now);
+  if (!request) throw new UsageError(errors.join('\n'));
+  const wh = await openWarehouse(config.warehouse, { holder: 'jalon metrics run', createDatabase: true });
+  try {
+    const answer = await runMetric(wh, config, request, { forceRaw: values.raw });
+    if (values.json) {
+      process.stdout.write(JSON.stringify({ ...answer, rows: answer.rows.map(({ dimensions, ...r }) => ({ period: r.period, ...dimensions, ...r })) }) + '\n');
+    } else {
+      const fmt = new Intl.NumberFormat('fr-CA', { maximumFractionDigits: 4 });
+      for (const r of answer.rows) {
+        const dims = Object.values(r.dimensions).join(' ');
+        process.stdout.write(`${r.period} ${dims} ${r.suppressed ? '— (supprimé / suppressed)' : `${r.value === null ? '—' : fmt.format(r.value)}  (${r.numerator ?? '—'} / ${r.denominator ?? '—'}, n=${r.n ?? '—'})`}\n`);
+      }
+      const p = answer.provenance;
+      process.stderr.write(`formule / formula ${p.formula_version} (${p.effective_from}) · ${p.sources.join(', ')} · dernières données / last data ${p.last_data_at ?? '—'} · complétude / completeness ${p.completeness.reported}/${p.completeness.expected} · ${p.table}\n`);
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof MetricError) throw new UsageError(err.problems.join('\n'));
+    throw err;
+  } finally {
+    await wh.close();
+  }
+}
+
+export const metricsCommand: Command = {
+  name: 'metrics',
+  help: `  metrics list [--json]                 catalogue des métriques / metric catalogue
+  metrics run <id> [--from AAAA-MM-JJ] [--to AAAA-MM-JJ] [--grain day|week|month|quarter|fiscal_year|year|all]
+              [--by org,service,…] [--org X] [--service S] [--channel C] [--compare previous_period|previous_year]
+              [--as role --orgs A,B] [--raw] [--json]   calcule une métrique / compute a metric
+  metrics test [--only id] [--json]     tests de définition / definition tests (fixtures sql/metrics/tests)
+  metrics backfill                      reconstruit les agrégats / rebuild rollups from raw tables`,
+  async run(args, config) {
+    const [sub, ...rest] = args;
+    switch (sub) {
+      case 'list':
+        return list(rest.includes('--json'));
+      case 'run':
+        return run(rest, config);
+      case 'test': {
+        const { values } = parseArgs({ args: rest, options: { only: { type: 'string' }, json: { type: 'boolean', default: false } } });
+        const report = await runDefinitionTests({ ...(values.only ? { only: values.only.split(',') } : {}), log: values.json ? () => {} : (l) => process.stderr.write(l + '\n') });
+        if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
+        return report.failed === 0 ? 0 : 1;
+      }
+      case 'backfill': {
+        const wh = await openWarehouse(config.warehouse, { holder: 'jalon metrics backfill', createDatabase: true });
+        try {
+          await migrate(wh);
+          process.stdout.write(JSON.stringify(await backfillRollups(wh)) + '\n');
+        } finally {
+          await wh.close();
+        }
+        return 0;
+      }
+      default:
+        throw new UsageError('jalon metrics list|run|test|backfill');
+    }
+  }
+};

@@ -1,0 +1,143 @@
+// The query pipeline, readable top to bottom: find the definition, apply the caller's scope (access/caller.ts, the
+// one place), decide the table, compile, refuse grains finer than the data, run, compare, suppress small counts, and
+// attach provenance. Pages, the API, the CLI and the scorecard all answer through `runMetric`.
+import { scopeOrgs, seesSmallCounts } from '../access/caller.ts';
+import type { Warehouse } from '../warehouse/warehouse.ts';
+import type { Dimension, MetricAnswer, MetricRequest, MetricRow } from './types.ts';
+import { catalogue, type MetricDefinition } from './definition.ts';
+import { compileMetric } from './compile.ts';
+import { rollupHealth } from './rollups.ts';
+import { shiftLabel, shiftRange } from './periods.ts';
+
+export interface EngineSettings {
+  smallCountThreshold: number;
+  digitalChannels: readonly string[];
+}
+
+export interface RunOptions {
+  /** Published or shared output: small counts are suppressed whoever asks. */
+  public?: boolean;
+  /** Answer from raw tables even when a rollup could (benchmarks, tests). */
+  forceRaw?: boolean;
+  definitions?: ReadonlyMap<string, MetricDefinition>;
+}
+
+/** A request the engine cannot answer as asked; `problems` lists every reason. */
+export class MetricError extends Error {
+  readonly code: 'unknown_metric' | 'bad_request' | 'grain_too_fine';
+  readonly problems: readonly string[];
+  constructor(code: MetricError['code'], problems: readonly string[]) {
+    super(problems.join(' ; '));
+    this.name = 'MetricError';
+    this.code = code;
+    this.problems = problems;
+  }
+}
+
+interface RawRow {
+  period: string;
+  numerator: number | null;
+  denominator: number | null;
+  n: number | null;
+  value: number | null;
+  [column: string]: unknown;
+}
+
+const num = (v: unknown): number | null => {
+  if (v === null || v === undefined || v === '') return null;
+  const x = Number(v);
+  return Number.isFinite(x) ? x : null;
+};
+
+function shapeRow(r: RawRow, by: readonly Dimension[]): MetricRow {
+  const dimensions: Partial<Record<Dimension, string>> = {};
+  for (const d of by) dimensions[d] = String(r[`d_${d}`] ?? '');
+  const extra: Record<string, number | null> = {};
+  for (const [k, v] of Object.entries(r)) if (k.startsWith('x_')) extra[k.slice(2)] = num(v);
+  const row: MetricRow = {
+    period: String(r.period),
+    dimensions,
+    value: num(r.value),
+    numerator: num(r.numerator),
+    denominator: num(r.denominator),
+    n: num(r.n),
+    suppressed: false
+  };
+  if (Object.keys(extra).length) row.extra = extra;
+  if (r.step_index !== undefined) row.step = { index: Number(r.step_index), name: String(r.step_name ?? '') };
+  return row;
+}
+
+const rowKey = (r: MetricRow): string => JSON.stringify([r.period, r.dimensions, r.step?.index ?? null]);
+
+/** Answers one metric request for its caller. Throws AccessError (scope), MetricError (request) or WarehouseError. */
+export async function runMetric(wh: Warehouse, settings: EngineSettings, request: MetricRequest, options: RunOptions = {}): Promise<MetricAnswer> {
+  const definitions = options.definitions ?? catalogue().definitions;
+  const def = definitions.get(request.metric);
+  if (!def) throw new MetricError('unknown_metric', [`métrique inconnue / unknown metric "${request.metric}"`]);
+  const scope = scopeOrgs(request.caller, request.filters.org?.length ? request.filters.org : null);
+  const { health } = await rollupHealth(wh);
+  const ctx = { scope, digitalChannels: settings.digitalChannels, rollups: health, forceRaw: options.forceRaw ?? false };
+  const compiled = compileMetric(def, request, ctx);
+  if (compiled.errors.length || !compiled.main || !compiled.provenance) throw new MetricError('bad_request', compiled.errors);
+
+  const notes: string[] = [];
+  if (compiled.grainCheck) {
+    const coarse = await wh.query<{ org: string; service: string; period_grain: string; source: string }>(compiled.grainCheck.sql, compiled.grainCheck.params);
+    if (coarse.length) {
+      const names = [...new Set(coarse.map((c) => `${c.org}/${c.service} (${c.source}: ${c.period_grain})`))];
+      const allDeclared = def.sources.every((s) => ['channel_volumes', 'standard_results', 'declared_indicators', 'costs', 'services', 'organizations'].includes(s));
+      if (request.filters.org?.length || request.filters.service?.length || allDeclared) {
+        throw new MetricError('grain_too_fine', [
+          `grain « ${request.grain} » plus fin que les données déclarées / grain "${request.grain}" is finer than the declared data: ${names.slice(0, 8).join(', ')}${names.length > 8 ? '…' : ''} — choisissez un grain plus large / choose a coarser grain`
+        ]);
+      }
+      notes.push(`données déclarées plus larges que « ${request.grain} », exclues / declared data coarser than "${request.grain}" left out: ${names.slice(0, 8).join(', ')}`);
+    }
+  }
+
+  const [raw, prov] = await Promise.all([
+    wh.query<RawRow>(compiled.main.sql, compiled.main.params),
+    wh.query<{ last_data_at: string | null; reported: number; expected: number }>(compiled.provenance.sql, compiled.provenance.params)
+  ]);
+  let rows = raw.map((r) => shapeRow(r, request.by));
+
+  if (request.compare !== 'none') {
+    const range = shiftRange(request.grain, request.from, request.to, request.compare);
+    const previous = await runMetric(wh, settings, { ...request, ...range, compare: 'none' }, options);
+    const byKey = new Map(previous.rows.map((r) => [rowKey(r), r]));
+    rows = rows.map((r) => {
+      const label = request.grain === 'all' ? 'all' : shiftLabel(request.grain, r.period, request.compare as 'previous_period' | 'previous_year');
+      const match = label ? byKey.get(rowKey({ ...r, period: label })) : undefined;
+      return { ...r, comparison: label ? { period: request.grain === 'all' ? `${range.from}/${range.to}` : label, value: match?.value ?? null } : null };
+    });
+  }
+
+  const hide = def.suppressSmallCounts && (options.public === true || !seesSmallCounts(request.caller));
+  if (hide) {
+    rows = rows.map((r) =>
+      r.n !== null && r.n < settings.smallCountThreshold
+        ? { ...r, value: null, numerator: null, denominator: null, n: null, suppressed: true, ...(r.extra ? { extra: Object.fromEntries(Object.keys(r.extra).map((k) => [k, null])) } : {}), ...(r.comparison ? { comparison: { period: r.comparison.period, value: null } } : {}) }
+        : r
+    );
+  }
+
+  const p = prov[0];
+  const lastData = p?.last_data_at && !p.last_data_at.startsWith('1970') ? p.last_data_at.replace(' ', 'T') + 'Z' : null;
+  return {
+    metric: def.id,
+    unit: def.unit,
+    grain: request.grain,
+    rows,
+    provenance: {
+      formula_version: def.formulaVersion,
+      effective_from: def.effectiveFrom,
+      sources: def.sources,
+      last_data_at: lastData,
+      completeness: { reported: Number(p?.reported ?? 0), expected: Number(p?.expected ?? 0) },
+      ...(def.modelled ? { modelled: true } : {}),
+      table: compiled.main.table,
+      ...(notes.length ? { notes } : {})
+    }
+  };
+}

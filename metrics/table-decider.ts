@@ -1,0 +1,22 @@
+// The one function that decides which table answers a metric request: a rollup (AggregatingMergeTree fed by a
+// materialized view) when the definition has a rollup body, the rollup is complete, and the request only uses what
+// the rollup keeps; the raw tables otherwise. Pure; `rollupHealth` (the only I/O) lives in rollups.ts.
+import type { Dimension, MetricRequest } from './types.ts';
+import type { MetricDefinition, Rollup } from './definition.ts';
+
+export type TableChoice = 'rollup' | 'raw';
+/** Per rollup: true when it holds exactly the rows of its raw table (backfilled and fed since). */
+export type RollupHealth = Partial<Record<Rollup, boolean>>;
+
+/** Dimensions each rollup keeps (region and client type stay in the raw tables: they would multiply rollup rows). */
+export const ROLLUP_DIMENSIONS: Record<Rollup, readonly Dimension[]> = {
+  rollup_events_daily: ['org', 'service', 'channel'],
+  rollup_responses_daily: ['org', 'service', 'channel']
+};
+
+export function decideTable(def: MetricDefinition, request: Pick<MetricRequest, 'by' | 'filters'>, health: RollupHealth, forceRaw: boolean): TableChoice {
+  if (forceRaw || !def.rollup || !def.rollup.tables.every((t) => health[t] === true)) return 'raw';
+  const kept = def.rollup.tables.map((t) => ROLLUP_DIMENSIONS[t]).reduce((a, b) => a.filter((d) => b.includes(d)));
+  const used = [...request.by, ...Object.entries(request.filters).filter(([, v]) => (v?.length ?? 0) > 0).map(([d]) => d as Dimension)];
+  return used.every((d) => kept.includes(d)) ? 'rollup' : 'raw';
+}

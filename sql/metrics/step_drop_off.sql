@@ -1,0 +1,43 @@
+-- id: step_drop_off
+-- title_fr: Décrochage par étape
+-- title_en: Step drop-off
+-- description_fr: À l'étape k : 1 − parcours ayant atteint l'étape k+1 (ou complétés, après la dernière) ÷ parcours ayant atteint l'étape k. Parcours de plus de W jours seulement ; une ligne par étape.
+-- description_en: At step k: 1 − journeys reaching step k+1 (or completed, after the last) ÷ journeys reaching step k. Journeys older than W days only; one row per step.
+-- unit: ratio
+-- direction: lower
+-- characteristics: 2, 14
+-- dimensions: org, service, channel, region, client_type
+-- sources: service_events
+-- formula_version: 1.0
+-- effective_from: 2018-05-01
+-- window_days: 30
+SELECT period {{group}}, step_index, any(step_name) AS step_name,
+       sum(reached_next) AS numerator, sum(reached) AS denominator, denominator AS n,
+       if(denominator = 0, NULL, 1 - numerator / denominator) AS value
+FROM (
+    SELECT {{period(toDate(started_at, 'America/Toronto'))}} AS period {{dims}}, k AS step_index, names[k] AS step_name,
+           toUInt64(has(idx, k)) AS reached,
+           toUInt64(has(idx, k) AND (has(idx, k + 1) OR (k = max_k AND done))) AS reached_next
+    FROM (
+        SELECT org, service, journey_id,
+               minIf(occurred_at, type = 'started') AS started_at,
+               argMinIf(channel, occurred_at, type = 'started') AS channel,
+               argMinIf(region, occurred_at, type = 'started') AS region,
+               argMinIf(client_type, occurred_at, type = 'started') AS client_type,
+               groupUniqArrayIf(toUInt32(step_index), type = 'step') AS idx,
+               countIf(type = 'completed') > 0 AS done
+        FROM service_events FINAL
+        WHERE {{scope}} AND toDate(occurred_at, 'America/Toronto') >= {from:Date}
+          AND toDate(occurred_at, 'America/Toronto') < {to:Date} + toIntervalDay({window_days:UInt32} + 1)
+        GROUP BY org, service, journey_id
+        HAVING countIf(type = 'started') > 0
+    ) AS j
+    INNER JOIN (
+        SELECT org AS s_org, code AS s_service, length(steps) AS max_k, steps AS names FROM services FINAL WHERE length(steps) > 0
+    ) AS s ON s.s_org = j.org AND s.s_service = j.service
+    ARRAY JOIN range(1, max_k + 1) AS k
+    WHERE {{in_range(toDate(started_at, 'America/Toronto'))}}
+      AND started_at + toIntervalDay({window_days:UInt32}) <= {now:DateTime64(3, 'UTC')} {{filters}}
+)
+GROUP BY period {{group}}, step_index
+HAVING denominator > 0

@@ -1,0 +1,42 @@
+-- id: value_cost_avoided
+-- title_fr: Valeur créée : coûts évités
+-- title_en: Value created: costs avoided
+-- description_fr: Modélisé. Pour chaque complétion numérique : coût unitaire moyen des canaux non numériques − coût unitaire du canal numérique utilisé (répertoire des services, paramètres versionnés), en dollars. Événements d'abord, volumes déclarés sinon.
+-- description_en: Modelled. For each digital completion: mean unit cost of the non-digital channels − unit cost of the digital channel used (service inventory, versioned parameters), in dollars. Events first, declared volumes otherwise.
+-- unit: cad
+-- direction: higher
+-- characteristics: 14, 10
+-- dimensions: org, service, channel
+-- sources: service_events, channel_volumes, services
+-- formula_version: 1.0
+-- effective_from: 2018-05-01
+-- modelled: yes
+WITH ref AS (
+    SELECT org AS r_org, code AS r_service, unit_cost_cad AS uc,
+           arrayAvg(arrayFilter(v -> v > 0, mapValues(mapFilter((k, v) -> NOT has({digital:Array(String)}, k), unit_cost_cad)))) AS nd_cost
+    FROM services FINAL
+    WHERE length(mapKeys(unit_cost_cad)) > 0
+),
+ev AS (
+    SELECT {{period(toDate(occurred_at, 'America/Toronto'))}} AS p, org, service, channel AS ch {{dims(org, service, channel)}}, count() AS done
+    FROM service_events FINAL
+    WHERE type = 'completed' AND has({digital:Array(String)}, channel)
+      AND {{in_range(toDate(occurred_at, 'America/Toronto'))}} AND {{scope}} {{filters(org, service, channel)}}
+    GROUP BY p, org, service, ch {{group}}
+),
+declared AS (
+    SELECT {{period(period_start)}} AS p, org, service, channel AS ch {{dims(org, service, channel)}}, sum(volume) AS done
+    FROM channel_volumes FINAL
+    WHERE has({digital:Array(String)}, channel) AND {{declared_range}} AND {{scope}} {{filters(org, service, channel)}}
+    GROUP BY p, org, service, ch {{group}}
+)
+SELECT p AS period {{group}},
+       sum(done * greatest(0, nd_cost - uc[ch])) AS numerator,
+       CAST(NULL AS Nullable(Float64)) AS denominator, sum(done) AS n, numerator AS value
+FROM (
+    SELECT * FROM ev
+    UNION ALL
+    SELECT * FROM declared WHERE (p, org, service) NOT IN (SELECT p, org, service FROM ev)
+) AS x
+INNER JOIN ref ON ref.r_org = x.org AND ref.r_service = x.service
+GROUP BY period {{group}}
