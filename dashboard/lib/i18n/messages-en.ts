@@ -164,6 +164,8 @@ export const en: Messages = {
   dim_org: 'organization',
   dim_service: 'service',
   dim_channel: 'channel',
+  dim_region: 'region',
+  dim_client_type: 'client type',
   provenance: 'Provenance',
   provenance_definition: 'Definition',
   provenance_formula: 'Formula version',

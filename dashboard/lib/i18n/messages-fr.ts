@@ -163,6 +163,8 @@ export const fr = {
   dim_org: 'organisation',
   dim_service: 'service',
   dim_channel: 'canal',
+  dim_region: 'région',
+  dim_client_type: 'type de clientèle',
   provenance: 'Provenance',
   provenance_definition: 'Définition',
   provenance_formula: 'Version de la formule',

@@ -1,12 +1,17 @@
-// The dashboard's one seam to the metrics engine: page loads call these functions, never SQL.
-// Metric figures come from runMetric (interim runner until the engine lands, same contract); the few
-// service-page shapes that are not metrics yet (funnel, histograms, comments, annotations) are read here.
+// The dashboard's one seam to the metrics engine: page loads call these functions, never metric SQL.
+// Every figure comes from the engine's runMetric (metrics/run-metric.ts); indicators the catalogue does not define
+// yet (declared by organizations) come from the interim runner in the same contract. Shapes that are not metrics
+// (completion-time histogram, comments, annotations) are read here.
+import fs from 'node:fs';
+import path from 'node:path';
+import { runMetric as runEngineMetric } from '../../../metrics/run-metric.ts';
+import { catalogue as engineCatalogue, loadDefinitions, METRICS_DIR, type Catalogue, type MetricDefinition } from '../../../metrics/definition.ts';
 import type { Caller } from '../../../access/caller.ts';
 import { scopeOrgs, seesSmallCounts } from '../../../access/caller.ts';
 import type { Dimension, Grain, MetricAnswer, MetricRequest, MetricRow, Status } from '../../../metrics/types.ts';
 import { loadInventory, type OrganizationInventory } from '../../../metrics/inventory.ts';
 import { getRuntime } from './runtime.ts';
-import { listMetrics, metricInfo, runInterimMetric, type MetricInfo } from './interim-metrics.ts';
+import { listMetrics, metricInfo as interimInfo, runInterimMetric, type MetricInfo } from './interim-metrics.ts';
 import { INTERIM_STRATEGY, type InterimTarget } from './interim-strategy.ts';
 // Step names of the demo's journeys; a service's own step labels will come with the reference data.
 import { STEP_NAMES } from '../../../ingest/demo/catalogue.ts';
@@ -29,19 +34,42 @@ export async function runMetric(req: MetricRequest): Promise<MetricAnswer> {
   const hit = cache.get(key);
   if (hit && Date.now() - hit.at < CACHE_MS) return hit.answer;
   const { warehouse, config } = await getRuntime();
-  const answer = runInterimMetric(warehouse, config, req);
+  const def = definitions().get(req.metric);
+  const answer = def
+    ? runEngineMetric(warehouse, { smallCountThreshold: config.smallCountThreshold, digitalChannels: config.digitalChannels }, req, { definitions: definitions() })
+    : runInterimMetric(warehouse, config, req);
   cache.set(key, { at: Date.now(), answer });
   answer.catch(() => cache.delete(key));
   if (cache.size > 2000) cache.delete(cache.keys().next().value as string);
   return answer;
 }
 
-export function catalogue(): MetricInfo[] {
-  return listMetrics();
+let engineDefs: Catalogue | null = null;
+/** The engine's catalogue. Bundled into the app, metrics/definition.ts cannot find sql/metrics beside itself,
+ *  so the process's working folder (the project root under `jalon serve`) is tried next. */
+function definitions(): Map<string, MetricDefinition> {
+  if (!engineDefs) engineDefs = fs.existsSync(METRICS_DIR) ? engineCatalogue() : loadDefinitions(path.join(process.cwd(), 'sql', 'metrics'));
+  return engineDefs.definitions;
 }
 
-export function findMetric(id: string): MetricInfo | null {
-  return metricInfo(id);
+function infoOf(d: MetricDefinition): MetricInfo {
+  const declared = d.sources.every((s) => ['channel_volumes', 'standard_results', 'declared_indicators', 'costs', 'services', 'organizations'].includes(s));
+  return {
+    id: d.id, title: d.title, description: d.description, unit: d.unit, direction: d.direction === 'higher' ? 'up' : 'down',
+    source: declared ? 'declared' : 'computed', sources: d.sources, dimensions: d.dimensions, formulaVersion: d.formulaVersion, modelled: d.modelled,
+    ...(d.grains.length ? { grains: d.grains } : {})
+  };
+}
+
+/** Metrics the dashboard shows: the engine's, then declared indicators it does not define yet. */
+export function catalogue(): MetricInfo[] {
+  const engine = [...definitions().values()].map(infoOf);
+  return [...engine, ...listMetrics().filter((m) => !definitions().has(m.id))];
+}
+
+export function metricInfo(id: string): MetricInfo | null {
+  const d = definitions().get(id);
+  return d ? infoOf(d) : interimInfo(id);
 }
 
 export async function smallCountThreshold(caller: Caller): Promise<number> {
@@ -127,15 +155,17 @@ async function indicatorCard(ctx: Context, t: InterimTarget): Promise<IndicatorC
   const declared = info.source === 'declared';
   // Declared indicators come once a fiscal year: their figure is the latest year reported up to the period's end.
   const trendRange = declared ? { from: '2018-04-01', to: range.to } : range;
-  const trendGrain: Grain = declared ? 'fiscal_year' : grainFor(range);
+  const onlyAll = info.grains !== undefined && !info.grains.includes(declared ? 'fiscal_year' : grainFor(range));
+  const trendGrain: Grain = onlyAll ? 'all' : declared ? 'fiscal_year' : grainFor(range);
   const [current, trend] = await Promise.all([
     declared ? null : runMetric(request(ctx, t.metric, range, 'all')),
-    runMetric({ ...request(ctx, t.metric, trendRange, trendGrain), compare: declared ? ctx.filters.compare : 'none' })
+    onlyAll ? null : runMetric({ ...request(ctx, t.metric, trendRange, trendGrain), compare: declared ? ctx.filters.compare : 'none' })
   ]);
-  const trendRows = trend.rows.filter((r) => r.period !== 'all');
+  const trendRows = trend ? trend.rows.filter((r) => r.period !== 'all') : [];
   const last: MetricRow | undefined = declared ? trendRows.filter((r) => r.value !== null).at(-1) : current?.rows[0];
   const value = last?.value ?? null;
-  const provenance = (current ?? trend).provenance;
+  const provenance = (current ?? trend)?.provenance;
+  if (!provenance) return null;
   const lastDataAt = provenance.last_data_at;
   const stale = lastDataAt ? (ctx.now.getTime() - Date.parse(`${lastDataAt.replace(' ', 'T')}Z`)) / 86_400_000 > (declared ? 730 : STALE_DAYS) : true;
   const scoped = ctx.filters.org !== '' || ctx.filters.service !== '' || ctx.filters.channel !== '' || ctx.filters.region !== '' || ctx.filters.client_type !== '';
@@ -166,7 +196,7 @@ export async function loadScorecard(ctx: Context): Promise<ScorecardView> {
     characteristics.push({ number: c.number, title: c.title, indicators: cards.filter((x): x is IndicatorCard => x !== null) });
   }
   const none = (metric: string): InterimTarget => ({ metric, baseline: { value: 0, date: '2018-05-01' }, target: { value: 0, date: '2026-03-31' } });
-  const [hours, cost] = await Promise.all([indicatorCard(ctx, none('hours_saved')), indicatorCard(ctx, none('cost_avoided'))]);
+  const [hours, cost] = await Promise.all([indicatorCard(ctx, none('value_time_saved')), indicatorCard(ctx, none('value_cost_avoided'))]);
   for (const v of [hours, cost]) if (v) { v.target = null; v.status = 'no_data'; }
   return { strategy: { id: INTERIM_STRATEGY.id, title: INTERIM_STRATEGY.title, provisional: INTERIM_STRATEGY.provisional }, characteristics, value: { hours, cost }, range: rangeOf(ctx) };
 }
@@ -196,7 +226,8 @@ export async function loadIndicator(ctx: Context, metric: string): Promise<Indic
   const range = rangeOf(ctx);
   const declared = info.source === 'declared';
   const seriesRange = declared ? { from: '2018-04-01', to: range.to } : range;
-  const series = await runMetric(request(ctx, metric, seriesRange, declared ? 'fiscal_year' : grainFor(range)));
+  const seriesGrain: Grain = declared ? 'fiscal_year' : grainFor(range);
+  const series = await runMetric(request(ctx, metric, seriesRange, info.grains && !info.grains.includes(seriesGrain) ? 'all' : seriesGrain));
   const dims = (['org', 'service', 'channel'] as const).filter((d) => info.dimensions.includes(d));
   const breakdowns = await Promise.all(
     dims.map(async (dimension) => ({ dimension, answer: await runMetric({ ...request(ctx, metric, range, 'all', [dimension]), compare: 'none' }) }))
@@ -222,7 +253,7 @@ export interface OrganizationView {
   range: Range;
 }
 
-const ORG_METRICS = ['digital_take_up', 'completion_rate', 'time_to_complete', 'satisfaction', 'within_standard', 'once_only', 'partner_sign_in', 'availability'];
+const ORG_METRICS = ['digital_take_up', 'completion_rate', 'time_to_complete', 'satisfaction', 'within_service_standard', 'once_only', 'partner_sign_in', 'availability'];
 
 export async function loadOrganization(ctx: Context, code: string): Promise<OrganizationView | null> {
   scopeOrgs(ctx.caller, [code]);
@@ -248,7 +279,7 @@ export async function loadOrganization(ctx: Context, code: string): Promise<Orga
     const ans = await runMetric({ ...request(orgCtx, m, range, 'all', ['service']), compare: 'none' });
     return new Map(ans.rows.map((r) => [r.dimensions.service ?? '', r.value]));
   };
-  const [completion, satisfaction, standard] = await Promise.all([byService('completion_rate'), byService('satisfaction'), byService('within_standard')]);
+  const [completion, satisfaction, standard] = await Promise.all([byService('completion_rate'), byService('satisfaction'), byService('within_service_standard')]);
   const services: ServiceRank[] = org.services.map((s) => {
     const c = completion.get(s.code) ?? null;
     const sat = satisfaction.get(s.code) ?? null;
@@ -311,10 +342,8 @@ export async function loadService(ctx: Context, code: string): Promise<ServiceVi
   const p = { org: org.code, service: code, from: range.from, to: range.to, channel: ctx.filters.channel, region: ctx.filters.region, client_type: ctx.filters.client_type };
   const sliceFilter = `AND ({channel:String} = '' OR channel = {channel:String}) AND ({region:String} = '' OR region = {region:String}) AND ({client_type:String} = '' OR client_type = {client_type:String})`;
   const window = `org = {org:String} AND service = {service:String} AND occurred_at >= toDateTime64({from:Date}, 3, 'America/Toronto') AND occurred_at < toDateTime64({to:Date}, 3, 'America/Toronto')`;
-  const [funnelRows, timeRows, satisfaction, channelShift, standard, completion, commentRows, annotationRows] = await Promise.all([
-    warehouse.query<{ step_index: number; step: string; reached: number }>(
-      `SELECT step_index, any(step) AS step, uniqExact(journey_id) AS reached FROM service_events
-       WHERE ${window} AND type = 'step' ${sliceFilter} GROUP BY step_index ORDER BY step_index`, p),
+  const [funnelAnswer, timeRows, satisfaction, channelShift, standard, completion, commentRows, annotationRows] = await Promise.all([
+    runMetric({ ...request(sctx, 'step_drop_off', range, 'all'), compare: 'none' }),
     warehouse.query<{ channel: string; bucket: number; n: number; med: number }>(
       `SELECT channel, multiIf(${TIME_BUCKETS.map((b, i) => `m < ${b}, ${i}`).join(', ')}, ${TIME_BUCKETS.length}) AS bucket, count() AS n, any(med) AS med
        FROM (SELECT channel, duration_ms / 60000 AS m, quantileExact(0.5)(duration_ms / 60000) OVER (PARTITION BY channel) AS med FROM service_events
@@ -322,7 +351,7 @@ export async function loadService(ctx: Context, code: string): Promise<ServiceVi
        GROUP BY channel, bucket ORDER BY channel, bucket`, p),
     runMetric(request(sctx, 'satisfaction', range, 'all')),
     runMetric({ ...request({ ...sctx, filters: { ...sctx.filters, channel: '' } }, 'digital_take_up', range, grain, ['channel']), compare: 'none' }),
-    runMetric(request(sctx, 'within_standard', range, grain)),
+    runMetric(request(sctx, 'within_service_standard', range, grain)),
     runMetric(request(sctx, 'completion_rate', range, grain)),
     warehouse.query<{ c_at: string; channel: string; language: string; satisfaction: number; comment: string; total: number }>(
       `SELECT toString(submitted_at) AS c_at, channel, language, satisfaction, comment, count() OVER () AS total FROM survey_responses
@@ -336,14 +365,14 @@ export async function loadService(ctx: Context, code: string): Promise<ServiceVi
          AND at >= toDateTime64({from:Date}, 3, 'America/Toronto') AND at < toDateTime64({to:Date}, 3, 'America/Toronto') ORDER BY at`, p)
   ]);
   const steps = ref?.steps ?? [];
-  const reachedByIndex = new Map(funnelRows.map((r) => [Number(r.step_index), Number(r.reached)]));
-  const funnel: FunnelStep[] = steps.map((step, i) => {
-    const index = [...reachedByIndex.keys()].includes(i + 1) ? i + 1 : i;
-    const reached = reachedByIndex.get(index) ?? 0;
-    const nextReached = i + 1 < steps.length ? (reachedByIndex.get(index + 1) ?? 0) : null;
-    const hidden = reached < threshold;
-    return { index: i + 1, step, label: STEP_NAMES[step] ?? { fr: step, en: step }, reached: hidden ? null : reached, dropOff: hidden || nextReached === null || reached === 0 ? null : 1 - nextReached / reached };
-  });
+  // One row per step from the engine: denominator = journeys reaching the step, value = share lost before the next.
+  const funnel: FunnelStep[] = funnelAnswer.rows
+    .filter((r) => r.step)
+    .sort((a, b) => (a.step?.index ?? 0) - (b.step?.index ?? 0))
+    .map((r) => {
+      const name = r.step?.name || steps[(r.step?.index ?? 1) - 1] || '';
+      return { index: r.step?.index ?? 0, step: name, label: STEP_NAMES[name] ?? { fr: name, en: name }, reached: r.suppressed ? null : r.denominator, dropOff: r.suppressed ? null : r.value };
+    });
   const channels = [...new Set(timeRows.map((r) => r.channel))];
   const times = channels.map((channel) => {
     const rows = timeRows.filter((r) => r.channel === channel);

@@ -1,5 +1,6 @@
-// Interim metric runner for the dashboard, answering in the engine's contract (metrics/types.ts) until the
-// metrics engine (branch `metrics`) lands; engine.ts is the only caller, and switches to the engine then.
+// Interim runner for the indicators organizations declare each year (declared_indicators), answering in the
+// engine's contract (metrics/types.ts) until the metrics catalogue defines them; engine.ts is the only caller and
+// prefers the engine for every metric it knows. Computed metrics all come from the engine (sql/metrics).
 // Values reach ClickHouse only as typed parameters; identifiers come from the allow-lists below.
 import type { Warehouse } from '../../../warehouse/warehouse.ts';
 import type { Config } from '../../../config/config.ts';
@@ -8,6 +9,7 @@ import type { Dimension, Grain, Localized, MetricAnswer, MetricRequest, MetricRo
 import { comparisonRange } from '../filters.ts';
 
 export type Unit = 'ratio' | 'minutes' | 'hours' | 'cad' | 'count' | 'percent' | 'score';
+import type { Grain as G } from '../../../metrics/types.ts';
 
 export interface MetricInfo {
   id: string;
@@ -20,6 +22,8 @@ export interface MetricInfo {
   dimensions: readonly Dimension[];
   formulaVersion: string;
   modelled?: boolean;
+  /** Grains the metric answers at, when limited (e.g. only 'all'). */
+  grains?: readonly G[];
 }
 
 interface Definition extends MetricInfo {
@@ -34,26 +38,6 @@ interface Definition extends MetricInfo {
   extra?: Record<string, string>;
 }
 
-const JOURNEYS = `(
-  SELECT org, service, journey_id,
-         minIf(occurred_at, type = 'started') AS t,
-         anyIf(channel, type = 'started') AS channel,
-         anyIf(region, type = 'started') AS region,
-         anyIf(client_type, type = 'started') AS client_type,
-         minIf(occurred_at, type = 'completed') AS completed_at,
-         countIf(type = 'completed') > 0 AS completed,
-         countIf(type IN ('failed', 'abandoned')) > 0 AS ended
-  FROM service_events
-  WHERE occurred_at >= toDateTime64({from:Date}, 3, 'America/Toronto') - INTERVAL 1 DAY
-    AND occurred_at < toDateTime64({to:Date}, 3, 'America/Toronto') + INTERVAL 31 DAY
-    AND (length({f_org:Array(String)}) = 0 OR org IN {f_org:Array(String)})
-    AND (length({f_service:Array(String)}) = 0 OR service IN {f_service:Array(String)})
-  GROUP BY org, service, journey_id
-  HAVING countIf(type = 'started') > 0
-)`;
-
-const EVENT_DIMS: readonly Dimension[] = ['org', 'service', 'channel', 'region', 'client_type'];
-const RESPONSE_DIMS: readonly Dimension[] = ['org', 'service', 'channel'];
 const ORG_DIMS: readonly Dimension[] = ['org', 'service'];
 const L = (fr: string, en: string): Localized => ({ fr, en });
 
@@ -70,91 +54,7 @@ const DECLARED: readonly { id: string; fr: string; en: string; dfr: string; den:
   { id: 'legacy_systems_retired', fr: 'Systèmes patrimoniaux remplacés', en: 'Legacy systems retired', dfr: 'Systèmes patrimoniaux remplacés ou retirés pendant l’exercice.', den: 'Legacy systems replaced or retired during the fiscal year.', unit: 'count' }
 ];
 
-const COMPLETED = (cols: string) => `(SELECT org, service, occurred_at AS t, channel, region, client_type, ${cols} FROM service_events WHERE type = 'completed')`;
-
 const DEFINITIONS: readonly Definition[] = [
-  {
-    id: 'digital_take_up', title: L('Adoption du numérique', 'Digital take-up'), unit: 'ratio', direction: 'up', source: 'computed',
-    description: L('Part des demandes terminées en ligne (web ou mobile, avec ou sans aide) parmi toutes les demandes terminées.', 'Share of completed requests finished online (web or mobile, assisted or not) among all completed requests.'),
-    sources: ['service_events'], dimensions: EVENT_DIMS, formulaVersion: 'interim-1',
-    from: () => COMPLETED('1 AS one'), num: 'countIf(channel IN {digital:Array(String)})', den: 'count()', n: 'count()'
-  },
-  {
-    id: 'completion_rate', title: L('Taux d’achèvement', 'Completion rate'), unit: 'ratio', direction: 'up', source: 'computed',
-    description: L('Part des démarches commencées qui se terminent (acceptées ou jugées inadmissibles) dans les 30 jours; les démarches de moins de 30 jours sont exclues.', 'Share of started journeys that finish (success or ineligible) within 30 days; journeys younger than 30 days are left out.'),
-    sources: ['service_events'], dimensions: EVENT_DIMS, formulaVersion: 'interim-1',
-    from: () => `(SELECT * FROM ${JOURNEYS} WHERE t < {now:DateTime64(3)} - INTERVAL 30 DAY)`,
-    num: 'countIf(completed AND completed_at <= t + INTERVAL 30 DAY)', den: 'count()', n: 'count()'
-  },
-  {
-    id: 'time_to_complete', title: L('Temps pour terminer (médiane)', 'Time to complete (median)'), unit: 'minutes', direction: 'down', source: 'computed',
-    description: L('Durée médiane entre le début et la fin d’une démarche terminée, en minutes; le 90e centile l’accompagne.', 'Median time from start to finish of completed journeys, in minutes; the 90th percentile comes with it.'),
-    sources: ['service_events'], dimensions: EVENT_DIMS, formulaVersion: 'interim-1',
-    from: () => COMPLETED('duration_ms'), num: 'sum(duration_ms) / 60000', den: 'count()', value: 'quantileExact(0.5)(duration_ms) / 60000', n: 'count()',
-    extra: { p90: 'quantileExact(0.9)(duration_ms) / 60000' }
-  },
-  {
-    id: 'satisfaction', title: L('Satisfaction', 'Satisfaction'), unit: 'ratio', direction: 'up', source: 'computed',
-    description: L('Part des répondants qui donnent 4 ou 5 sur 5 au sondage après la démarche, avec le nombre de réponses et la répartition.', 'Share of respondents rating 4 or 5 out of 5 in the survey after the service, with the number of responses and the distribution.'),
-    sources: ['survey_responses'], dimensions: RESPONSE_DIMS, formulaVersion: 'interim-1',
-    from: () => `(SELECT org, service, submitted_at AS t, channel, satisfaction, effort FROM survey_responses)`,
-    num: 'countIf(satisfaction >= 4)', den: 'count()', n: 'count()',
-    extra: { s1: 'countIf(satisfaction = 1)', s2: 'countIf(satisfaction = 2)', s3: 'countIf(satisfaction = 3)', s4: 'countIf(satisfaction = 4)', s5: 'countIf(satisfaction = 5)', mean_score: '(avg(satisfaction) - 1) / 4' }
-  },
-  {
-    id: 'effort', title: L('Effort perçu', 'Perceived effort'), unit: 'score', direction: 'down', source: 'computed',
-    description: L('Note moyenne d’effort (1 = très facile, 7 = très difficile) donnée au sondage; la part « facile » (1 à 3) l’accompagne.', 'Mean effort rating (1 = very easy, 7 = very hard) from the survey; the share rating it easy (1 to 3) comes with it.'),
-    sources: ['survey_responses'], dimensions: RESPONSE_DIMS, formulaVersion: 'interim-1',
-    from: () => `(SELECT org, service, submitted_at AS t, channel, assumeNotNull(effort) AS effort FROM survey_responses WHERE effort IS NOT NULL)`,
-    num: 'sum(effort)', den: 'count()', n: 'count()', extra: { easy_share: 'countIf(effort <= 3) / count()' }
-  },
-  {
-    id: 'within_standard', title: L('Respect de la norme de service', 'Within service standard'), unit: 'ratio', direction: 'up', source: 'computed',
-    description: L('Part des demandes décidées dans le délai promis par la norme de service (jours civils; jours ouvrables approchés à 7/5).', 'Share of requests decided within the time the service standard promises (calendar days; working days approximated as 7/5).'),
-    sources: ['cases'], dimensions: RESPONSE_DIMS, formulaVersion: 'interim-1',
-    from: () => `(SELECT org, service, received_at AS t, channel, decided_at, standard_days, working_days FROM cases WHERE decided_at IS NOT NULL AND standard_days > 0)`,
-    num: "countIf(dateDiff('day', t, assumeNotNull(decided_at)) <= if(working_days, standard_days * 7 / 5, standard_days))", den: 'count()', n: 'count()'
-  },
-  {
-    id: 'once_only', title: L('Données préremplies (une seule fois)', 'Prefilled data (once-only)'), unit: 'ratio', direction: 'up', source: 'computed',
-    description: L('Part des demandes terminées où l’État a prérempli des renseignements qu’il détenait déjà.', 'Share of completed requests where the government prefilled information it already held.'),
-    sources: ['service_events'], dimensions: EVENT_DIMS, formulaVersion: 'interim-1',
-    from: () => COMPLETED('prefilled'), num: 'countIf(prefilled)', den: 'count()', n: 'count()'
-  },
-  {
-    id: 'partner_sign_in', title: L('Connexion par un partenaire', 'Partner sign-in'), unit: 'ratio', direction: 'up', source: 'computed',
-    description: L('Part des connexions faites avec l’identité d’une banque ou d’un partenaire plutôt qu’un compte propre à l’État.', 'Share of sign-ins made with a bank or partner identity rather than a government account.'),
-    sources: ['service_events'], dimensions: EVENT_DIMS, formulaVersion: 'interim-1',
-    from: () => `(SELECT org, service, occurred_at AS t, channel, region, client_type, sign_in FROM service_events WHERE type = 'started' AND sign_in != 'none')`,
-    num: "countIf(sign_in IN ('bank', 'partner'))", den: 'count()', n: 'count()'
-  },
-  {
-    id: 'availability', title: L('Disponibilité', 'Availability'), unit: 'ratio', direction: 'up', source: 'computed',
-    description: L('Part du temps où le service en ligne répondait aux sondes de disponibilité; le temps de réponse au 95e centile l’accompagne.', 'Share of time the online service answered availability probes; the 95th-percentile response time comes with it.'),
-    sources: ['availability_probes'], dimensions: ORG_DIMS, formulaVersion: 'interim-1',
-    from: () => `(SELECT org, service, probed_at AS t, up, interval_s, response_ms FROM availability_probes)`,
-    num: 'sumIf(interval_s, up)', den: 'sum(interval_s)', n: 'count()', extra: { p95_ms: 'quantile(0.95)(response_ms)' }
-  },
-  {
-    id: 'hours_saved', title: L('Heures épargnées aux citoyens', 'Hours saved for citizens'), unit: 'hours', direction: 'up', source: 'computed', modelled: true,
-    description: L('Demandes terminées en ligne × (temps de référence des autres modes − temps en ligne), en heures. Chiffre modélisé à partir des paramètres de référence des services.', 'Requests completed online × (baseline time on other channels − time online), in hours. A modelled figure from the services’ baseline parameters.'),
-    sources: ['service_events', 'services'], dimensions: EVENT_DIMS, formulaVersion: 'interim-1',
-    from: () => `(SELECT e.org AS org, e.service AS service, e.occurred_at AS t, e.channel AS channel, e.region AS region, e.client_type AS client_type,
-                   greatest(0, arrayAvg(mapValues(mapFilter((k, v) -> k NOT IN {digital:Array(String)}, s.bm))) - s.bm[e.channel]) AS saved_min
-                  FROM (SELECT * FROM service_events WHERE type = 'completed' AND channel IN {digital:Array(String)}) AS e
-                  INNER JOIN (SELECT org, code AS service, baseline_minutes AS bm FROM services FINAL) AS s ON s.org = e.org AND s.service = e.service)`,
-    num: 'sum(saved_min) / 60', den: '1', value: 'sum(saved_min) / 60', n: 'count()'
-  },
-  {
-    id: 'cost_avoided', title: L('Coûts évités', 'Costs avoided'), unit: 'cad', direction: 'up', source: 'computed', modelled: true,
-    description: L('Demandes terminées en ligne × (coût unitaire moyen des autres modes − coût unitaire en ligne), en dollars. Chiffre modélisé.', 'Requests completed online × (average unit cost on other channels − unit cost online), in dollars. A modelled figure.'),
-    sources: ['service_events', 'services'], dimensions: EVENT_DIMS, formulaVersion: 'interim-1',
-    from: () => `(SELECT e.org AS org, e.service AS service, e.occurred_at AS t, e.channel AS channel, e.region AS region, e.client_type AS client_type,
-                   greatest(0, arrayAvg(mapValues(mapFilter((k, v) -> k NOT IN {digital:Array(String)}, s.uc))) - s.uc[e.channel]) AS saved_cad
-                  FROM (SELECT * FROM service_events WHERE type = 'completed' AND channel IN {digital:Array(String)}) AS e
-                  INNER JOIN (SELECT org, code AS service, unit_cost_cad AS uc FROM services FINAL) AS s ON s.org = e.org AND s.service = e.service)`,
-    num: 'sum(saved_cad)', den: '1', value: 'sum(saved_cad)', n: 'count()'
-  },
   ...DECLARED.map(
     (d): Definition => ({
       id: d.id, title: L(d.fr, d.en), description: L(d.dfr, d.den), unit: d.unit, direction: 'up', source: 'declared',
@@ -207,7 +107,7 @@ interface RawRow {
 async function query(wh: Warehouse, config: Config, def: Definition, req: MetricRequest, range: { from: string; to: string }): Promise<RawRow[]> {
   const orgs = scopeOrgs(req.caller, req.filters.org ?? null);
   const params: Record<string, unknown> = {
-    from: range.from, to: range.to, now: req.now.toISOString().replace('T', ' ').slice(0, 23), digital: [...config.digitalChannels],
+    from: range.from, to: range.to,
     f_org: orgs ?? [], f_service: [...(req.filters.service ?? [])]
   };
   const where = [`t >= toDateTime64({from:Date}, 3, 'America/Toronto')`, `t < toDateTime64({to:Date}, 3, 'America/Toronto')`];
