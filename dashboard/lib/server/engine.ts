@@ -350,7 +350,8 @@ export async function loadService(ctx: Context, code: string): Promise<ServiceVi
              WHERE ${window} AND type = 'completed' AND duration_ms IS NOT NULL ${sliceFilter})
        GROUP BY channel, bucket ORDER BY channel, bucket`, p),
     runMetric(request(sctx, 'satisfaction', range, 'all')),
-    runMetric({ ...request({ ...sctx, filters: { ...sctx.filters, channel: '' } }, 'digital_take_up', range, grain, ['channel']), compare: 'none' }),
+    // One grain coarser than the other series: shares per channel need more cases per period before suppression.
+    runMetric({ ...request({ ...sctx, filters: { ...sctx.filters, channel: '' } }, 'digital_take_up', range, grain === 'week' ? 'month' : grain === 'month' ? 'quarter' : 'fiscal_year', ['channel']), compare: 'none' }),
     runMetric(request(sctx, 'within_service_standard', range, grain)),
     runMetric(request(sctx, 'completion_rate', range, grain)),
     warehouse.query<{ c_at: string; channel: string; language: string; satisfaction: number; comment: string; total: number }>(
