@@ -4,7 +4,7 @@
 // (completion-time histogram, comments, annotations) are read here.
 import fs from 'node:fs';
 import path from 'node:path';
-import { runMetric as runEngineMetric } from '../../../metrics/run-metric.ts';
+import { MetricError, runMetric as runEngineMetric } from '../../../metrics/run-metric.ts';
 import { catalogue as engineCatalogue, loadDefinitions, METRICS_DIR, type Catalogue, type MetricDefinition } from '../../../metrics/definition.ts';
 import type { Caller } from '../../../access/caller.ts';
 import { scopeOrgs, seesSmallCounts } from '../../../access/caller.ts';
@@ -28,6 +28,20 @@ export interface Context {
 /** Answers stay valid for a minute: pages re-ask the same figures (scorecard, bench, back/forward). */
 const CACHE_MS = 60_000;
 const cache = new Map<string, { at: number; answer: Promise<MetricAnswer> }>();
+
+const COARSER: Record<Grain, Grain | null> = { day: 'week', week: 'month', month: 'quarter', quarter: 'fiscal_year', fiscal_year: 'all', year: 'all', all: null };
+
+/** Like runMetric, but a grain finer than some declared data falls back to the next coarser grain (a chart of
+ *  quarters rather than an error page); the answer's `grain` says which grain answered. */
+export async function runMetricCoarsening(req: MetricRequest): Promise<MetricAnswer> {
+  try {
+    return await runMetric(req);
+  } catch (err) {
+    const next = COARSER[req.grain];
+    if (err instanceof MetricError && err.code === 'grain_too_fine' && next) return runMetricCoarsening({ ...req, grain: next });
+    throw err;
+  }
+}
 
 export async function runMetric(req: MetricRequest): Promise<MetricAnswer> {
   const key = JSON.stringify({ ...req, now: req.now.toISOString().slice(0, 10), caller: [req.caller.role, ...req.caller.orgs] });
@@ -159,7 +173,7 @@ async function indicatorCard(ctx: Context, t: InterimTarget): Promise<IndicatorC
   const trendGrain: Grain = onlyAll ? 'all' : declared ? 'fiscal_year' : grainFor(range);
   const [current, trend] = await Promise.all([
     declared ? null : runMetric(request(ctx, t.metric, range, 'all')),
-    onlyAll ? null : runMetric({ ...request(ctx, t.metric, trendRange, trendGrain), compare: declared ? ctx.filters.compare : 'none' })
+    onlyAll ? null : runMetricCoarsening({ ...request(ctx, t.metric, trendRange, trendGrain), compare: declared ? ctx.filters.compare : 'none' })
   ]);
   const trendRows = trend ? trend.rows.filter((r) => r.period !== 'all') : [];
   const last: MetricRow | undefined = declared ? trendRows.filter((r) => r.value !== null).at(-1) : current?.rows[0];
@@ -190,11 +204,12 @@ export interface ScorecardView {
 }
 
 export async function loadScorecard(ctx: Context): Promise<ScorecardView> {
-  const characteristics = [];
-  for (const c of INTERIM_STRATEGY.characteristics) {
-    const cards = await Promise.all(c.indicators.map((t) => indicatorCard(ctx, t)));
-    characteristics.push({ number: c.number, title: c.title, indicators: cards.filter((x): x is IndicatorCard => x !== null) });
-  }
+  const characteristics = await Promise.all(
+    INTERIM_STRATEGY.characteristics.map(async (c) => {
+      const cards = await Promise.all(c.indicators.map((t) => indicatorCard(ctx, t)));
+      return { number: c.number, title: c.title, indicators: cards.filter((x): x is IndicatorCard => x !== null) };
+    })
+  );
   const none = (metric: string): InterimTarget => ({ metric, baseline: { value: 0, date: '2018-05-01' }, target: { value: 0, date: '2026-03-31' } });
   const [hours, cost] = await Promise.all([indicatorCard(ctx, none('value_time_saved')), indicatorCard(ctx, none('value_cost_avoided'))]);
   for (const v of [hours, cost]) if (v) { v.target = null; v.status = 'no_data'; }
@@ -227,7 +242,7 @@ export async function loadIndicator(ctx: Context, metric: string): Promise<Indic
   const declared = info.source === 'declared';
   const seriesRange = declared ? { from: '2018-04-01', to: range.to } : range;
   const seriesGrain: Grain = declared ? 'fiscal_year' : grainFor(range);
-  const series = await runMetric(request(ctx, metric, seriesRange, info.grains && !info.grains.includes(seriesGrain) ? 'all' : seriesGrain));
+  const series = await runMetricCoarsening(request(ctx, metric, seriesRange, info.grains && !info.grains.includes(seriesGrain) ? 'all' : seriesGrain));
   const dims = (['org', 'service', 'channel'] as const).filter((d) => info.dimensions.includes(d));
   const breakdowns = await Promise.all(
     dims.map(async (dimension) => ({ dimension, answer: await runMetric({ ...request(ctx, metric, range, 'all', [dimension]), compare: 'none' }) }))
@@ -351,9 +366,9 @@ export async function loadService(ctx: Context, code: string): Promise<ServiceVi
        GROUP BY channel, bucket ORDER BY channel, bucket`, p),
     runMetric(request(sctx, 'satisfaction', range, 'all')),
     // One grain coarser than the other series: shares per channel need more cases per period before suppression.
-    runMetric({ ...request({ ...sctx, filters: { ...sctx.filters, channel: '' } }, 'digital_take_up', range, grain === 'week' ? 'month' : grain === 'month' ? 'quarter' : 'fiscal_year', ['channel']), compare: 'none' }),
-    runMetric(request(sctx, 'within_service_standard', range, grain)),
-    runMetric(request(sctx, 'completion_rate', range, grain)),
+    runMetricCoarsening({ ...request({ ...sctx, filters: { ...sctx.filters, channel: '' } }, 'digital_take_up', range, grain === 'week' ? 'month' : grain === 'month' ? 'quarter' : 'fiscal_year', ['channel']), compare: 'none' }),
+    runMetricCoarsening(request(sctx, 'within_service_standard', range, grain)),
+    runMetricCoarsening(request(sctx, 'completion_rate', range, grain)),
     warehouse.query<{ c_at: string; channel: string; language: string; satisfaction: number; comment: string; total: number }>(
       `SELECT toString(submitted_at) AS c_at, channel, language, satisfaction, comment, count() OVER () AS total FROM survey_responses
        WHERE org = {org:String} AND service = {service:String} AND comment != ''
