@@ -9,7 +9,7 @@ export default defineConfig({
     globalSetup: ['tests/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    reporters: ['default'],
+    reporters: ['verbose'],
     fileParallelism: true,
     maxWorkers: 2
   }

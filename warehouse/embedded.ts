@@ -123,7 +123,14 @@ export class EmbeddedWarehouse implements Warehouse {
     } catch (err) {
       fs.rmSync(lockFile, { force: true });
       const text = `${(err as Error).message} ${String((err as { cause?: Error }).cause?.message ?? '')}`;
-      if (/lock|Failed to create connection/i.test(text)) throw lockedError(dataDir, null);
+      if (/only one active data directory per process/i.test(text)) {
+        throw new WarehouseError(`Ce processus a déjà un autre dossier de données ouvert / this process already has another data folder open (${dataDir})`, {
+          type: 'EMBEDDED_ONE_FOLDER',
+          hint: "chDB n'ouvre qu'un dossier par processus : fermez l'autre entrepôt d'abord / chDB opens one folder per process: close the other warehouse first",
+          cause: err
+        });
+      }
+      if (/lock/i.test(text)) throw lockedError(dataDir, null);
       throw toWarehouseError(err, `open ${dataDir}`);
     }
     const wh = new EmbeddedWarehouse(session, options.database, dataDir, lockFile);

@@ -20,7 +20,10 @@ type Settings = Record<string, string | number | boolean>;
 
 const BASE_SETTINGS: Settings = {
   output_format_json_quote_64bit_integers: 0,
-  date_time_input_format: 'best_effort'
+  date_time_input_format: 'best_effort',
+  // Long queries (demo generation, backfills) keep the connection alive through proxies with progress headers.
+  send_progress_in_http_headers: 1,
+  http_headers_progress_interval_ms: '60000'
 };
 
 function settingsOf(options: QueryOptions | undefined): Settings {

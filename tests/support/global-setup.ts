@@ -2,10 +2,13 @@
 // use their own database. Its URL reaches tests through `inject('clickhouseUrl')`.
 import type { TestProject } from 'vitest/node';
 import { startClickHouseServer, type RunningServer } from './clickhouse-server.ts';
+import { buildDashboard, buildIsStale } from '../../dashboard/serve.ts';
 
 let server: RunningServer | null = null;
 
 export async function setup(project: TestProject): Promise<void> {
+  // Tests that serve pages need the built app; build once here rather than racing in several test files.
+  if (buildIsStale()) await buildDashboard((line) => process.stdout.write(`${line}\n`));
   server = await startClickHouseServer();
   const res = await fetch(`${server.url}/?query=SELECT%20version()`);
   const version = (await res.text()).trim();

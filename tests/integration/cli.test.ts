@@ -1,0 +1,78 @@
+// The CLI as a newcomer meets it: `start` on an empty folder serves the demo, `demo --json` is deterministic,
+// a folder held by a running server is refused in one clear line, bad configuration names the variable.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runJalon, startJalon } from '../support/cli.ts';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'jalon-cli-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe('jalon CLI', () => {
+  it('demo --json prints counts per table, identical for the same seed on another empty folder', async () => {
+    const args = ['demo', '--events', '200000', '--seed', '7', '--json'];
+    const a = await runJalon(args, { JALON_DATA_DIR: tempDir() });
+    const b = await runJalon(args, { JALON_DATA_DIR: tempDir() });
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    const sa = JSON.parse(a.stdout) as { tables: Record<string, number>; seed: number };
+    const sb = JSON.parse(b.stdout) as { tables: Record<string, number> };
+    expect(sa.seed).toBe(7);
+    expect(sa.tables.service_events).toBeGreaterThanOrEqual(199_600);
+    expect(sb.tables).toEqual(sa.tables);
+  }, 120_000);
+
+  it('start on an empty folder migrates, loads the demo and serves the organizations with their event counts; a second process is refused in one line', async () => {
+    const dir = tempDir();
+    const server = await startJalon(['start', '--port', '0'], { JALON_DATA_DIR: dir, JALON_DEMO_EVENTS: '60000' });
+    try {
+      expect(server.url).toMatch(/^http:\/\/localhost:\d+$/);
+      const html = await (await fetch(server.url)).text();
+      const totals = [...html.matchAll(/data-org-total="([A-Z]+)">([^<]+)</g)].map((m) => [m[1], Number(m[2].replace(/\D/g, ''))] as const);
+      const codes = totals.map(([c]) => c);
+      for (const code of ['RAMQ', 'RQ', 'SAAQ', 'RETRAITEQC', 'CNESST', 'SERVICESQC', 'AFE', 'DEC', 'REQ', 'TAL']) expect(codes).toContain(code);
+      expect(codes.length).toBeGreaterThanOrEqual(15);
+      const sum = totals.reduce((s, [, n]) => s + n, 0);
+
+      // The same demo generated elsewhere has exactly as many events as the page shows.
+      const other = await runJalon(['demo', '--events', '60000', '--json'], { JALON_DATA_DIR: tempDir() });
+      expect(other.code, other.stderr).toBe(0);
+      expect(sum).toBe((JSON.parse(other.stdout) as { tables: Record<string, number> }).tables.service_events);
+
+      const second = await runJalon(['migrate'], { JALON_DATA_DIR: dir });
+      expect(second.code).toBe(1);
+      const lines = second.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(dir);
+      expect(lines[0]).toContain('jalon serve');
+      expect(lines[0]).not.toContain('Cannot lock file');
+    } finally {
+      await server.stop();
+    }
+    // Once the server stops, the folder opens again.
+    const after = await runJalon(['migrate', '--json'], { JALON_DATA_DIR: dir });
+    expect(after.code, after.stderr).toBe(0);
+    expect(JSON.parse(after.stdout).applied).toEqual([]);
+  }, 180_000);
+
+  it('stops on a bad configuration value, naming the variable', async () => {
+    const r = await runJalon(['migrate'], { JALON_DATA_DIR: tempDir(), PORT: 'eighty', CLICKHOUSE_URL: 'ftp://x' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('PORT="eighty"');
+    expect(r.stderr).toContain('CLICKHOUSE_URL');
+  });
+
+  it('says which command is unknown', async () => {
+    const r = await runJalon(['frobnicate'], {});
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('frobnicate');
+  });
+});

@@ -1,0 +1,38 @@
+// Configuration is read once and validated; every problem is listed at once, naming the variable.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, withPort } from '../../config/config.ts';
+
+describe('loadConfig', () => {
+  it('defaults to the embedded warehouse in ./data and port 3000', () => {
+    const c = loadConfig({}, '/srv/jalon');
+    expect(c.warehouse).toEqual({ kind: 'embedded', dataDir: '/srv/jalon/data', database: 'jalon' });
+    expect(c.http.port).toBe(3000);
+    expect(c.http.publicUrl).toBe('http://localhost:3000');
+    expect(c.smallCountThreshold).toBe(10);
+    expect(c.digitalChannels).toEqual(['web', 'mobile']);
+  });
+
+  it('chooses the server adapter from CLICKHOUSE_URL, with credentials from variables or the URL', () => {
+    const c = loadConfig({ CLICKHOUSE_URL: 'http://ana:s3cret@ch.internal:8123', CLICKHOUSE_DATABASE: 'jalon_prod' });
+    expect(c.warehouse).toMatchObject({ kind: 'server', url: 'http://ch.internal:8123', username: 'ana', password: 's3cret', database: 'jalon_prod' });
+    const d = loadConfig({ CLICKHOUSE_URL: 'https://ch:8443', CLICKHOUSE_USER: 'jalon', CLICKHOUSE_PASSWORD: 'pw' });
+    expect(d.warehouse).toMatchObject({ kind: 'server', username: 'jalon', password: 'pw', database: 'jalon' });
+  });
+
+  it('lists every bad value at once, each naming its variable', () => {
+    let err: unknown;
+    try {
+      loadConfig({ PORT: '99999', CLICKHOUSE_URL: 'tcp://x:9000', CLICKHOUSE_DATABASE: 'bad-name', JALON_DIGITAL_CHANNELS: 'web,telepathy', JALON_PSEUDONYM_KEY: 'short' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems.join('\n');
+    for (const name of ['PORT', 'CLICKHOUSE_URL', 'CLICKHOUSE_DATABASE', 'JALON_DIGITAL_CHANNELS', 'JALON_PSEUDONYM_KEY']) expect(problems).toContain(name);
+    expect((err as ConfigError).problems).toHaveLength(5);
+  });
+
+  it('replaces the port in the public URL for --port', () => {
+    expect(withPort(loadConfig({}), 8080).http.publicUrl).toBe('http://localhost:8080');
+  });
+});
