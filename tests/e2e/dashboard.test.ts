@@ -61,7 +61,10 @@ async function engine(metric: string, filters: Partial<Record<Dimension, string[
   const q = new URLSearchParams({ from, to, grain: 'all' });
   for (const [d, v] of Object.entries(filters)) q.set(d, v.join(','));
   const res = await fetch(`${server.url}/api/v1/metrics/${metric}?${q}`).catch(() => null);
-  if (res && res.ok && (res.headers.get('content-type') ?? '').includes('json')) return (await res.json()) as MetricAnswer;
+  if (res && res.ok && (res.headers.get('content-type') ?? '').includes('json')) {
+    const body = (await res.json()) as Partial<MetricAnswer>;
+    if (Array.isArray(body.rows)) return body as MetricAnswer;
+  }
   return runMetric(
     wh,
     { smallCountThreshold: 10, digitalChannels: ['web', 'mobile'] },
