@@ -8,6 +8,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { parseArgs, promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values } = parseArgs({
@@ -20,7 +21,7 @@ const ROUTES = [
   { name: 'service', path: '/fr/services/RAMQ-CARTE-RENOUV' }
 ];
 /** Distinct filters, each first request of which is answered cold (nothing cached for it). */
-const COLD_QUERIES = ['?period=6m', '?period=3m', '?period=ytd', '?period=fy2024', '?period=fy2023'];
+const COLD_QUERIES = ['?period=6m', '?period=ytd', '?period=fy2024'];
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -55,19 +56,29 @@ async function main() {
     child.stderr.on('data', on);
     child.once('exit', (c) => reject(new Error(`serve exited ${c}\n${log}`)));
   });
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
   try {
     const results = [];
     for (const r of ROUTES) {
       const cold: number[] = [];
-      for (const q of COLD_QUERIES) cold.push(await timed(base + r.path + q));
+      for (const q of COLD_QUERIES) {
+        cold.push(await timed(base + r.path + q));
+        process.stderr.write(`${r.name}${q}: ${cold.at(-1)?.toFixed(0)} ms (cold)\n`);
+      }
       await timed(base + r.path); // warm-up: fills the one-minute answer cache for the default view
       const warm: number[] = [];
       for (let k = 0; k < REQUESTS; k++) warm.push(await timed(base + r.path));
-      const html = await (await fetch(base + r.path)).text();
-      const js = [...html.matchAll(/(?:href|import\()\s*=?\s*"([^"]+\.js)"/g)].map((m) => m[1]);
-      const files = [...new Set(js.map((h) => path.join(ROOT, 'build', 'client', new URL(h, base + r.path).pathname)))];
-      const gzip = files.reduce((s, f) => s + (fs.existsSync(f) ? zlib.gzipSync(fs.readFileSync(f), { level: 9 }).length : 0), 0);
-      const raw = files.reduce((s, f) => s + (fs.existsSync(f) ? fs.statSync(f).size : 0), 0);
+      // JavaScript shipped: every script Chromium loads for the page (entry, app, layout and page nodes, their chunks).
+      const page = await browser.newPage();
+      const scripts = new Map<string, Buffer>();
+      page.on('response', async (res) => {
+        if (res.request().resourceType() === 'script' || res.url().endsWith('.js')) scripts.set(res.url(), await res.body().catch(() => Buffer.alloc(0)));
+      });
+      await page.goto(base + r.path, { waitUntil: 'networkidle' });
+      await page.close();
+      const files = [...scripts.keys()];
+      const gzip = [...scripts.values()].reduce((s, b) => s + zlib.gzipSync(b, { level: 9 }).length, 0);
+      const raw = [...scripts.values()].reduce((s, b) => s + b.length, 0);
       results.push({
         route: r.name, path: r.path,
         warm: { n: warm.length, p50_ms: +quantile(warm, 0.5).toFixed(1), p95_ms: +quantile(warm, 0.95).toFixed(1) },
@@ -83,6 +94,7 @@ async function main() {
       process.stdout.write(`| ${r.route} | ${r.warm.p50_ms} ms | ${r.warm.p95_ms} ms | ${r.cold.p50_ms} ms | ${r.cold.p95_ms} ms | ${(r.js.gzip_bytes / 1024).toFixed(1)} kB (${r.js.files} files) |\n`);
     }
   } finally {
+    await browser.close();
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
     if (!values.data) fs.rmSync(dataDir, { recursive: true, force: true });

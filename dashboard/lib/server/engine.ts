@@ -25,9 +25,11 @@ export interface Context {
   now: Date;
 }
 
-/** Answers stay valid for a minute: pages re-ask the same figures (scorecard, bench, back/forward). */
+/** Answers are fresh for a minute and served stale for up to a quarter of an hour while a fresh one is computed:
+ *  data arrives in batches, and a page must not wait on the warehouse for figures it showed a moment ago. */
 const CACHE_MS = 60_000;
-const cache = new Map<string, { at: number; answer: Promise<MetricAnswer> }>();
+const STALE_MS = 15 * 60_000;
+const cache = new Map<string, { at: number; answer: Promise<MetricAnswer>; refreshing?: boolean }>();
 
 const COARSER: Record<Grain, Grain | null> = { day: 'week', week: 'month', month: 'quarter', quarter: 'fiscal_year', fiscal_year: 'all', year: 'all', all: null };
 
@@ -46,15 +48,29 @@ export async function runMetricCoarsening(req: MetricRequest): Promise<MetricAns
 export async function runMetric(req: MetricRequest): Promise<MetricAnswer> {
   const key = JSON.stringify({ ...req, now: req.now.toISOString().slice(0, 10), caller: [req.caller.role, ...req.caller.orgs] });
   const hit = cache.get(key);
-  if (hit && Date.now() - hit.at < CACHE_MS) return hit.answer;
+  const age = hit ? Date.now() - hit.at : Infinity;
+  if (hit && age < CACHE_MS) return hit.answer;
+  if (hit && age < STALE_MS) {
+    if (!hit.refreshing) {
+      hit.refreshing = true;
+      const fresh = computeMetric(req);
+      fresh.then(() => cache.set(key, { at: Date.now(), answer: fresh }), () => (hit.refreshing = false));
+    }
+    return hit.answer;
+  }
+  const answer = computeMetric(req);
+  cache.set(key, { at: Date.now(), answer });
+  answer.catch(() => cache.delete(key));
+  if (cache.size > 5000) cache.delete(cache.keys().next().value as string);
+  return answer;
+}
+
+async function computeMetric(req: MetricRequest): Promise<MetricAnswer> {
   const { warehouse, config } = await getRuntime();
   const def = definitions().get(req.metric);
   const answer = def
     ? runEngineMetric(warehouse, { smallCountThreshold: config.smallCountThreshold, digitalChannels: config.digitalChannels }, req, { definitions: definitions() })
     : runInterimMetric(warehouse, config, req);
-  cache.set(key, { at: Date.now(), answer });
-  answer.catch(() => cache.delete(key));
-  if (cache.size > 2000) cache.delete(cache.keys().next().value as string);
   return answer;
 }
 
@@ -91,9 +107,19 @@ export async function smallCountThreshold(caller: Caller): Promise<number> {
   return seesSmallCounts(caller) ? 0 : config.smallCountThreshold;
 }
 
+const inventories = new Map<string, { at: number; value: Promise<OrganizationInventory[]> }>();
+
+/** Organizations and services the caller may see (filter lists, names); counted over all events, so kept a minute. */
 export async function inventory(caller: Caller): Promise<OrganizationInventory[]> {
+  const orgs = scopeOrgs(caller, null);
+  const key = JSON.stringify(orgs);
+  const hit = inventories.get(key);
+  if (hit && Date.now() - hit.at < CACHE_MS) return hit.value;
   const { warehouse } = await getRuntime();
-  return loadInventory(warehouse, { orgs: scopeOrgs(caller, null) });
+  const value = loadInventory(warehouse, { orgs });
+  inventories.set(key, { at: Date.now(), value });
+  value.catch(() => inventories.delete(key));
+  return value;
 }
 
 function request(ctx: Context, metric: string, range: Range, grain: Grain, by: readonly Dimension[] = [], filters = dimensionFilters(ctx.filters)): MetricRequest {
