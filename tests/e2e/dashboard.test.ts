@@ -206,6 +206,22 @@ describe('dashboard in Chromium', () => {
     await context.close();
   });
 
+  test('SVG and PNG export download the drawing', async () => {
+    const context = await browser.newContext({ acceptDownloads: true });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/en/services/RAMQ-CARTE-RENOUV`);
+    const frame = page.locator('figure[data-chart="times"]');
+    const [svg] = await Promise.all([page.waitForEvent('download'), frame.getByRole('button', { name: 'Download SVG' }).click()]);
+    expect(svg.suggestedFilename()).toMatch(/\.svg$/);
+    const text = fs.readFileSync((await svg.path()) ?? '', 'utf8');
+    expect(text).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect((text.match(/<rect/g) ?? []).length).toBeGreaterThan(6);
+    const [png] = await Promise.all([page.waitForEvent('download'), frame.getByRole('button', { name: 'Download PNG' }).click()]);
+    expect(png.suggestedFilename()).toMatch(/\.png$/);
+    expect(fs.readFileSync((await png.path()) ?? '').subarray(1, 4).toString()).toBe('PNG');
+    await context.close();
+  });
+
   test('keyboard alone reaches every control of the service page', async () => {
     const { context, page } = await newPage();
     await page.goto(`${server.url}/fr/services/RAMQ-CARTE-RENOUV`);
