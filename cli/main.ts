@@ -6,6 +6,7 @@ import { UsageError, type Command } from './command.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { demoCommand } from './commands/demo.ts';
 import { serveCommand, startCommand } from './commands/serve.ts';
+import { ingestCommand } from './commands/ingest.ts';
 import { metricsCommand } from './commands/metrics.ts';
 
 const COMMANDS: readonly Command[] = [
@@ -13,6 +14,7 @@ const COMMANDS: readonly Command[] = [
   serveCommand,
   migrateCommand,
   demoCommand,
+  ingestCommand,
   metricsCommand
 ];
 

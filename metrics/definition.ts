@@ -6,7 +6,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DIMENSIONS, GRAINS, type Dimension, type Grain, type Localized } from './types.ts';
 
-export const METRICS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'sql', 'metrics');
+/**
+ * A project folder: beside this module when run from source (CLI, tests), else under the working folder — bundled into
+ * the dashboard build, this module no longer sits in the project, and `jalon serve` runs from the project root.
+ */
+export function projectDir(...parts: string[]): string {
+  const besideModule = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', ...parts);
+  return fs.existsSync(besideModule) ? besideModule : path.resolve(process.cwd(), ...parts);
+}
+
+export const METRICS_DIR = projectDir('sql', 'metrics');
 
 export const SOURCES = [
   'service_events', 'survey_responses', 'cases', 'channel_volumes', 'standard_results', 'declared_indicators', 'costs',

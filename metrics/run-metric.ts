@@ -15,6 +15,8 @@ export interface EngineSettings {
 }
 
 export interface RunOptions {
+  /** Reuse an identical earlier answer while no data has arrived since (keyed by the warehouse's data version). */
+  cache?: boolean;
   /** Published or shared output: small counts are suppressed whoever asks. */
   public?: boolean;
   /** Answer from raw tables even when a rollup could (benchmarks, tests). */
@@ -70,8 +72,25 @@ function shapeRow(r: RawRow, by: readonly Dimension[]): MetricRow {
 
 const rowKey = (r: MetricRow): string => JSON.stringify([r.period, r.dimensions, r.step?.index ?? null]);
 
+const answers = new Map<string, Promise<MetricAnswer>>();
+
 /** Answers one metric request for its caller. Throws AccessError (scope), MetricError (request) or WarehouseError. */
 export async function runMetric(wh: Warehouse, settings: EngineSettings, request: MetricRequest, options: RunOptions = {}): Promise<MetricAnswer> {
+  if (!options.cache) return computeMetric(wh, settings, request, options);
+  const { version } = await rollupHealth(wh);
+  // The clock matters only through the request's day (windows such as "too recent to judge" move daily).
+  const key = JSON.stringify([version, { ...request, now: request.now.toISOString().slice(0, 10) }, settings, options.public ?? false, options.forceRaw ?? false]);
+  let hit = answers.get(key);
+  if (!hit) {
+    hit = computeMetric(wh, settings, request, options);
+    answers.set(key, hit);
+    hit.catch(() => answers.delete(key));
+    if (answers.size > 2000) answers.delete(answers.keys().next().value as string);
+  }
+  return hit;
+}
+
+async function computeMetric(wh: Warehouse, settings: EngineSettings, request: MetricRequest, options: RunOptions = {}): Promise<MetricAnswer> {
   const definitions = options.definitions ?? catalogue().definitions;
   const def = definitions.get(request.metric);
   if (!def) throw new MetricError('unknown_metric', [`métrique inconnue / unknown metric "${request.metric}"`]);
@@ -81,30 +100,28 @@ export async function runMetric(wh: Warehouse, settings: EngineSettings, request
   const compiled = compileMetric(def, request, ctx);
   if (compiled.errors.length || !compiled.main || !compiled.provenance) throw new MetricError('bad_request', compiled.errors);
 
+  // The grain check, the figures and their provenance run together; the figures are dropped if the check refuses.
   const notes: string[] = [];
-  if (compiled.grainCheck) {
-    const coarse = await wh.query<{ org: string; service: string; period_grain: string; source: string }>(compiled.grainCheck.sql, compiled.grainCheck.params);
-    if (coarse.length) {
-      const names = [...new Set(coarse.map((c) => `${c.org}/${c.service} (${c.source}: ${c.period_grain})`))];
-      const allDeclared = def.sources.every((s) => ['channel_volumes', 'standard_results', 'declared_indicators', 'costs', 'services', 'organizations'].includes(s));
-      if (request.filters.org?.length || request.filters.service?.length || allDeclared) {
-        throw new MetricError('grain_too_fine', [
-          `grain « ${request.grain} » plus fin que les données déclarées / grain "${request.grain}" is finer than the declared data: ${names.slice(0, 8).join(', ')}${names.length > 8 ? '…' : ''} — choisissez un grain plus large / choose a coarser grain`
-        ]);
-      }
-      notes.push(`données déclarées plus larges que « ${request.grain} », exclues / declared data coarser than "${request.grain}" left out: ${names.slice(0, 8).join(', ')}`);
-    }
-  }
-
-  const [raw, prov] = await Promise.all([
+  const [coarse, raw, prov] = await Promise.all([
+    compiled.grainCheck ? wh.query<{ org: string; service: string; period_grain: string; source: string }>(compiled.grainCheck.sql, compiled.grainCheck.params) : Promise.resolve([]),
     wh.query<RawRow>(compiled.main.sql, compiled.main.params),
     wh.query<{ last_data_at: string | null; reported: number; expected: number }>(compiled.provenance.sql, compiled.provenance.params)
   ]);
+  if (coarse.length) {
+    const names = [...new Set(coarse.map((c) => `${c.org}/${c.service} (${c.source}: ${c.period_grain})`))];
+    const allDeclared = def.sources.every((s) => ['channel_volumes', 'standard_results', 'declared_indicators', 'costs', 'services', 'organizations'].includes(s));
+    if (request.filters.org?.length || request.filters.service?.length || allDeclared) {
+      throw new MetricError('grain_too_fine', [
+        `grain « ${request.grain} » plus fin que les données déclarées / grain "${request.grain}" is finer than the declared data: ${names.slice(0, 8).join(', ')}${names.length > 8 ? '…' : ''} — choisissez un grain plus large / choose a coarser grain`
+      ]);
+    }
+    notes.push(`données déclarées plus larges que « ${request.grain} », exclues / declared data coarser than "${request.grain}" left out: ${names.slice(0, 8).join(', ')}`);
+  }
   let rows = raw.map((r) => shapeRow(r, request.by));
 
   if (request.compare !== 'none') {
     const range = shiftRange(request.grain, request.from, request.to, request.compare);
-    const previous = await runMetric(wh, settings, { ...request, ...range, compare: 'none' }, options);
+    const previous = await computeMetric(wh, settings, { ...request, ...range, compare: 'none' }, options);
     const byKey = new Map(previous.rows.map((r) => [rowKey(r), r]));
     rows = rows.map((r) => {
       const label = request.grain === 'all' ? 'all' : shiftLabel(request.grain, r.period, request.compare as 'previous_period' | 'previous_year');

@@ -10,6 +10,7 @@ import { parseMetricRequest } from '../../metrics/request.ts';
 import { MetricError, runMetric } from '../../metrics/run-metric.ts';
 import { backfillRollups } from '../../metrics/rollups.ts';
 import { runDefinitionTests } from '../../metrics/definition-tests.ts';
+import { loadStrategy, storeStrategy } from '../../metrics/strategy.ts';
 import { UsageError, type Command } from '../command.ts';
 
 function callerFrom(role: string | undefined, orgs: string | undefined): Caller {
@@ -50,7 +51,7 @@ async function run(args: string[], config: Config): Promise<number> {
   try {
     const answer = await runMetric(wh, config, request, { forceRaw: values.raw });
     if (values.json) {
-      process.stdout.write(JSON.stringify({ ...answer, rows: answer.rows.map(({ dimensions, ...r }) => ({ period: r.period, ...dimensions, ...r })) }) + '\n');
+      process.stdout.write(JSON.stringify({ ...answer, rows: answer.rows.map(({ dimensions, period, ...r }) => ({ period, ...dimensions, ...r })) }) + '\n');
     } else {
       const fmt = new Intl.NumberFormat('fr-CA', { maximumFractionDigits: 4 });
       for (const r of answer.rows) {
@@ -76,6 +77,7 @@ export const metricsCommand: Command = {
               [--by org,service,…] [--org X] [--service S] [--channel C] [--compare previous_period|previous_year]
               [--as role --orgs A,B] [--raw] [--json]   calcule une métrique / compute a metric
   metrics test [--only id] [--json]     tests de définition / definition tests (fixtures sql/metrics/tests)
+  metrics strategy [--id qc-2018]       vérifie et enregistre une stratégie / check and store a strategy file
   metrics backfill                      reconstruit les agrégats / rebuild rollups from raw tables`,
   async run(args, config) {
     const [sub, ...rest] = args;
@@ -90,6 +92,18 @@ export const metricsCommand: Command = {
         if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
         return report.failed === 0 ? 0 : 1;
       }
+      case 'strategy': {
+        const { values } = parseArgs({ args: rest, options: { id: { type: 'string', default: 'qc-2018' } } });
+        const strategy = loadStrategy(values.id, catalogue().definitions);
+        const wh = await openWarehouse(config.warehouse, { holder: 'jalon metrics strategy', createDatabase: true });
+        try {
+          await migrate(wh);
+          process.stdout.write(JSON.stringify({ strategy: strategy.id, version: strategy.version, ...(await storeStrategy(wh, strategy)) }) + '\n');
+        } finally {
+          await wh.close();
+        }
+        return 0;
+      }
       case 'backfill': {
         const wh = await openWarehouse(config.warehouse, { holder: 'jalon metrics backfill', createDatabase: true });
         try {
@@ -101,7 +115,7 @@ export const metricsCommand: Command = {
         return 0;
       }
       default:
-        throw new UsageError('jalon metrics list|run|test|backfill');
+        throw new UsageError('jalon metrics list|run|test|strategy|backfill');
     }
   }
 };

@@ -1,0 +1,136 @@
+// Metrics benchmark (issue 4): on a demo of N events in a loopback ClickHouse server, p50/p95 of the scorecard and of
+// five metric requests through the HTTP API (the built SvelteKit app, as `jalon serve` runs it), and the same five
+// metrics straight from the raw tables in the same run. Prints a JSON summary and a Markdown table.
+//   node bin/jalon-ts.js bench/metrics/run.ts --events 10M [--runs 30] [--raw-runs 5] [--data-dir /tmp/jalon-bench-10M] [--seed 7]
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig, withPort } from '../../config/config.ts';
+import { ServerWarehouse } from '../../warehouse/server.ts';
+import { migrate } from '../../warehouse/migrate.ts';
+import { countDemoTables, generateDemo } from '../../ingest/demo/generate-demo.ts';
+import { startClickHouseServer } from '../../tests/support/clickhouse-server.ts';
+import { buildDashboard, buildIsStale, serveHttp } from '../../dashboard/serve.ts';
+import { runMetric } from '../../metrics/run-metric.ts';
+import { parseMetricRequest } from '../../metrics/request.ts';
+import { rollupHealth } from '../../metrics/rollups.ts';
+import { DEMO_EXECUTIVE } from '../../access/caller.ts';
+import { parseCount } from '../../cli/command.ts';
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    events: { type: 'string', default: '10M' }, runs: { type: 'string', default: '30' }, 'raw-runs': { type: 'string', default: '5' },
+    'data-dir': { type: 'string' }, seed: { type: 'string', default: '7' }
+  }
+});
+const events = parseCount('events', values.events, 10_000_000);
+const runs = Number(values.runs);
+const rawRuns = Number(values['raw-runs']);
+const NOW = new Date('2026-11-29T00:00:00Z');
+const AT = '2026-11-29';
+const log = (l: string) => process.stderr.write(`${l}\n`);
+
+const dataDir = values['data-dir'] ?? `/tmp/jalon-bench-metrics-${events}`;
+fs.mkdirSync(dataDir, { recursive: true });
+const server = await startClickHouseServer({ dataDir });
+const config = { ...withPort(loadConfig({ CLICKHOUSE_URL: server.url }), 0), smallCountThreshold: 10 };
+const wh = await ServerWarehouse.open({ url: server.url, username: 'default', password: '', database: 'jalon', createDatabase: true });
+
+const quantile = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const i = (s.length - 1) * q;
+  return s[Math.floor(i)] + (s[Math.ceil(i)] - s[Math.floor(i)]) * (i - Math.floor(i));
+};
+const round = (x: number) => Math.round(x * 10) / 10;
+
+try {
+  await migrate(wh);
+  const counts = await countDemoTables(wh);
+  if (Math.abs(counts.service_events - events) > events * 0.01) {
+    log(`Démo de ${events} événements… / generating a demo of ${events} events…`);
+    const t0 = performance.now();
+    const summary = await generateDemo(wh, { events, seed: Number(values.seed), now: NOW, replace: true });
+    log(`  ${summary.tables.service_events} événements en ${round((performance.now() - t0) / 1000)} s`);
+  }
+  const { health } = await rollupHealth(wh);
+  if (!Object.values(health).every(Boolean)) {
+    log('Remplissage des agrégats / backfilling rollups…');
+    const { backfillRollups } = await import('../../metrics/rollups.ts');
+    await backfillRollups(wh);
+  }
+  const tables = await countDemoTables(wh);
+  const [rollupRows] = await wh.query<{ ev: number; sr: number }>('SELECT (SELECT count() FROM rollup_events_daily) AS ev, (SELECT count() FROM rollup_responses_daily) AS sr');
+
+  if (buildIsStale()) await buildDashboard(log);
+  const http = await serveHttp({ config, warehouse: wh });
+  log(`API: ${http.url}`);
+
+  const requests: { name: string; metric: string; query: string }[] = [
+    { name: 'digital_take_up, month × org, 12 months', metric: 'digital_take_up', query: 'grain=month&by=org&from=2025-11-01&to=2026-11-01' },
+    { name: 'satisfaction, fiscal_year, all years', metric: 'satisfaction', query: 'grain=fiscal_year&from=2018-04-01&to=2026-04-01' },
+    { name: 'time_to_complete, month × channel, 12 months', metric: 'time_to_complete', query: 'grain=month&by=channel&from=2025-11-01&to=2026-11-01' },
+    { name: 'once_only, quarter × service, RQ', metric: 'once_only', query: 'grain=quarter&by=service&org=RQ&from=2024-01-01&to=2026-10-01' },
+    { name: 'partner_sign_in, year, all', metric: 'partner_sign_in', query: 'grain=year&from=2019-01-01&to=2026-01-01' }
+  ];
+  const timeHttp = async (p: string): Promise<number> => {
+    const t0 = performance.now();
+    const r = await fetch(`${http.url}${p}`);
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${p}: ${r.status} ${text.slice(0, 300)}`);
+    return performance.now() - t0;
+  };
+  const results: Record<string, unknown>[] = [];
+
+  // Scorecard: the first request computes (cold), later ones are served from the data-versioned memo (warm).
+  const cold = await timeHttp(`/api/v1/scorecard?at=${AT}`);
+  const warm: number[] = [];
+  for (let i = 0; i < runs; i++) warm.push(await timeHttp(`/api/v1/scorecard?at=${AT}`));
+  results.push({ request: 'scorecard, government, warm', path: `/api/v1/scorecard?at=${AT}`, p50: round(quantile(warm, 0.5)), p95: round(quantile(warm, 0.95)), cold_ms: round(cold), runs });
+  const orgCold: number[] = [];
+  for (const org of ['RQ', 'SAAQ', 'RAMQ', 'CPTAQ', 'SHQ']) orgCold.push(await timeHttp(`/api/v1/scorecard?org=${org}&at=${AT}`));
+  results.push({ request: 'scorecard, one organization, cold (5 orgs)', path: '/api/v1/scorecard?org=…', p50: round(quantile(orgCold, 0.5)), p95: round(quantile(orgCold, 0.95)), runs: orgCold.length });
+
+  for (const r of requests) {
+    const p = `/api/v1/metrics/${r.metric}?${r.query}`;
+    const first = await timeHttp(p); // computes; later identical requests reuse the answer until data arrives
+    const api: number[] = [];
+    for (let i = 0; i < runs; i++) api.push(await timeHttp(p));
+    const { request } = parseMetricRequest(r.metric, Object.fromEntries(new URLSearchParams(r.query)), DEMO_EXECUTIVE, new Date('2026-11-29T12:00:00Z'));
+    const engine: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      await runMetric(wh, config, request!);
+      engine.push(performance.now() - t0);
+    }
+    const raw: number[] = [];
+    for (let i = 0; i < rawRuns; i++) {
+      const t0 = performance.now();
+      const a = await runMetric(wh, config, request!, { forceRaw: true });
+      raw.push(performance.now() - t0);
+      if (a.provenance.table !== 'raw') throw new Error('raw run did not use raw tables');
+    }
+    const check = await runMetric(wh, config, request!);
+    results.push({
+      request: r.name, path: p, table: check.provenance.table, p50: round(quantile(api, 0.5)), p95: round(quantile(api, 0.95)), runs, first_ms: round(first),
+      engine_p50: round(quantile(engine, 0.5)), engine_p95: round(quantile(engine, 0.95)),
+      raw_p50: round(quantile(raw, 0.5)), raw_p95: round(quantile(raw, 0.95)), raw_runs: rawRuns
+    });
+    log(`${r.name}: API p50 ${round(quantile(api, 0.5))} ms p95 ${round(quantile(api, 0.95))} ms (first ${round(first)}) · engine rollup p50 ${round(quantile(engine, 0.5))} p95 ${round(quantile(engine, 0.95))} · raw p50 ${round(quantile(raw, 0.5))} ms`);
+  }
+  await http.close();
+
+  const summary = { events: tables.service_events, tables, rollup_rows: rollupRows, warehouse: 'ClickHouse 26.7 server on loopback (chdb library)', cpus: (await import('node:os')).cpus().length, at: new Date().toISOString(), results };
+  process.stdout.write(JSON.stringify(summary, null, 1) + '\n');
+  const md = [
+    `| request | table | API p50 ms | API p95 ms | API first ms | engine (no reuse) p50 | p95 | raw tables p50 | p95 |`,
+    `|---|---|---:|---:|---:|---:|---:|---:|---:|`,
+    ...results.map((r) => `| ${String(r.request)} | ${String(r.table ?? '—')} | ${String(r.p50)} | ${String(r.p95)} | ${String(r.first_ms ?? r.cold_ms ?? '—')} | ${String(r.engine_p50 ?? '—')} | ${String(r.engine_p95 ?? '—')} | ${String(r.raw_p50 ?? '—')} | ${String(r.raw_p95 ?? '—')} |`)
+  ].join('\n');
+  fs.mkdirSync(path.join(import.meta.dirname, '..', 'results'), { recursive: true });
+  fs.writeFileSync(path.join(import.meta.dirname, '..', 'results', `metrics-${tables.service_events}.md`), md + '\n');
+  process.stderr.write(md + '\n');
+} finally {
+  await wh.close();
+  await server.stop();
+}

@@ -1,0 +1,69 @@
+// Server functions behind /api/v1/metrics and /api/v1/scorecard: parse the query string, call the engine for the
+// caller, and turn its typed errors into the one HTTP error shape. Endpoints stay one line each.
+import { DEMO_EXECUTIVE, type Caller } from '../../../access/caller.ts';
+import { catalogue } from '../../../metrics/definition.ts';
+import { parseMetricRequest } from '../../../metrics/request.ts';
+import { MetricError, runMetric } from '../../../metrics/run-metric.ts';
+import { buildScorecard } from '../../../metrics/scorecard.ts';
+import { StrategyError } from '../../../metrics/strategy.ts';
+import { isDay, torontoDay } from '../../../metrics/periods.ts';
+import { ApiError, apiError } from './api.ts';
+import { getRuntime } from './runtime.ts';
+
+/** Who asks: set by the auth hook (issue 6) on `locals.caller`; the demo's executive until sign-in exists. */
+export function callerOf(locals: object): Caller {
+  return (locals as Partial<{ caller: Caller }>).caller ?? DEMO_EXECUTIVE;
+}
+
+function toApiError(err: unknown): Response {
+  if (err instanceof MetricError) {
+    const status = err.code === 'unknown_metric' ? 404 : err.code === 'grain_too_fine' ? 422 : 400;
+    return apiError(new ApiError(status, err.code, err.message));
+  }
+  if (err instanceof StrategyError) return apiError(new ApiError(404, 'unknown_strategy', err.message));
+  return apiError(err);
+}
+
+const json = (body: unknown): Response =>
+  new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'private, max-age=60' } });
+
+export function listMetrics(): Response {
+  const { definitions } = catalogue();
+  return json({
+    metrics: [...definitions.values()].map((d) => ({
+      id: d.id, title: d.title, description: d.description, unit: d.unit, direction: d.direction, characteristics: d.characteristics,
+      dimensions: d.dimensions, grains: d.grains, sources: d.sources, formula_version: d.formulaVersion, effective_from: d.effectiveFrom,
+      modelled: d.modelled, href: `/api/v1/metrics/${d.id}`
+    }))
+  });
+}
+
+export async function getMetric(id: string, url: URL, locals: object, now: Date = new Date()): Promise<Response> {
+  try {
+    const q = url.searchParams;
+    const known = new Set(['from', 'to', 'grain', 'by', 'org', 'service', 'channel', 'region', 'client_type', 'compare']);
+    const unknown = [...q.keys()].filter((k) => !known.has(k));
+    if (unknown.length) throw new ApiError(400, 'bad_request', `paramètre inconnu / unknown parameter: ${unknown.join(', ')}`);
+    const { request, errors } = parseMetricRequest(id, Object.fromEntries([...known].map((k) => [k, q.get(k)])), callerOf(locals), now);
+    if (!request) throw new ApiError(400, 'bad_request', errors.join(' ; '));
+    const { config, warehouse } = await getRuntime();
+    return json(await runMetric(warehouse, config, request, { cache: true }));
+  } catch (err) {
+    return toApiError(err);
+  }
+}
+
+export async function getScorecard(url: URL, locals: object, now: Date = new Date()): Promise<Response> {
+  try {
+    const q = url.searchParams;
+    const at = q.get('at') ?? torontoDay(now);
+    if (!isDay(at)) throw new ApiError(400, 'bad_request', `at "${at}": date AAAA-MM-JJ / date YYYY-MM-DD`);
+    const org = q.get('org');
+    if (org !== null && !/^[A-Za-z0-9_-]{1,64}$/.test(org)) throw new ApiError(400, 'bad_request', `org "${org}": code d'organisation / organization code`);
+    const { config, warehouse } = await getRuntime();
+    const card = await buildScorecard(warehouse, config, { caller: callerOf(locals), org: org || null, at, now, strategy: q.get('strategy') ?? 'qc-2018' });
+    return json(card);
+  } catch (err) {
+    return toApiError(err);
+  }
+}

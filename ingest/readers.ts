@@ -1,0 +1,306 @@
+// Readers: NDJSON, CSV, Parquet and Arrow IPC from a file, a folder or a stream, turned into batches of staged rows
+// (line number, raw text, canonical JSON) encoded as TSV for the engine's staging table. NDJSON lines pass through
+// untouched (validation happens in the engine); other formats go through the mapping here.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { parse as parseCsv } from 'csv-parse';
+import { compileMapping, MappingError, type Format, type Mapping } from './mapping.ts';
+
+export interface StageBatch {
+  /** TSVWithNames payload for the staging table: line, raw, doc. */
+  tsv: string;
+  rows: number;
+  /** Bytes of the source consumed so far (for progress). */
+  bytesRead: number;
+}
+
+export type Source = { type: 'file'; path: string } | { type: 'stream'; stream: Readable; name: string };
+
+export interface ReadOptions {
+  format: Format;
+  mapping: Mapping | null;
+  pseudonymKey: string | null;
+  batchRows: number;
+  batchBytes: number;
+}
+
+export const STAGE_HEADER = 'line\traw\tdoc\n';
+
+const TSV_SPECIAL = /[\\\t\r\n]/;
+const TSV_SPECIAL_ALL = /[\\\t\r\n]/g;
+function escapeTsv(s: string): string {
+  if (!TSV_SPECIAL.test(s)) return s;
+  return s.replace(TSV_SPECIAL_ALL, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : '\\n'));
+}
+
+/** Accumulates staged rows and cuts a batch on row count or size. */
+class StageBuilder {
+  private parts: string[] = [];
+  private rows = 0;
+  private chars = 0;
+  constructor(private readonly opts: ReadOptions) {}
+  add(line: number, raw: string, doc: string | null): void {
+    const row = `${line}\t${escapeTsv(raw)}\t${doc === null ? '' : escapeTsv(doc)}\n`;
+    this.parts.push(row);
+    this.rows++;
+    this.chars += row.length;
+  }
+  full(): boolean {
+    return this.rows >= this.opts.batchRows || this.chars >= this.opts.batchBytes;
+  }
+  take(bytesRead: number): StageBatch | null {
+    if (this.rows === 0) return null;
+    const batch = { tsv: STAGE_HEADER + this.parts.join(''), rows: this.rows, bytesRead };
+    this.parts = [];
+    this.rows = 0;
+    this.chars = 0;
+    return batch;
+  }
+}
+
+/** Guesses the format from a file name; null when the extension says nothing. */
+export function formatFromName(name: string): Format | null {
+  const ext = path.extname(name.replace(/\.gz$/, '')).toLowerCase();
+  if (ext === '.ndjson' || ext === '.jsonl' || ext === '.json') return 'ndjson';
+  if (ext === '.csv' || ext === '.tsv' || ext === '.txt') return 'csv';
+  if (ext === '.parquet') return 'parquet';
+  if (ext === '.arrow' || ext === '.arrows' || ext === '.ipc' || ext === '.feather') return 'arrow';
+  return null;
+}
+
+/** Files of a folder, recursively and sorted, skipping hidden files and run reports. */
+export function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.name.startsWith('.') || entry.name.endsWith('.report.json')) continue;
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listFiles(p));
+    else if (entry.isFile()) out.push(p);
+  }
+  return out;
+}
+
+type Encoding = 'utf-8' | 'windows-1252';
+
+/** UTF-8 unless the first bytes are not valid UTF-8 (then Windows-1252, the usual export of older Windows tools). */
+export function detectEncoding(sample: Buffer): Encoding {
+  // Judge the first 64 KiB, cut at a line end so that no multi-byte character is split.
+  let end = Math.min(sample.length, 65536);
+  const nl = sample.subarray(0, end).lastIndexOf(0x0a);
+  if (end < sample.length && nl > 0) end = nl;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(sample.subarray(0, end));
+    return 'utf-8';
+  } catch {
+    return 'windows-1252';
+  }
+}
+
+async function* chunksOf(source: Source): AsyncGenerator<Buffer> {
+  const stream = source.type === 'file' ? fs.createReadStream(source.path, { highWaterMark: 4 << 20 }) : source.stream;
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+}
+
+/** Decoded text chunks, with the encoding chosen from the first chunk (or forced). */
+async function* textOf(source: Source, forced?: Encoding): AsyncGenerator<{ text: string; bytes: number }> {
+  let decoder: TextDecoder | null = null;
+  for await (const chunk of chunksOf(source)) {
+    if (!decoder) decoder = new TextDecoder(forced ?? detectEncoding(chunk), { ignoreBOM: false });
+    yield { text: decoder.decode(chunk, { stream: true }), bytes: chunk.length };
+  }
+  if (decoder) {
+    const rest = decoder.decode();
+    if (rest) yield { text: rest, bytes: 0 };
+  }
+}
+
+async function* readNdjson(source: Source, opts: ReadOptions): AsyncGenerator<StageBatch> {
+  const b = new StageBuilder(opts);
+  const toDoc = opts.mapping ? compileMapping(opts.mapping, opts.pseudonymKey) : null;
+  let carry = '';
+  let line = 0;
+  let bytes = 0;
+  const encoding = opts.mapping?.csv?.encoding;
+  const take = (text: string) => {
+    line++;
+    const raw = text.endsWith('\r') ? text.slice(0, -1) : text;
+    if (raw.trim() === '') return; // empty lines are not rows
+    if (!toDoc) {
+      b.add(line, raw, null);
+      return;
+    }
+    let doc: string;
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      doc = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? JSON.stringify(toDoc(parsed as Record<string, unknown>)) : '-';
+    } catch {
+      doc = '-'; // not JSON: the engine rejects it as malformed_row
+    }
+    b.add(line, raw, doc);
+  };
+  for await (const { text, bytes: n } of textOf(source, encoding)) {
+    bytes += n;
+    let start = 0;
+    let data = carry + text;
+    for (let nl = data.indexOf('\n', start); nl !== -1; nl = data.indexOf('\n', start)) {
+      take(data.slice(start, nl));
+      start = nl + 1;
+      if (b.full()) {
+        carry = data.slice(start);
+        data = carry;
+        start = 0;
+        const batch = b.take(bytes);
+        if (batch) yield batch;
+      }
+    }
+    carry = data.slice(start);
+  }
+  if (carry !== '') take(carry);
+  const last = b.take(bytes);
+  if (last) yield last;
+}
+
+function guessDelimiter(firstLine: string): string {
+  const candidates = [',', ';', '\t', '|'];
+  let best = ',';
+  let count = 0;
+  for (const c of candidates) {
+    const n = firstLine.split(c).length - 1;
+    if (n > count) {
+      best = c;
+      count = n;
+    }
+  }
+  return best;
+}
+
+async function* readCsv(source: Source, opts: ReadOptions): AsyncGenerator<StageBatch> {
+  const b = new StageBuilder(opts);
+  const toDoc = compileMapping(opts.mapping, opts.pseudonymKey);
+  const texts = textOf(source, opts.mapping?.csv?.encoding);
+  const first = await texts.next();
+  if (first.done) return;
+  const firstText = first.value.text.replace(/^\ufeff/, '');
+  const delimiter = opts.mapping?.csv?.delimiter ?? guessDelimiter(firstText.split('\n', 1)[0]);
+  let bytes = first.value.bytes;
+  const parser = parseCsv({
+    delimiter,
+    quote: opts.mapping?.csv?.quote ?? '"',
+    bom: true,
+    columns: (header: string[]) => header.map((h) => h.trim()),
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    skip_records_with_empty_values: false,
+    info: true,
+    raw: true,
+    trim: false
+  });
+  // Feed the parser from the decoded text while we read its records (backpressure through the async iterator).
+  const feed = (async () => {
+    const write = (t: string) => new Promise<void>((resolve) => (parser.write(t) ? resolve() : parser.once('drain', () => resolve())));
+    try {
+      await write(firstText);
+      for await (const { text, bytes: n } of texts) {
+        bytes += n;
+        await write(text);
+      }
+      parser.end();
+    } catch (err) {
+      parser.destroy(err as Error);
+    }
+  })();
+  for await (const rec of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number }; raw: string }>) {
+    const raw = rec.raw.replace(/[\r\n]+$/, '');
+    let doc: string;
+    try {
+      doc = JSON.stringify(toDoc(rec.record));
+    } catch (err) {
+      if (err instanceof MappingError) throw err;
+      doc = '-';
+    }
+    b.add(rec.info.lines, raw, doc);
+    if (b.full()) {
+      const batch = b.take(bytes);
+      if (batch) yield batch;
+    }
+  }
+  await feed;
+  const last = b.take(bytes);
+  if (last) yield last;
+}
+
+async function readAll(source: Source): Promise<Buffer> {
+  if (source.type === 'file') return fs.promises.readFile(source.path);
+  const chunks: Buffer[] = [];
+  for await (const c of chunksOf(source)) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+function jsonOfRow(row: Record<string, unknown>): string {
+  return JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v));
+}
+
+async function* readParquet(source: Source, opts: ReadOptions): AsyncGenerator<StageBatch> {
+  const { parquetMetadataAsync, parquetReadObjects, asyncBufferFromFile } = await import('hyparquet');
+  const toDoc = compileMapping(opts.mapping, opts.pseudonymKey);
+  let file;
+  if (source.type === 'file') file = await asyncBufferFromFile(source.path);
+  else {
+    const buf = await readAll(source);
+    file = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+  }
+  const metadata = await parquetMetadataAsync(file);
+  const total = Number(metadata.num_rows);
+  const b = new StageBuilder(opts);
+  const step = Math.max(1, Math.min(opts.batchRows, 100_000));
+  for (let start = 0; start < total; start += step) {
+    const rows = await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: Math.min(total, start + step) });
+    rows.forEach((row, i) => b.add(start + i + 1, jsonOfRow(row), JSON.stringify(toDoc(row))));
+    if (b.full() || start + step >= total) {
+      const batch = b.take(Math.round((file.byteLength * Math.min(total, start + step)) / Math.max(1, total)));
+      if (batch) yield batch;
+    }
+  }
+}
+
+async function* readArrow(source: Source, opts: ReadOptions): AsyncGenerator<StageBatch> {
+  const { RecordBatchReader } = await import('apache-arrow');
+  const toDoc = compileMapping(opts.mapping, opts.pseudonymKey);
+  const bytesTotal = source.type === 'file' ? fs.statSync(source.path).size : 0;
+  const input = source.type === 'file' ? fs.createReadStream(source.path) : source.stream;
+  const reader = await RecordBatchReader.from(input as unknown as AsyncIterable<Uint8Array>);
+  const b = new StageBuilder(opts);
+  let line = 0;
+  for await (const batch of reader) {
+    for (let i = 0; i < batch.numRows; i++) {
+      const row = (batch.get(i)?.toJSON() ?? {}) as Record<string, unknown>;
+      b.add(++line, jsonOfRow(row), JSON.stringify(toDoc(row)));
+      if (b.full()) {
+        const out = b.take(bytesTotal);
+        if (out) yield out;
+      }
+    }
+  }
+  const last = b.take(bytesTotal);
+  if (last) yield last;
+}
+
+/** Staged batches of one source in one format. */
+export function readBatches(source: Source, opts: ReadOptions): AsyncGenerator<StageBatch> {
+  switch (opts.format) {
+    case 'ndjson':
+      return readNdjson(source, opts);
+    case 'csv':
+      return readCsv(source, opts);
+    case 'parquet':
+      return readParquet(source, opts);
+    case 'arrow':
+      return readArrow(source, opts);
+    default: {
+      const never: never = opts.format;
+      throw new MappingError(`format ${String(never)}`);
+    }
+  }
+}

@@ -1,0 +1,203 @@
+// One ingest run: read sources in batches, stage each batch in the engine, validate and convert it there, send
+// rejects to quarantine, register unknown codes, and insert only rows not already stored. Recorded in ingest_runs.
+// A re-run, an overlapping file or a run killed and restarted counts stored rows as duplicates: nothing twice.
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Warehouse } from '../warehouse/warehouse.ts';
+import { quoteIdentifier } from '../warehouse/identifiers.ts';
+import { KIND_SPECS, type Kind } from './kinds.ts';
+import { formatFromName, listFiles, readBatches, type Source, type StageBatch } from './readers.ts';
+import type { Format, Mapping } from './mapping.ts';
+import { buildNewRows, buildQuarantine, buildValidation, columnsOf, targetColumnList } from './validate-sql.ts';
+
+export interface IngestInput {
+  source: Source;
+  /** Shown in ingest_runs and quarantine: a path, 'stdin', 'api', a URL. */
+  name: string;
+  format: Format;
+}
+
+export interface IngestOptions {
+  kind: Kind;
+  inputs: readonly IngestInput[];
+  mapping?: Mapping | null;
+  /** Rows must belong to this organization; rows without one get it. */
+  org?: string | null;
+  strict?: boolean;
+  pseudonymKey?: string | null;
+  batchRows?: number;
+  batchBytes?: number;
+  /** Label for ingest_runs.source (defaults to the first input's name). */
+  label?: string;
+  now?: () => Date;
+  onProgress?: (p: { rows: number; bytesRead: number; source: string }) => void;
+  /** How many row errors the summary carries (push API: 100). */
+  errorSample?: number;
+}
+
+export interface RowError {
+  source: string;
+  line: number;
+  reason: string;
+  message: string;
+}
+
+export interface IngestSummary {
+  run_id: string;
+  kind: Kind;
+  status: 'ok' | 'partial' | 'failed';
+  read: number;
+  inserted: number;
+  duplicates: number;
+  rejected: number;
+  rejects: { reason: string; count: number }[];
+  new_codes: string[];
+  errors: RowError[];
+  error?: string;
+}
+
+export const DEFAULT_BATCH_ROWS = 250_000;
+export const DEFAULT_BATCH_BYTES = 96 << 20;
+
+/** Resolves a CLI path (file, folder or '-') into inputs; the format comes from the option, the mapping or the name. */
+export function resolveInputs(target: string, format: Format | null, stdin: NodeJS.ReadableStream = process.stdin): IngestInput[] {
+  if (target === '-') return [{ source: { type: 'stream', stream: stdin as never, name: 'stdin' }, name: 'stdin', format: format ?? 'ndjson' }];
+  const stat = fs.statSync(target);
+  const files = stat.isDirectory() ? listFiles(target) : [target];
+  return files.map((file) => {
+    const f = format ?? formatFromName(file);
+    if (!f) throw new Error(`${file}: format inconnu, précisez --format ndjson|csv|parquet|arrow / unknown format, give --format`);
+    return { source: { type: 'file', path: file }, name: path.resolve(file), format: f };
+  });
+}
+
+const iso = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
+
+export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<IngestSummary> {
+  const now = options.now ?? (() => new Date());
+  const kind = options.kind;
+  const spec = KIND_SPECS[kind];
+  const runId = randomUUID();
+  const tag = runId.replace(/-/g, '').slice(0, 20);
+  const stage = `_ingest_stage_${tag}`;
+  const valid = `_ingest_valid_${tag}`;
+  const fresh = `_ingest_new_${tag}`;
+  const startedAt = now();
+  const label = options.label ?? options.inputs.map((i) => i.name).join(', ').slice(0, 1000);
+  const formatLabel = [...new Set(options.inputs.map((i) => i.format))].join(',') || 'ndjson';
+  const org = options.org ?? null;
+  const summary: IngestSummary = { run_id: runId, kind, status: 'ok', read: 0, inserted: 0, duplicates: 0, rejected: 0, rejects: [], new_codes: [], errors: [] };
+  const record = async (status: string, finished: Date | null, error = '') => {
+    await wh.insert('ingest_runs', [
+      {
+        run_id: runId, kind, source: label, format: formatLabel, org: org ?? '', started_at: iso(startedAt), finished_at: finished ? iso(finished) : null,
+        status, read: summary.read, inserted: summary.inserted, duplicates: summary.duplicates, rejected: summary.rejected,
+        new_codes: summary.new_codes, error, updated_at: iso(finished ?? now())
+      }
+    ]);
+  };
+  await record('running', null);
+  const hasRunId = kind !== 'organizations' && kind !== 'services';
+  const cols = targetColumnList(kind);
+  const q = quoteIdentifier;
+  try {
+    await wh.command(`CREATE TABLE ${q(stage)} (line UInt64, raw String, doc String) ENGINE = Memory`);
+    await wh.command(`CREATE TABLE ${q(fresh)} (${columnsOf(kind).map((c) => `${q(c.name)} ${c.type}`).join(', ')}) ENGINE = Memory`);
+    for (const input of options.inputs) {
+      const batches = readBatches(input.source, {
+        format: input.format,
+        mapping: options.mapping ?? null,
+        pseudonymKey: options.pseudonymKey ?? null,
+        batchRows: options.batchRows ?? DEFAULT_BATCH_ROWS,
+        batchBytes: options.batchBytes ?? DEFAULT_BATCH_BYTES
+      });
+      // Read the next batch in JavaScript while the engine works on the current one.
+      let next = batches.next();
+      for (;;) {
+        const item = await next;
+        if (item.done) break;
+        next = batches.next();
+        next.catch(() => undefined); // surfaced when awaited
+        await processBatch(item.value, input.name);
+      }
+    }
+    summary.duplicates = summary.read - summary.inserted - summary.rejected;
+    const rejects = await wh.query<{ reason: string; count: number }>(
+      'SELECT reason, toUInt64(count()) AS count FROM quarantine WHERE run_id = {run:String} GROUP BY reason ORDER BY count DESC, reason',
+      { run: runId }
+    );
+    summary.rejects = rejects.map((r) => ({ reason: r.reason, count: Number(r.count) }));
+    summary.errors = await wh.query<RowError>(
+      'SELECT source, toUInt64(line) AS line, reason, message FROM quarantine WHERE run_id = {run:String} ORDER BY source, line LIMIT {n:UInt32}',
+      { run: runId, n: options.errorSample ?? 100 }
+    );
+    summary.errors = summary.errors.map((e) => ({ ...e, line: Number(e.line) }));
+    summary.status = summary.rejected > 0 ? 'partial' : 'ok';
+    await record(summary.status, now());
+    return summary;
+  } catch (err) {
+    summary.status = 'failed';
+    summary.error = err instanceof Error ? ((err as { toLine?: () => string }).toLine?.() ?? err.message) : String(err);
+    summary.duplicates = summary.read - summary.inserted - summary.rejected;
+    await record('failed', now(), summary.error).catch(() => undefined);
+    throw Object.assign(err instanceof Error ? err : new Error(String(err)), { summary });
+  } finally {
+    for (const t of [stage, valid, fresh]) await wh.command(`DROP TABLE IF EXISTS ${q(t)}`).catch(() => undefined);
+  }
+
+  async function processBatch(batch: StageBatch, source: string): Promise<void> {
+    await wh.command(`TRUNCATE TABLE ${q(stage)}`);
+    await wh.insertRaw(stage, batch.tsv, 'TSVWithNames', { settings: { input_format_tsv_empty_as_default: 1 } });
+    await wh.command(`DROP TABLE IF EXISTS ${q(valid)}`);
+    const v = buildValidation(kind, stage, valid, { org, strict: options.strict ?? false });
+    await wh.command(v.sql, v.params);
+    const [counts] = await wh.query<{ read: number; rejected: number }>(
+      `SELECT toUInt64(count()) AS read, toUInt64(countIf(reason != '')) AS rejected FROM ${q(valid)}`
+    );
+    if (Number(counts.rejected) > 0) {
+      const qs = buildQuarantine(kind, valid, source, runId);
+      await wh.command(qs.sql, qs.params);
+    }
+    if (!options.strict) await registerPlaceholders();
+    await wh.command(`TRUNCATE TABLE ${q(fresh)}`);
+    const n = buildNewRows(kind, valid);
+    await wh.command(`INSERT INTO ${q(fresh)} (${cols}) ${n.sql}`, n.params, { settings: { transform_null_in: 1 } });
+    const [added] = await wh.query<{ n: number }>(`SELECT toUInt64(count()) AS n FROM ${q(fresh)}`);
+    if (Number(added.n) > 0) {
+      await wh.command(
+        hasRunId
+          ? `INSERT INTO ${q(spec.table)} (${cols}, run_id) SELECT ${cols}, {run:String} FROM ${q(fresh)}`
+          : `INSERT INTO ${q(spec.table)} (${cols}) SELECT ${cols} FROM ${q(fresh)}`,
+        { run: runId }
+      );
+    }
+    summary.read += Number(counts.read);
+    summary.rejected += Number(counts.rejected);
+    summary.inserted += Number(added.n);
+    options.onProgress?.({ rows: summary.read, bytesRead: batch.bytesRead, source });
+  }
+
+  async function registerPlaceholders(): Promise<void> {
+    if (kind === 'organizations') return;
+    const orgCol = q(spec.orgField);
+    const orgs = await wh.query<{ code: string }>(
+      `SELECT DISTINCT ${orgCol} AS code FROM ${q(valid)} WHERE reason = '' AND ${orgCol} NOT IN (SELECT code FROM organizations) ORDER BY code`
+    );
+    if (orgs.length) {
+      await wh.insert('organizations', orgs.map((o) => ({ code: o.code, name_fr: o.code, name_en: o.code, placeholder: true })));
+      summary.new_codes.push(...orgs.map((o) => o.code));
+    }
+    if (!spec.serviceField) return;
+    const svc = q(spec.serviceField);
+    const services = await wh.query<{ org: string; code: string }>(
+      `SELECT DISTINCT ${orgCol} AS org, ${svc} AS code FROM ${q(valid)}
+       WHERE reason = '' AND ${svc} != '' AND (${orgCol}, ${svc}) NOT IN (SELECT org, code FROM services) ORDER BY org, code`
+    );
+    if (services.length) {
+      const today = now().toISOString().slice(0, 10);
+      await wh.insert('services', services.map((s) => ({ org: s.org, code: s.code, name_fr: s.code, name_en: s.code, launched_on: today, placeholder: true })));
+      summary.new_codes.push(...services.map((s) => `${s.org}/${s.code}`));
+    }
+  }
+}

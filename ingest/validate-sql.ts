@@ -1,0 +1,322 @@
+// Validation and conversion inside the engine: from a kind's spec, the SQL that turns staged lines (raw JSON) into
+// typed rows with a reason code per rejected row, and the statements that route rejects to quarantine and
+// new rows into the target table without ever inserting a row already stored. Pure: spec in, SQL + params out.
+import { quoteIdentifier } from '../warehouse/identifiers.ts';
+import { KIND_SPECS, REASONS, type FieldSpec, type Kind, type KindSpec } from './kinds.ts';
+import { scrubSql } from './privacy.ts';
+
+export interface ValidationOptions {
+  /** Rows must belong to this organization (push API token, `--org`); rows without one get it. */
+  org: string | null;
+  strict: boolean;
+}
+
+export interface Sql {
+  sql: string;
+  params: Record<string, unknown>;
+}
+
+/** A code word spliced into SQL (reason codes, field names): only lowercase names from our own specs. */
+function word(s: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(s)) throw new Error(`not a code word: ${s}`);
+  return `'${s}'`;
+}
+
+const id = (name: string): string => quoteIdentifier(name);
+/** A ClickHouse type name from our own column list, as a string literal. */
+const typeLit = (type: string): string => `'${type.replace(/'/g, "\\'")}'`;
+
+interface Column {
+  name: string;
+  type: string; // ClickHouse type of the target column
+  expr: string;
+}
+
+const DATE_SHAPE = "'^\\\\d{4}-\\\\d{2}-\\\\d{2}'";
+
+function fieldExprs(f: FieldSpec, params: Record<string, unknown>, opts: ValidationOptions, spec: KindSpec): { select: string[]; checks: string[] } {
+  const n = f.name;
+  const s = id(`s_${n}`);
+  const p = id(`p_${n}`);
+  const select: string[] = [];
+  const checks: string[] = [];
+  let rawText = `trimBoth(JSONExtractString(_m[${word(n)}]))`;
+  if (f.type === 'json') rawText = `if(startsWith(_m[${word(n)}], '"'), JSONExtractString(_m[${word(n)}]), _m[${word(n)}])`;
+  if (n === spec.orgField && opts.org !== null) rawText = `if(${rawText} = '', {force_org:String}, ${rawText})`;
+  if (f.fallback !== undefined) {
+    params[`fb_${n}`] = f.fallback;
+    select.push(`if((${rawText} AS ${id(`r_${n}`)}) = '', {fb_${n}:String}, ${id(`r_${n}`)}) AS ${s}`);
+  } else select.push(`${rawText} AS ${s}`);
+  const present = f.fallback !== undefined ? `${id(`r_${n}`)} != ''` : `${s} != ''`;
+  if (f.required) checks.push(`${s} = '', (${word('missing_field')}, ${word(n)})`);
+  switch (f.type) {
+    case 'id':
+    case 'code':
+      checks.push(`length(${s}) > 64, (${word('too_long')}, ${word(n)})`);
+      break;
+    case 'text':
+      checks.push(`lengthUTF8(${s}) > ${f.maxLength ?? 4000}, (${word('too_long')}, ${word(n)})`);
+      break;
+    case 'enum':
+      params[`vals_${n}`] = f.values ?? [];
+      checks.push(`${present} AND NOT has({vals_${n}:Array(String)}, ${s}), (${word(n === 'channel' ? 'unknown_channel' : 'bad_value')}, ${word(n)})`);
+      break;
+    case 'datetime':
+      select.push(`toTimeZone(parseDateTime64BestEffortOrNull(${s}, 3, 'America/Toronto'), 'UTC') AS ${p}`);
+      // The engine would roll 2024-02-30 over to March: the calendar date written must exist as written.
+      checks.push(
+        `${s} != '' AND (${p} IS NULL OR NOT match(${s}, ${DATE_SHAPE}) OR toString(toDateOrNull(substring(${s}, 1, 10))) != substring(${s}, 1, 10)), (${word('bad_date')}, ${word(n)})`
+      );
+      break;
+    case 'date':
+      select.push(`toDateOrNull(${s}) AS ${p}`);
+      checks.push(`${s} != '' AND (${p} IS NULL OR toString(${p}) != ${s}), (${word('bad_date')}, ${word(n)})`);
+      break;
+    case 'uint':
+    case 'number':
+      select.push(`toFloat64OrNull(${s}) AS ${p}`);
+      checks.push(`${s} != '' AND (${p} IS NULL OR NOT isFinite(${p})), (${word('bad_number')}, ${word(n)})`);
+      checks.push(
+        `${s} != '' AND (${p} < ${Number(f.min ?? -1e300)} OR ${p} > ${Number(f.max ?? 1e300)}${f.type === 'uint' ? ` OR ${p} != floor(${p})` : ''}), (${word('out_of_range')}, ${word(n)})`
+      );
+      break;
+    case 'bool':
+      select.push(`lower(${s}) IN ('true', '1', 'yes', 'oui') AS ${p}`);
+      checks.push(`NOT lower(${s}) IN ('true', '1', 'yes', 'oui', 'false', '0', 'no', 'non'), (${word('bad_bool')}, ${word(n)})`);
+      break;
+    case 'period':
+      select.push(
+        `multiIf(match(${s}, '^\\\\d{4}-\\\\d{2}-\\\\d{2}$') AND toString(toDateOrNull(${s})) = ${s}, 'day',
+                 match(${s}, '^\\\\d{4}-(0[1-9]|1[0-2])$'), 'month',
+                 match(${s}, '^\\\\d{4}-Q[1-4]$'), 'quarter',
+                 match(${s}, '^\\\\d{4}-\\\\d{4}$') AND toUInt16OrZero(substring(${s}, 6, 4)) = toUInt16OrZero(substring(${s}, 1, 4)) + 1, 'fiscal_year',
+                 match(${s}, '^\\\\d{4}$'), 'year', '') AS g_${n}`,
+        `toUInt16OrZero(substring(${s}, 1, 4)) AS y_${n}`,
+        `multiIf(g_${n} = 'day', toDateOrZero(${s}),
+                 g_${n} = 'month', toDateOrZero(concat(${s}, '-01')),
+                 g_${n} = 'quarter', makeDate(y_${n}, (toUInt8OrZero(substring(${s}, 7, 1)) - 1) * 3 + 1, 1),
+                 g_${n} = 'fiscal_year', makeDate(y_${n}, 4, 1),
+                 g_${n} = 'year', makeDate(y_${n}, 1, 1), toDate(0)) AS ps_${n}`,
+        `multiIf(g_${n} = 'day', ps_${n}, g_${n} = 'month', toLastDayOfMonth(ps_${n}),
+                 g_${n} = 'quarter', toLastDayOfMonth(addMonths(ps_${n}, 2)),
+                 g_${n} = 'fiscal_year', addDays(addYears(ps_${n}, 1), -1),
+                 g_${n} = 'year', makeDate(y_${n}, 12, 31), toDate(0)) AS pe_${n}`
+      );
+      checks.push(`${s} != '' AND g_${n} = '', (${word('bad_period')}, ${word(n)})`);
+      break;
+    case 'json':
+      checks.push(`${s} != '' AND NOT isValidJSON(${s}), (${word('bad_json')}, ${word(n)})`);
+      break;
+    default: {
+      const never: never = f.type;
+      throw new Error(`field type ${String(never)}`);
+    }
+  }
+  return { select, checks };
+}
+
+const sv = (n: string) => id(`s_${n}`);
+const pv = (n: string) => id(`p_${n}`);
+
+/** Target columns of each kind, from the validated fields (names and types as in sql/schema). */
+function targetColumns(kind: Kind): Column[] {
+  const periodCols: Column[] = [
+    { name: 'period_start', type: 'Date', expr: 'ps_period' },
+    { name: 'period_grain', type: 'LowCardinality(String)', expr: 'g_period' },
+    { name: 'period_end', type: 'Date', expr: 'pe_period' },
+    { name: 'period', type: 'String', expr: sv('period') }
+  ];
+  const str = (name: string, type = 'LowCardinality(String)'): Column => ({ name, type, expr: sv(name) });
+  switch (kind) {
+    case 'events':
+      return [
+        str('org'), str('service'),
+        { name: 'occurred_at', type: "DateTime64(3, 'UTC')", expr: `assumeNotNull(${pv('occurred_at')})` },
+        str('event_id', 'String'), str('journey_id', 'String'), str('type'), str('step'),
+        { name: 'step_index', type: 'UInt8', expr: `toUInt8(ifNull(${pv('step_index')}, 0))` },
+        str('outcome'), str('channel'), str('client_type'), str('region'), str('sign_in'),
+        { name: 'assisted', type: 'Bool', expr: pv('assisted') },
+        { name: 'prefilled', type: 'Bool', expr: pv('prefilled') },
+        { name: 'duration_ms', type: 'Nullable(UInt64)', expr: `toUInt64OrNull(toString(${pv('duration_ms')}))` }
+      ];
+    case 'surveys':
+      return [
+        str('org'), str('service'),
+        { name: 'submitted_at', type: "DateTime64(3, 'UTC')", expr: `assumeNotNull(${pv('submitted_at')})` },
+        str('response_id', 'String'), str('channel'), str('journey_id', 'String'),
+        { name: 'satisfaction', type: 'UInt8', expr: `toUInt8(ifNull(${pv('satisfaction')}, 0))` },
+        { name: 'effort', type: 'Nullable(UInt8)', expr: `toUInt8OrNull(toString(${pv('effort')}))` },
+        { name: 'comment', type: 'String', expr: scrubSql(sv('comment')) },
+        str('language')
+      ];
+    case 'cases':
+      return [
+        str('org'), str('service'),
+        { name: 'received_at', type: "DateTime64(3, 'UTC')", expr: `assumeNotNull(${pv('received_at')})` },
+        str('case_id', 'String'), str('channel'),
+        { name: 'decided_at', type: "Nullable(DateTime64(3, 'UTC'))", expr: pv('decided_at') },
+        { name: 'standard_days', type: 'UInt16', expr: `toUInt16(ifNull(${pv('standard_days')}, 0))` },
+        { name: 'working_days', type: 'Bool', expr: pv('working_days') }
+      ];
+    case 'volumes':
+      return [str('org'), str('service'), ...periodCols, str('channel'), { name: 'volume', type: 'UInt64', expr: `toUInt64(ifNull(${pv('volume')}, 0))` }];
+    case 'standards':
+      return [
+        str('org'), str('service'), ...periodCols, str('channel'),
+        { name: 'met', type: 'UInt64', expr: `toUInt64(ifNull(${pv('met')}, 0))` },
+        { name: 'total', type: 'UInt64', expr: `toUInt64(ifNull(${pv('total')}, 0))` }
+      ];
+    case 'indicators':
+      return [
+        str('org'), str('service'), ...periodCols, str('indicator'),
+        { name: 'value', type: 'Float64', expr: `ifNull(${pv('value')}, 0)` },
+        str('note', 'String')
+      ];
+    case 'costs':
+      return [str('org'), str('service'), ...periodCols, str('channel'), { name: 'amount_cad', type: 'Decimal(18, 2)', expr: `toDecimal64(ifNull(${pv('amount_cad')}, 0), 2)` }];
+    case 'organizations':
+      return [str('code'), str('name_fr', 'String'), str('name_en', 'String'), str('parent_code'), str('kind'), str('reporting'), { name: 'placeholder', type: 'Bool', expr: 'false' }];
+    case 'services':
+      return [
+        str('org'), str('code'), str('name_fr', 'String'), str('name_en', 'String'),
+        { name: 'launched_on', type: 'Date', expr: `ifNull(${pv('launched_on')}, toDate(0))` },
+        { name: 'end_to_end_digital', type: 'Bool', expr: pv('end_to_end_digital') },
+        { name: 'standard_days', type: 'UInt16', expr: `toUInt16(ifNull(${pv('standard_days')}, 0))` },
+        { name: 'working_days', type: 'Bool', expr: pv('working_days') },
+        { name: 'standard_target', type: 'Float32', expr: `toFloat32(ifNull(${pv('standard_target')}, 0.9))` },
+        { name: 'steps', type: 'Array(String)', expr: `if(isValidJSON(${sv('steps')}), JSONExtract(${sv('steps')}, 'Array(String)'), [])` },
+        { name: 'baseline_minutes', type: 'Map(LowCardinality(String), Float64)', expr: `if(isValidJSON(${sv('baseline_minutes')}), JSONExtract(${sv('baseline_minutes')}, 'Map(String, Float64)'), map())` },
+        { name: 'unit_cost_cad', type: 'Map(LowCardinality(String), Float64)', expr: `if(isValidJSON(${sv('unit_cost_cad')}), JSONExtract(${sv('unit_cost_cad')}, 'Map(String, Float64)'), map())` },
+        { name: 'placeholder', type: 'Bool', expr: 'false' }
+      ];
+    default: {
+      const never: never = kind;
+      throw new Error(`kind ${String(never)}`);
+    }
+  }
+}
+
+/** Cross-field rules, after each field is valid on its own. */
+function crossChecks(kind: Kind): string[] {
+  switch (kind) {
+    case 'events':
+      return [`${sv('type')} = 'completed' AND ${sv('outcome')} = '', (${word('missing_field')}, ${word('outcome')})`];
+    case 'cases':
+      return [`${pv('decided_at')} IS NOT NULL AND ${pv('decided_at')} < ${pv('received_at')}, (${word('inconsistent')}, ${word('decided_at')})`];
+    case 'standards':
+      return [`${pv('met')} > ${pv('total')}, (${word('inconsistent')}, ${word('met')})`];
+    default:
+      return [];
+  }
+}
+
+export function columnsOf(kind: Kind): readonly { name: string; type: string }[] {
+  return targetColumns(kind).map(({ name, type }) => ({ name, type }));
+}
+
+/** Hints appended to a message, per field (allowed values). */
+function hintsOf(spec: KindSpec): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of spec.fields) {
+    if (f.type === 'enum') out[f.name] = ` — permis / allowed: ${(f.values ?? []).join(', ')}`;
+    else if ((f.type === 'uint' || f.type === 'number') && (f.min !== undefined || f.max !== undefined)) out[f.name] = ` — de / from ${f.min ?? '−∞'} à / to ${f.max ?? '∞'}`;
+  }
+  return out;
+}
+
+/**
+ * CREATE TABLE `valid` AS SELECT ...: every staged row typed, with `reason` ('' when valid), `field` and the
+ * offending value, and a message for people naming the field and the fix.
+ */
+export function buildValidation(kind: Kind, stage: string, valid: string, opts: ValidationOptions): Sql {
+  const spec = KIND_SPECS[kind];
+  const params: Record<string, unknown> = { reasons: REASONS, hints: hintsOf(spec), bad_char: '\ufffd' };
+  if (opts.org !== null) params.force_org = opts.org;
+  const selects: string[] = [];
+  const checks: string[] = [
+    `positionUTF8(raw, {bad_char:String}) > 0, (${word('bad_encoding')}, ${word('line')})`,
+    `empty(_m), (${word('malformed_row')}, ${word('line')})`
+  ];
+  for (const f of spec.fields) {
+    const e = fieldExprs(f, params, opts, spec);
+    selects.push(...e.select);
+    checks.push(...e.checks);
+  }
+  checks.push(...crossChecks(kind));
+  const orgS = sv(spec.orgField);
+  if (opts.org !== null) checks.push(`${orgS} != {force_org:String}, (${word('foreign_org')}, ${word(spec.orgField)})`);
+  if (opts.strict && kind !== 'organizations') {
+    checks.push(`${orgS} NOT IN (SELECT code FROM organizations WHERE NOT placeholder), (${word('unknown_org')}, ${word(spec.orgField)})`);
+    if (spec.serviceField) {
+      const svc = sv(spec.serviceField);
+      checks.push(
+        `${spec.serviceOptional ? `${svc} != '' AND ` : ''}(${orgS}, ${svc}) NOT IN (SELECT org, code FROM services WHERE NOT placeholder), (${word('unknown_service')}, ${word(spec.serviceField)})`
+      );
+    }
+  }
+  const fieldValue = `multiIf(${spec.fields.map((f) => `_field = ${word(f.name)}, ${sv(f.name)}`).join(', ')}, '')`;
+  const cols = targetColumns(kind);
+  const sql = `CREATE TABLE ${id(valid)} ENGINE = Memory AS
+SELECT line, raw, _r.1 AS reason, _r.2 AS field, ${orgS} AS q_org,
+       if(reason = '', '', concat(field, if(_bad = '', '', concat(' = «', substringUTF8(_bad, 1, 80), '»')), ' : ',
+          {reasons:Map(String, String)}[reason], {hints:Map(String, String)}[field])) AS message,
+       ${cols.map((c) => `CAST(if(reason = '', ${c.expr}, defaultValueOfTypeName(${typeLit(c.type)})), ${typeLit(c.type)}) AS ${id(c.name)}`).join(',\n       ')}
+FROM
+(
+  SELECT line, raw,
+         CAST(JSONExtractKeysAndValuesRaw(if(doc = '', raw, doc)), 'Map(String, String)') AS _m,
+         ${selects.join(',\n         ')},
+         multiIf(${checks.join(',\n                 ')}, ('', '')) AS _r,
+         _r.2 AS _field,
+         ${fieldValue} AS _bad
+  FROM ${id(stage)}
+)
+SETTINGS short_circuit_function_evaluation = 'force_enable'`;
+  return { sql, params };
+}
+
+/** Rejected rows of the batch into quarantine. */
+export function buildQuarantine(kind: Kind, valid: string, source: string, runId: string): Sql {
+  return {
+    sql: `INSERT INTO quarantine (run_id, kind, org, source, line, raw, reason, message)
+SELECT {run:String}, {kind:String}, q_org, {source:String}, line, raw, reason, message
+FROM ${id(valid)} WHERE reason != ''`,
+    params: { run: runId, kind, source }
+  };
+}
+
+/** The new rows of the batch: valid, first of their identity in the batch (last for state kinds), not yet stored. */
+export function buildNewRows(kind: Kind, valid: string): Sql {
+  const spec = KIND_SPECS[kind];
+  const cols = targetColumns(kind);
+  const list = cols.map((c) => id(c.name)).join(', ');
+  const key = spec.key.map(id).join(', ');
+  const orgCol = id(spec.key[0]);
+  if (spec.uniqueness === 'identity') {
+    const t = id(spec.timeColumn ?? '');
+    return {
+      sql: `SELECT ${list} FROM ${id(valid)}
+WHERE reason = '' AND (${key}) NOT IN (
+  SELECT ${key} FROM ${id(spec.table)}
+  WHERE ${orgCol} IN (SELECT DISTINCT ${orgCol} FROM ${id(valid)} WHERE reason = '')
+    AND ${t} >= (SELECT min(${t}) FROM ${id(valid)} WHERE reason = '')
+    AND ${t} <= (SELECT max(${t}) FROM ${id(valid)} WHERE reason = ''))
+ORDER BY line
+LIMIT 1 BY ${key}`,
+      params: {}
+    };
+  }
+  // State kinds: compare every column with the stored (latest) row of the same key. Maps compare as text.
+  const cmp = cols.map((c) => (c.type.startsWith('Map') ? `toString(${id(c.name)})` : id(c.name))).join(', ');
+  return {
+    sql: `SELECT ${list} FROM (SELECT * FROM ${id(valid)} WHERE reason = '' ORDER BY line DESC LIMIT 1 BY ${key})
+WHERE (${cmp}) NOT IN (
+  SELECT ${cmp} FROM ${id(spec.table)} FINAL
+  WHERE ${orgCol} IN (SELECT DISTINCT ${orgCol} FROM ${id(valid)} WHERE reason = ''))`,
+    params: {}
+  };
+}
+
+export function targetColumnList(kind: Kind): string {
+  return targetColumns(kind).map((c) => id(c.name)).join(', ');
+}
