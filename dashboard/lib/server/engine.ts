@@ -12,7 +12,9 @@ import type { Dimension, Grain, MetricAnswer, MetricRequest, MetricRow, Status }
 import { loadInventory, type OrganizationInventory } from '../../../metrics/inventory.ts';
 import { getRuntime } from './runtime.ts';
 import { listMetrics, metricInfo as interimInfo, runInterimMetric, type MetricInfo } from './interim-metrics.ts';
-import { INTERIM_STRATEGY, type InterimTarget } from './interim-strategy.ts';
+import { buildScorecard, type Scorecard, type ScorecardIndicator } from '../../../metrics/scorecard.ts';
+import { loadStrategy } from '../../../metrics/strategy.ts';
+import { periodRange as fiscalRange, torontoDay } from '../../../metrics/periods.ts';
 // Step names of the demo's journeys; a service's own step labels will come with the reference data.
 import { STEP_NAMES } from '../../../ingest/demo/catalogue.ts';
 import { dimensionFilters, periodRange, type Filters, type Range } from '../filters.ts';
@@ -146,21 +148,22 @@ export function grainFor(range: Range): Grain {
   return days <= 100 ? 'week' : days <= 800 ? 'month' : 'quarter';
 }
 
-export interface TargetView {
-  baseline: { value: number; date: string };
+export interface Target {
+  baseline: { value: number | null; date: string };
   target: { value: number; date: string };
-  expected: number;
 }
 
 export interface IndicatorCard {
   metric: string;
   info: MetricInfo;
   value: number | null;
+  /** Period the value measures (the strategy judges the last closed fiscal year). */
+  period: string | null;
   n: number | null;
   suppressed: boolean;
   comparison: number | null;
   status: Status;
-  target: TargetView | null;
+  target: Target | null;
   trend: { period: string; value: number | null }[];
   lastDataAt: string | null;
   stale: boolean;
@@ -168,94 +171,103 @@ export interface IndicatorCard {
   ignored: Dimension[];
 }
 
-/** Status from the trajectory between baseline and target date (DESIGN §6), and from freshness. */
-export function statusOf(value: number | null, t: InterimTarget | null, direction: 'up' | 'down', now: Date, stale: boolean): { status: Status; expected: number | null } {
-  if (value === null || !t) return { status: 'no_data', expected: null };
-  const start = Date.parse(t.baseline.date);
-  const end = Date.parse(t.target.date);
-  const share = Math.min(1, Math.max(0, (now.getTime() - start) / (end - start)));
-  const expected = t.baseline.value + (t.target.value - t.baseline.value) * share;
-  const better = (a: number, b: number) => (direction === 'up' ? a >= b : a <= b);
-  const span = Math.abs(t.target.value - t.baseline.value) || 1;
-  let status: Status;
-  if (better(value, t.target.value)) status = 'achieved';
-  else if (better(value, expected)) status = 'on_track';
-  else if (Math.abs(value - expected) <= span * 0.15) status = 'at_risk';
-  else status = 'late';
-  if (stale && status === 'on_track') status = 'at_risk';
-  return { status, expected };
+function settingsOf(config: { smallCountThreshold: number; digitalChannels: readonly string[] }) {
+  return { smallCountThreshold: config.smallCountThreshold, digitalChannels: config.digitalChannels };
 }
 
-const STALE_DAYS = 45;
+/** The engine's scorecard (strategy file, targets, statuses) for the caller's scope, judged today. */
+async function engineScorecard(ctx: Context): Promise<Scorecard> {
+  const { warehouse, config } = await getRuntime();
+  return buildScorecard(warehouse, settingsOf(config), { caller: ctx.caller, org: ctx.filters.org || null, at: torontoDay(ctx.now), now: ctx.now });
+}
 
-async function indicatorCard(ctx: Context, t: InterimTarget): Promise<IndicatorCard | null> {
-  const info = metricInfo(t.metric);
-  if (!info) return null;
+function infoFor(ind: ScorecardIndicator): MetricInfo {
+  return (
+    metricInfo(ind.metric) ?? {
+      id: ind.metric, title: ind.title, description: ind.title, unit: (ind.unit as MetricInfo['unit']) ?? 'count', direction: ind.direction === 'higher' ? 'up' : 'down',
+      source: ind.source, sources: ['declared_indicators'], dimensions: ['org'], formulaVersion: '—'
+    }
+  );
+}
+
+/** A scorecard row: the engine's value, target and status; a trend over the selected period beside it. */
+async function cardOf(ctx: Context, ind: ScorecardIndicator): Promise<IndicatorCard> {
+  const info = infoFor(ind);
   const range = rangeOf(ctx);
   const declared = info.source === 'declared';
-  // Declared indicators come once a fiscal year: their figure is the latest year reported up to the period's end.
-  const trendRange = declared ? { from: '2018-04-01', to: range.to } : range;
-  const onlyAll = info.grains !== undefined && !info.grains.includes(declared ? 'fiscal_year' : grainFor(range));
-  const trendGrain: Grain = onlyAll ? 'all' : declared ? 'fiscal_year' : grainFor(range);
-  const [current, trend] = await Promise.all([
-    declared ? null : runMetric(request(ctx, t.metric, range, 'all')),
-    onlyAll ? null : runMetricCoarsening({ ...request(ctx, t.metric, trendRange, trendGrain), compare: declared ? ctx.filters.compare : 'none' })
-  ]);
-  const trendRows = trend ? trend.rows.filter((r) => r.period !== 'all') : [];
-  const last: MetricRow | undefined = declared ? trendRows.filter((r) => r.value !== null).at(-1) : current?.rows[0];
-  const value = last?.value ?? null;
-  const provenance = (current ?? trend)?.provenance;
-  if (!provenance) return null;
-  const lastDataAt = provenance.last_data_at;
-  const stale = lastDataAt ? (ctx.now.getTime() - Date.parse(`${lastDataAt.replace(' ', 'T')}Z`)) / 86_400_000 > (declared ? 730 : STALE_DAYS) : true;
-  const scoped = ctx.filters.org !== '' || ctx.filters.service !== '' || ctx.filters.channel !== '' || ctx.filters.region !== '' || ctx.filters.client_type !== '';
-  // Government-wide targets do not apply to a slice of the government, except for ratios and medians.
-  const targetApplies = !scoped || info.unit !== 'count';
-  const { status, expected } = statusOf(value, targetApplies ? t : null, info.direction, ctx.now, stale);
+  const grain: Grain = declared ? 'fiscal_year' : grainFor(range);
+  const canTrend = (declared ? listMetrics().some((m) => m.id === ind.metric) : true) && (info.grains === undefined || info.grains.includes(grain));
+  let trend: MetricAnswer | null = null;
+  if (canTrend) {
+    const filters = { ...dimensionFilters(ctx.filters), ...(ind.filters ?? {}) };
+    trend = await runMetricCoarsening({ ...request(ctx, ind.metric, declared ? { from: '2018-04-01', to: range.to } : range, grain, [], filters), compare: 'none' }).catch(() => null);
+  }
   return {
-    metric: t.metric, info, value, n: last?.n ?? null, suppressed: last?.suppressed ?? false,
-    comparison: last?.comparison?.value ?? null,
-    status: value === null ? 'no_data' : targetApplies ? status : 'no_data',
-    target: targetApplies && expected !== null ? { baseline: t.baseline, target: t.target, expected } : targetApplies ? { baseline: t.baseline, target: t.target, expected: t.baseline.value } : null,
-    trend: trendRows.map((r) => ({ period: r.period, value: r.value })),
-    lastDataAt, stale, completeness: provenance.completeness, ignored: ignoredFilters(t.metric, ctx.filters)
+    metric: ind.metric, info, value: ind.value, period: ind.period, n: ind.n, suppressed: ind.suppressed, comparison: null, status: ind.status,
+    target: ind.target === null ? null : { baseline: { value: ind.baseline.value, date: ind.baseline.date }, target: { value: ind.target, date: ind.target_date } },
+    trend: (trend?.rows ?? []).filter((r) => r.period !== 'all').map((r) => ({ period: r.period, value: r.value })),
+    lastDataAt: ind.last_data_at, stale: !ind.fresh, completeness: ind.completeness ?? { reported: 0, expected: 0 }, ignored: []
+  };
+}
+
+/** A figure over the selected period (value created), with the comparison asked for. */
+async function periodCard(ctx: Context, metric: string): Promise<IndicatorCard | null> {
+  const info = metricInfo(metric);
+  if (!info) return null;
+  const range = rangeOf(ctx);
+  const [current, trend] = await Promise.all([runMetric(request(ctx, metric, range, 'all')), runMetricCoarsening({ ...request(ctx, metric, range, grainFor(range)), compare: 'none' })]);
+  const row = current.rows[0];
+  return {
+    metric, info, value: row?.value ?? null, period: null, n: row?.n ?? null, suppressed: row?.suppressed ?? false, comparison: row?.comparison?.value ?? null,
+    status: 'no_data', target: null, trend: trend.rows.map((r) => ({ period: r.period, value: r.value })),
+    lastDataAt: current.provenance.last_data_at, stale: false, completeness: current.provenance.completeness, ignored: ignoredFilters(metric, ctx.filters)
   };
 }
 
 export interface ScorecardView {
-  strategy: { id: string; title: { fr: string; en: string }; provisional: boolean };
-  characteristics: { number: number; title: { fr: string; en: string }; indicators: IndicatorCard[] }[];
+  strategy: { id: string; title: { fr: string; en: string }; note: { fr: string; en: string } | null; at: string };
+  characteristics: { number: number; title: { fr: string; en: string }; status: Status; indicators: IndicatorCard[] }[];
   value: { hours: IndicatorCard | null; cost: IndicatorCard | null };
   range: Range;
 }
 
 export async function loadScorecard(ctx: Context): Promise<ScorecardView> {
-  const characteristics = await Promise.all(
-    INTERIM_STRATEGY.characteristics.map(async (c) => {
-      const cards = await Promise.all(c.indicators.map((t) => indicatorCard(ctx, t)));
-      return { number: c.number, title: c.title, indicators: cards.filter((x): x is IndicatorCard => x !== null) };
-    })
-  );
-  const none = (metric: string): InterimTarget => ({ metric, baseline: { value: 0, date: '2018-05-01' }, target: { value: 0, date: '2026-03-31' } });
-  const [hours, cost] = await Promise.all([indicatorCard(ctx, none('value_time_saved')), indicatorCard(ctx, none('value_cost_avoided'))]);
-  for (const v of [hours, cost]) if (v) { v.target = null; v.status = 'no_data'; }
-  return { strategy: { id: INTERIM_STRATEGY.id, title: INTERIM_STRATEGY.title, provisional: INTERIM_STRATEGY.provisional }, characteristics, value: { hours, cost }, range: rangeOf(ctx) };
+  const sc = await engineScorecard(ctx);
+  const [characteristics, hours, cost] = await Promise.all([
+    Promise.all(sc.characteristics.map(async (c) => ({ number: c.number, title: c.title, status: c.status, indicators: await Promise.all(c.indicators.map((ind) => cardOf(ctx, ind))) }))),
+    periodCard(ctx, 'value_time_saved'),
+    periodCard(ctx, 'value_cost_avoided')
+  ]);
+  return { strategy: { id: sc.strategy, title: sc.title, note: sc.note ?? null, at: sc.at }, characteristics, value: { hours, cost }, range: rangeOf(ctx) };
 }
 
-export function targetFor(metric: string): InterimTarget | null {
-  for (const c of INTERIM_STRATEGY.characteristics) for (const t of c.indicators) if (t.metric === metric) return t;
-  return null;
+/** Target and characteristics of a metric in the strategy, for a scope (from the engine's scorecard). */
+async function strategyOf(ctx: Context, metric: string): Promise<{ target: Target | null; characteristics: number[] }> {
+  const sc = await engineScorecard(ctx);
+  const found = sc.characteristics.flatMap((c) => c.indicators.filter((i) => i.metric === metric).map((i) => ({ c: c.number, i })));
+  const first = found.find((f) => f.i.target !== null)?.i;
+  return {
+    target: first && first.target !== null ? { baseline: { value: first.baseline.value, date: first.baseline.date }, target: { value: first.target, date: first.target_date } } : null,
+    characteristics: [...new Set(found.map((f) => f.c))]
+  };
 }
 
+let strategyMetrics: Map<string, number[]> | null = null;
+/** Characteristics each metric serves in the strategy file (for the catalogue). */
 export function characteristicsOf(metric: string): number[] {
-  return INTERIM_STRATEGY.characteristics.filter((c) => c.indicators.some((t) => t.metric === metric)).map((c) => c.number);
+  if (!strategyMetrics) {
+    strategyMetrics = new Map();
+    for (const c of loadStrategy('qc-2018', definitions()).characteristics)
+      for (const i of c.indicators) strategyMetrics.set(i.metric, [...(strategyMetrics.get(i.metric) ?? []), c.number]);
+  }
+  return strategyMetrics.get(metric) ?? definitions().get(metric)?.characteristics ?? [];
 }
 
 export interface IndicatorView {
   info: MetricInfo;
   series: MetricAnswer;
   breakdowns: { dimension: Dimension; answer: MetricAnswer }[];
-  target: InterimTarget | null;
+  target: Target | null;
   characteristics: number[];
   range: Range;
   ignored: Dimension[];
@@ -273,7 +285,8 @@ export async function loadIndicator(ctx: Context, metric: string): Promise<Indic
   const breakdowns = await Promise.all(
     dims.map(async (dimension) => ({ dimension, answer: await runMetric({ ...request(ctx, metric, range, 'all', [dimension]), compare: 'none' }) }))
   );
-  return { info, series, breakdowns, target: targetFor(metric), characteristics: characteristicsOf(metric), range, ignored: ignoredFilters(metric, ctx.filters) };
+  const strategy = await strategyOf({ ...ctx, filters: { ...ctx.filters, org: '' } }, metric);
+  return { info, series, breakdowns, target: strategy.target, characteristics: strategy.characteristics.length ? strategy.characteristics : characteristicsOf(metric), range, ignored: ignoredFilters(metric, ctx.filters) };
 }
 
 export interface ServiceRank {
@@ -294,8 +307,6 @@ export interface OrganizationView {
   range: Range;
 }
 
-const ORG_METRICS = ['digital_take_up', 'completion_rate', 'time_to_complete', 'satisfaction', 'within_service_standard', 'once_only', 'partner_sign_in', 'availability'];
-
 export async function loadOrganization(ctx: Context, code: string): Promise<OrganizationView | null> {
   scopeOrgs(ctx.caller, [code]);
   const orgs = await inventory(ctx.caller);
@@ -303,18 +314,22 @@ export async function loadOrganization(ctx: Context, code: string): Promise<Orga
   if (!org) return null;
   const orgCtx: Context = { ...ctx, filters: { ...ctx.filters, org: code, service: '' } };
   const range = rangeOf(ctx);
-  const cards = (await Promise.all(ORG_METRICS.map((m) => indicatorCard(orgCtx, targetFor(m) ?? { metric: m, baseline: { value: 0, date: '2018-05-01' }, target: { value: 0, date: '2026-03-31' } })))).filter(
-    (x): x is IndicatorCard => x !== null
-  );
-  const govFilters = { ...dimensionFilters(ctx.filters) };
-  delete govFilters.org;
-  delete govFilters.service;
+  // The organization's own scorecard (engine), each indicator once.
+  const sc = await engineScorecard(orgCtx);
+  const seen = new Set<string>();
+  const indicators = sc.characteristics.flatMap((c) => c.indicators).filter((i) => !seen.has(i.metric) && seen.add(i.metric) !== undefined);
+  const cards = await Promise.all(indicators.map((ind) => cardOf(orgCtx, ind)));
+  // The government median over the same window as the organization's figure: every organization's value, middle one.
   const medians: Record<string, number | null> = {};
   await Promise.all(
-    ORG_METRICS.map(async (m) => {
-      const ans = await runMetric({ ...request(ctx, m, range, 'all', ['org'], govFilters), compare: 'none' });
-      medians[m] = median(ans.rows.map((r) => r.value).filter((v): v is number => v !== null));
-    })
+    indicators
+      .filter((ind) => ind.source === 'computed' && metricInfo(ind.metric)?.dimensions.includes('org'))
+      .map(async (ind) => {
+        const window = ind.period && /^\d{4}-\d{4}$/.test(ind.period) ? fiscalRange('fiscal_year', ind.period) : { from: '2000-01-01', to: rangeOf(ctx).to };
+        if (!window) return;
+        const ans = await runMetric({ ...request({ ...ctx, filters: { ...ctx.filters, org: '', service: '' } }, ind.metric, window, 'all', ['org'], { ...(ind.filters ?? {}) }), compare: 'none' }).catch(() => null);
+        medians[ind.metric] = ans ? median(ans.rows.map((r) => r.value).filter((v): v is number => v !== null)) : null;
+      })
   );
   const byService = async (m: string) => {
     const ans = await runMetric({ ...request(orgCtx, m, range, 'all', ['service']), compare: 'none' });
