@@ -1,6 +1,6 @@
 // End-to-end: Debian's Chromium (playwright-core) over every dashboard page in French and English, against a
 // real `jalon serve` on a demo. Figures shown equal the engine's for the same filters (the HTTP metrics API when it
-// is mounted, the engine's runMetric in-process otherwise); filters change the URL and the figures; CSV equals the
+// and /api/v1/scorecard, or the engine's runMetric in-process when the metrics API is not mounted); filters change the URL and the figures; CSV equals the
 // table; back/forward restore the view; axe finds nothing serious; the keyboard reaches every control;
 // screenshots of each page at 1366×768 and 390×844 go to test-results/screenshots/.
 import fs from 'node:fs';
@@ -81,6 +81,26 @@ function expectSame(shown: number | null, expected: number | null, label = ''): 
   expect(Math.abs(shown - expected), `${label}: ${shown} vs ${expected}`).toBeLessThanOrEqual(Math.abs(expected) * 1e-12 + 1e-12);
 }
 
+/** The scorecard API's value of each indicator (first occurrence), for a scope. */
+async function scorecardApi(org: string | null): Promise<Record<string, number | null>> {
+  const res = await fetch(`${server.url}/api/v1/scorecard${org ? `?org=${org}` : ''}`);
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { characteristics: { indicators: { metric: string; value: number | null }[] }[] };
+  const out: Record<string, number | null> = {};
+  for (const c of body.characteristics) for (const i of c.indicators) if (!(i.metric in out)) out[i.metric] = i.value;
+  return out;
+}
+
+/** The scorecard page's value of each indicator row (first occurrence). */
+async function scorecardShown(page: Page): Promise<Record<string, number | null>> {
+  const pairs = await page
+    .locator('section[data-characteristic] td[data-metric]')
+    .evaluateAll((cells) => cells.map((c) => [c.getAttribute('data-metric') ?? '', c.getAttribute('data-value') ?? ''] as const));
+  const out: Record<string, number | null> = {};
+  for (const [m, v] of pairs) if (!(m in out)) out[m] = v === '' ? null : Number(v);
+  return out;
+}
+
 async function shownValue(page: Page, metric: string): Promise<number | null> {
   const raw = await page.locator(`[data-metric="${metric}"]`).first().getAttribute('data-value');
   return raw === null || raw === '' ? null : Number(raw);
@@ -124,36 +144,44 @@ describe('dashboard in Chromium', () => {
     expect(fr.headers.get('location')).toMatch(/\/fr$/);
   });
 
-  test('scorecard figures equal the engine, a filter changes URL and figures, back/forward restore the view', async () => {
+  test('scorecard figures equal the API, a filter changes URL and figures, back/forward restore the view', async () => {
     const { context, page } = await newPage();
     await page.goto(`${server.url}/fr`);
-    const metrics = ['digital_take_up', 'completion_rate', 'satisfaction', 'value_time_saved'];
-    const before: Record<string, number | null> = {};
-    for (const m of metrics) {
-      before[m] = await shownValue(page, m);
-      expectSame(before[m], (await engine(m)).rows[0]?.value ?? null, m);
-    }
+    const gov = await scorecardApi(null);
+    const shownGov = await scorecardShown(page);
+    expect(Object.keys(shownGov).length).toBeGreaterThan(10);
+    for (const [metric, value] of Object.entries(shownGov)) expectSame(value, gov[metric] ?? null, metric);
+    // Value created over the selected period, from the metrics API.
+    const before: Record<string, number | null> = { digital_take_up: shownGov.digital_take_up ?? null };
+    for (const m of ['value_time_saved', 'value_cost_avoided']) expectSame(await shownValue(page, m), (await engine(m)).rows[0]?.value ?? null, m);
     // Shown with Intl fr-CA, e.g. « 48,7 % ».
-    const cell = (await page.locator('td[data-metric="digital_take_up"]').innerText()).trim();
+    const cell = (await page.locator('td[data-metric="digital_take_up"]').first().innerText()).trim();
     expect(cell.startsWith(i18n('fr').percent(before.digital_take_up))).toBe(true);
     expect(cell).toMatch(/^\d{1,3},\d\s%/);
 
     await page.selectOption('select[name="org"]', 'RQ');
     await page.waitForURL(/org=RQ/);
     await page.waitForFunction(() => document.querySelector('.loading')?.textContent === '');
-    const after = await shownValue(page, 'digital_take_up');
-    expectSame(after, (await engine('digital_take_up', { org: ['RQ'] })).rows[0]?.value ?? null);
+    const rq = await scorecardApi('RQ');
+    const shownRq = await scorecardShown(page);
+    for (const [metric, value] of Object.entries(shownRq)) expectSame(value, rq[metric] ?? null, metric);
+    const after = shownRq.digital_take_up ?? null;
     expect(after).not.toBe(before.digital_take_up);
+    const hoursRq = await shownValue(page, 'value_time_saved');
+    expectSame(hoursRq, (await engine('value_time_saved', { org: ['RQ'] })).rows[0]?.value ?? null);
 
     await page.selectOption('select[name="period"]', 'all');
     await page.waitForURL(/period=all/);
     await page.waitForFunction(() => document.querySelector('.loading')?.textContent === '');
-    expectSame(await shownValue(page, 'digital_take_up'), (await engine('digital_take_up', { org: ['RQ'] }, 'all')).rows[0]?.value ?? null);
+    const hoursAll = await shownValue(page, 'value_time_saved');
+    expectSame(hoursAll, (await engine('value_time_saved', { org: ['RQ'] }, 'all')).rows[0]?.value ?? null);
+    expect(hoursAll).not.toBe(hoursRq);
 
     await page.goBack();
     await page.waitForURL((u) => !u.search.includes('period=all') && u.search.includes('org=RQ'));
     await page.waitForFunction(() => document.querySelector('.loading')?.textContent === '');
     expectSame(await shownValue(page, 'digital_take_up'), after);
+    expectSame(await shownValue(page, 'value_time_saved'), hoursRq);
     expect(await page.inputValue('select[name="period"]')).toBe('12m');
     await page.goBack();
     await page.waitForURL((u) => u.search === '');
@@ -171,8 +199,9 @@ describe('dashboard in Chromium', () => {
   test('organization and service figures equal the engine (English)', async () => {
     const { context, page } = await newPage();
     await page.goto(`${server.url}/en/organizations/RAMQ`);
-    for (const m of ['digital_take_up', 'satisfaction', 'completion_rate']) {
-      expectSame(await shownValue(page, m), (await engine(m, { org: ['RAMQ'] })).rows[0]?.value ?? null, m);
+    const ramq = await scorecardApi('RAMQ');
+    for (const m of ['digital_take_up', 'satisfaction', 'completion_rate', 'time_to_complete']) {
+      expectSame(await shownValue(page, m), ramq[m] ?? null, m);
     }
     await page.goto(`${server.url}/en/services/RAMQ-CARTE-RENOUV`);
     const sat = await engine('satisfaction', { org: ['RAMQ'], service: ['RAMQ-CARTE-RENOUV'] });
@@ -253,12 +282,12 @@ describe('dashboard in Chromium', () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     await page.goto(`${server.url}/fr`);
-    expectSame(await shownValue(page, 'digital_take_up'), (await engine('digital_take_up')).rows[0]?.value ?? null);
+    expectSame(await shownValue(page, 'digital_take_up'), (await scorecardApi(null)).digital_take_up ?? null);
     // The filter form still works: a plain GET.
     await page.selectOption('select[name="org"]', 'RQ');
     await page.click('button[type="submit"]');
     await page.waitForURL(/org=RQ/);
-    expectSame(await shownValue(page, 'digital_take_up'), (await engine('digital_take_up', { org: ['RQ'] })).rows[0]?.value ?? null);
+    expectSame(await shownValue(page, 'digital_take_up'), (await scorecardApi('RQ')).digital_take_up ?? null);
     await context.close();
   });
 

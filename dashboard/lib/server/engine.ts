@@ -31,7 +31,27 @@ export interface Context {
  *  data arrives in batches, and a page must not wait on the warehouse for figures it showed a moment ago. */
 const CACHE_MS = 60_000;
 const STALE_MS = 15 * 60_000;
-const cache = new Map<string, { at: number; answer: Promise<MetricAnswer>; refreshing?: boolean }>();
+const cache = new Map<string, { at: number; value: Promise<unknown>; refreshing?: boolean }>();
+
+/** Memoizes one read by key: fresh for CACHE_MS, then served stale (while one refresh runs) up to STALE_MS. */
+function cached<T>(key: string, compute: () => Promise<T>): Promise<T> {
+  const hit = cache.get(key);
+  const age = hit ? Date.now() - hit.at : Infinity;
+  if (hit && age < CACHE_MS) return hit.value as Promise<T>;
+  if (hit && age < STALE_MS) {
+    if (!hit.refreshing) {
+      hit.refreshing = true;
+      const fresh = compute();
+      fresh.then(() => cache.set(key, { at: Date.now(), value: fresh }), () => (hit.refreshing = false));
+    }
+    return hit.value as Promise<T>;
+  }
+  const value = compute();
+  cache.set(key, { at: Date.now(), value });
+  value.catch(() => cache.delete(key));
+  if (cache.size > 5000) cache.delete(cache.keys().next().value as string);
+  return value;
+}
 
 const COARSER: Record<Grain, Grain | null> = { day: 'week', week: 'month', month: 'quarter', quarter: 'fiscal_year', fiscal_year: 'all', year: 'all', all: null };
 
@@ -49,22 +69,7 @@ export async function runMetricCoarsening(req: MetricRequest): Promise<MetricAns
 
 export async function runMetric(req: MetricRequest): Promise<MetricAnswer> {
   const key = JSON.stringify({ ...req, now: req.now.toISOString().slice(0, 10), caller: [req.caller.role, ...req.caller.orgs] });
-  const hit = cache.get(key);
-  const age = hit ? Date.now() - hit.at : Infinity;
-  if (hit && age < CACHE_MS) return hit.answer;
-  if (hit && age < STALE_MS) {
-    if (!hit.refreshing) {
-      hit.refreshing = true;
-      const fresh = computeMetric(req);
-      fresh.then(() => cache.set(key, { at: Date.now(), answer: fresh }), () => (hit.refreshing = false));
-    }
-    return hit.answer;
-  }
-  const answer = computeMetric(req);
-  cache.set(key, { at: Date.now(), answer });
-  answer.catch(() => cache.delete(key));
-  if (cache.size > 5000) cache.delete(cache.keys().next().value as string);
-  return answer;
+  return cached(`metric:${key}`, () => computeMetric(req));
 }
 
 async function computeMetric(req: MetricRequest): Promise<MetricAnswer> {
@@ -109,19 +114,10 @@ export async function smallCountThreshold(caller: Caller): Promise<number> {
   return seesSmallCounts(caller) ? 0 : config.smallCountThreshold;
 }
 
-const inventories = new Map<string, { at: number; value: Promise<OrganizationInventory[]> }>();
-
-/** Organizations and services the caller may see (filter lists, names); counted over all events, so kept a minute. */
+/** Organizations and services the caller may see (filter lists, names); counted over all events, so cached. */
 export async function inventory(caller: Caller): Promise<OrganizationInventory[]> {
   const orgs = scopeOrgs(caller, null);
-  const key = JSON.stringify(orgs);
-  const hit = inventories.get(key);
-  if (hit && Date.now() - hit.at < CACHE_MS) return hit.value;
-  const { warehouse } = await getRuntime();
-  const value = loadInventory(warehouse, { orgs });
-  inventories.set(key, { at: Date.now(), value });
-  value.catch(() => inventories.delete(key));
-  return value;
+  return cached(`inventory:${JSON.stringify(orgs)}`, async () => loadInventory((await getRuntime()).warehouse, { orgs }));
 }
 
 function request(ctx: Context, metric: string, range: Range, grain: Grain, by: readonly Dimension[] = [], filters = dimensionFilters(ctx.filters)): MetricRequest {
@@ -177,8 +173,11 @@ function settingsOf(config: { smallCountThreshold: number; digitalChannels: read
 
 /** The engine's scorecard (strategy file, targets, statuses) for the caller's scope, judged today. */
 async function engineScorecard(ctx: Context): Promise<Scorecard> {
-  const { warehouse, config } = await getRuntime();
-  return buildScorecard(warehouse, settingsOf(config), { caller: ctx.caller, org: ctx.filters.org || null, at: torontoDay(ctx.now), now: ctx.now });
+  const at = torontoDay(ctx.now);
+  return cached(`scorecard:${JSON.stringify([ctx.caller.role, ctx.caller.orgs, ctx.filters.org, at])}`, async () => {
+    const { warehouse, config } = await getRuntime();
+    return buildScorecard(warehouse, settingsOf(config), { caller: ctx.caller, org: ctx.filters.org || null, at, now: ctx.now });
+  });
 }
 
 function infoFor(ind: ScorecardIndicator): MetricInfo {
@@ -383,6 +382,11 @@ export interface ServiceView {
 const TIME_BUCKETS = [5, 10, 20, 40, 80, 160];
 
 export async function loadService(ctx: Context, code: string): Promise<ServiceView | null> {
+  const key = JSON.stringify([ctx.caller.role, ctx.caller.orgs, ctx.filters, code, torontoDay(ctx.now)]);
+  return cached(`service:${key}`, () => readService(ctx, code));
+}
+
+async function readService(ctx: Context, code: string): Promise<ServiceView | null> {
   const orgs = await inventory(ctx.caller);
   const org = orgs.find((o) => o.services.some((s) => s.code === code));
   if (!org) return null;
