@@ -191,7 +191,7 @@ function infoFor(ind: ScorecardIndicator): MetricInfo {
 
 /** A scorecard row: the engine's value, target and status; a trend over the selected period beside it. */
 async function cardOf(ctx: Context, ind: ScorecardIndicator): Promise<IndicatorCard> {
-  const info = infoFor(ind);
+  const info = { ...infoFor(ind), source: ind.source };
   const range = rangeOf(ctx);
   const declared = info.source === 'declared';
   const grain: Grain = declared ? 'fiscal_year' : grainFor(range);
