@@ -69,13 +69,14 @@ async function main() {
       const warm: number[] = [];
       for (let k = 0; k < REQUESTS; k++) warm.push(await timed(base + r.path));
       // JavaScript shipped: every script Chromium loads for the page (entry, app, layout and page nodes, their chunks).
-      const page = await browser.newPage();
+      const context = await browser.newContext(); // fresh cache: every script of the route is fetched
+      const page = await context.newPage();
       const scripts = new Map<string, Buffer>();
       page.on('response', async (res) => {
         if (res.request().resourceType() === 'script' || res.url().endsWith('.js')) scripts.set(res.url(), await res.body().catch(() => Buffer.alloc(0)));
       });
       await page.goto(base + r.path, { waitUntil: 'networkidle' });
-      await page.close();
+      await context.close();
       const files = [...scripts.keys()];
       const gzip = [...scripts.values()].reduce((s, b) => s + zlib.gzipSync(b, { level: 9 }).length, 0);
       const raw = [...scripts.values()].reduce((s, b) => s + b.length, 0);
