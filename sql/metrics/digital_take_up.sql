@@ -24,16 +24,16 @@ declared AS (
     FROM channel_volumes FINAL
     WHERE {{declared_range}} AND {{scope}} {{filters(org, service, channel)}}
     GROUP BY p, org, service {{group}}
-),
-seen AS (SELECT DISTINCT p, org, service FROM ev)
+)
 SELECT p AS period {{group}},
        sum(num) AS numerator, sum(den) AS denominator, denominator AS n,
        if(denominator = 0, NULL, numerator / denominator) AS value
 FROM (
-    SELECT * FROM ev
-    UNION ALL
-    SELECT * FROM declared WHERE (p, org, service) NOT IN (SELECT p, org, service FROM seen)
+    -- Events first: a declared row counts only for a service and period without events (one pass over each source).
+    SELECT *, max(from_events) OVER (PARTITION BY p, org, service) AS has_events
+    FROM (SELECT *, 1 AS from_events FROM ev UNION ALL SELECT *, 0 AS from_events FROM declared)
 )
+WHERE from_events = 1 OR has_events = 0
 GROUP BY period {{group}}
 -- @rollup
 WITH ev AS (
@@ -50,14 +50,14 @@ declared AS (
     FROM channel_volumes FINAL
     WHERE {{declared_range}} AND {{scope}} {{filters(org, service, channel)}}
     GROUP BY p, org, service {{group}}
-),
-seen AS (SELECT DISTINCT p, org, service FROM ev)
+)
 SELECT p AS period {{group}},
        sum(num) AS numerator, sum(den) AS denominator, denominator AS n,
        if(denominator = 0, NULL, numerator / denominator) AS value
 FROM (
-    SELECT * FROM ev
-    UNION ALL
-    SELECT * FROM declared WHERE (p, org, service) NOT IN (SELECT p, org, service FROM seen)
+    -- Events first: a declared row counts only for a service and period without events (one pass over each source).
+    SELECT *, max(from_events) OVER (PARTITION BY p, org, service) AS has_events
+    FROM (SELECT *, 1 AS from_events FROM ev UNION ALL SELECT *, 0 AS from_events FROM declared)
 )
+WHERE from_events = 1 OR has_events = 0
 GROUP BY period {{group}}

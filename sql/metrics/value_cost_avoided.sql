@@ -11,6 +11,7 @@
 -- formula_version: 1.0
 -- effective_from: 2018-05-01
 -- modelled: yes
+-- rollup: rollup_events_daily
 WITH ref AS (
     SELECT org AS r_org, code AS r_service, unit_cost_cad AS uc,
            arrayAvg(arrayFilter(v -> v > 0, mapValues(mapFilter((k, v) -> NOT has({digital:Array(String)}, k), unit_cost_cad)))) AS nd_cost
@@ -34,9 +35,41 @@ SELECT p AS period {{group}},
        sum(done * greatest(0, nd_cost - uc[ch])) AS numerator,
        CAST(NULL AS Nullable(Float64)) AS denominator, sum(done) AS n, numerator AS value
 FROM (
-    SELECT * FROM ev
-    UNION ALL
-    SELECT * FROM declared WHERE (p, org, service) NOT IN (SELECT p, org, service FROM ev)
+    -- Events first: a declared row counts only for a service and period without events (one pass over each source).
+    SELECT *, max(from_events) OVER (PARTITION BY p, org, service) AS has_events
+    FROM (SELECT *, 1 AS from_events FROM ev UNION ALL SELECT *, 0 AS from_events FROM declared)
 ) AS x
 INNER JOIN ref ON ref.r_org = x.org AND ref.r_service = x.service
+WHERE x.from_events = 1 OR x.has_events = 0
+GROUP BY period {{group}}
+-- @rollup
+WITH ref AS (
+    SELECT org AS r_org, code AS r_service, unit_cost_cad AS uc,
+           arrayAvg(arrayFilter(v -> v > 0, mapValues(mapFilter((k, v) -> NOT has({digital:Array(String)}, k), unit_cost_cad)))) AS nd_cost
+    FROM services FINAL
+    WHERE length(mapKeys(unit_cost_cad)) > 0
+),
+ev AS (
+    SELECT {{period(day)}} AS p, org, service, channel AS ch {{dims(org, service, channel)}}, sum(completed) AS done
+    FROM rollup_events_daily
+    WHERE has({digital:Array(String)}, channel) AND {{in_range(day)}} AND {{scope}} {{filters(org, service, channel)}}
+    GROUP BY p, org, service, ch {{group}}
+    HAVING done > 0
+),
+declared AS (
+    SELECT {{period(period_start)}} AS p, org, service, channel AS ch {{dims(org, service, channel)}}, sum(volume) AS done
+    FROM channel_volumes FINAL
+    WHERE has({digital:Array(String)}, channel) AND {{declared_range}} AND {{scope}} {{filters(org, service, channel)}}
+    GROUP BY p, org, service, ch {{group}}
+)
+SELECT p AS period {{group}},
+       sum(done * greatest(0, nd_cost - uc[ch])) AS numerator,
+       CAST(NULL AS Nullable(Float64)) AS denominator, sum(done) AS n, numerator AS value
+FROM (
+    -- Events first: a declared row counts only for a service and period without events (one pass over each source).
+    SELECT *, max(from_events) OVER (PARTITION BY p, org, service) AS has_events
+    FROM (SELECT *, 1 AS from_events FROM ev UNION ALL SELECT *, 0 AS from_events FROM declared)
+) AS x
+INNER JOIN ref ON ref.r_org = x.org AND ref.r_service = x.service
+WHERE x.from_events = 1 OR x.has_events = 0
 GROUP BY period {{group}}

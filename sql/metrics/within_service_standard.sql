@@ -39,8 +39,9 @@ SELECT p AS period {{group}},
        sum(num) AS numerator, sum(den) AS denominator, denominator AS n,
        if(denominator = 0, NULL, numerator / denominator) AS value
 FROM (
-    SELECT * FROM cs
-    UNION ALL
-    SELECT * FROM declared WHERE (p, org, service) NOT IN (SELECT p, org, service FROM cs)
+    -- Events first: a declared row counts only for a service and period without events (one pass over each source).
+    SELECT *, max(from_events) OVER (PARTITION BY p, org, service) AS has_events
+    FROM (SELECT *, 1 AS from_events FROM cs UNION ALL SELECT *, 0 AS from_events FROM declared)
 )
+WHERE from_events = 1 OR has_events = 0
 GROUP BY period {{group}}

@@ -80,5 +80,5 @@ describe('digital take-up from declared volumes loaded from a CSV', () => {
       message = String((err as { stderr?: string }).stderr);
     }
     expect(message).toMatch(/grain "month" is finer than the declared data/);
-  });
+  }, 300_000); // four CLI processes, each opening the embedded engine
 });

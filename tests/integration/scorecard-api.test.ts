@@ -123,7 +123,7 @@ describe('GET /api/v1/scorecard', () => {
       expect(card.scope).toBe(o.code);
       check(card);
     }
-  });
+  }, 600_000); // 18 cold scorecards; the shared test machine can be slow
   it("refuses a service owner another organization's scorecard", async () => {
     expect((await getScorecard(url('org=RQ'), { caller: owner }, NOW)).status).toBe(403);
     expect((await getScorecard(url('org=SHQ'), { caller: owner }, NOW)).status).toBe(200);
