@@ -1,10 +1,8 @@
-// Home (until the scorecard lands): organizations and their services with event counts, from metrics/.
+// `/` sends the visitor to the French or English scorecard from the browser's Accept-Language, keeping filters.
+import { redirect } from '@sveltejs/kit';
 import type { PageServerLoad } from './$types';
-import { getRuntime } from '$lib/server/runtime';
-import { loadInventory } from '../../metrics/inventory.ts';
+import { pickLanguage } from '$lib/i18n/index.ts';
 
-export const load: PageServerLoad = async () => {
-  const { warehouse } = await getRuntime();
-  const organizations = await loadInventory(warehouse);
-  return { organizations, warehouse: { kind: warehouse.kind } };
+export const load: PageServerLoad = ({ request, url }) => {
+  redirect(303, `/${pickLanguage(request.headers.get('accept-language'))}${url.search}`);
 };

@@ -1,0 +1,5 @@
+// Organizations list (en): the shared load in $lib/server/pages.ts, in en.
+import type { PageServerLoad } from './$types';
+import { organizationsPage } from '$lib/server/pages.ts';
+
+export const load: PageServerLoad = (event) => organizationsPage(event, 'en');

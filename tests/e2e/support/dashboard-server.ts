@@ -1,0 +1,73 @@
+// End-to-end set-up: a small demo in a database of its own on the test ClickHouse server, then `jalon serve`
+// on a free port (it builds the app first when the build is older than the sources), and Debian's Chromium.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../support/clickhouse-server.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const SCREENSHOTS = path.join(ROOT, 'test-results', 'screenshots');
+export const DEMO = { events: 200_000, seed: 7, now: '2026-11-01' };
+
+/** Fails with the package to install when Debian's Chromium is missing (`.ci/run` installs it). */
+export function requireChromium(): void {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium introuvable (${CHROMIUM}) : installez le paquet Debian « chromium » (apt-get install -y chromium) / ` +
+        `Chromium not found at ${CHROMIUM}: install the Debian package "chromium" (apt-get install -y chromium)`
+    );
+  }
+}
+
+export interface RunningDashboard {
+  url: string;
+  env: NodeJS.ProcessEnv;
+  database: string;
+  stop(): Promise<void>;
+}
+
+export async function startDashboard(clickhouseUrl: string): Promise<RunningDashboard> {
+  const database = `e2e_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, PORT: String(port), JALON_LOG_LEVEL: 'warn' };
+  const jalon = path.join(ROOT, 'bin', 'jalon.js');
+  await promisify(execFile)(process.execPath, [jalon, 'demo', '--events', String(DEMO.events), '--seed', String(DEMO.seed), '--now', DEMO.now], { cwd: ROOT, env, maxBuffer: 16 << 20 });
+  const child: ChildProcess = spawn(process.execPath, [jalon, 'serve', '--port', String(port)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`jalon serve n'a pas démarré / did not start:\n${log}`)), 110_000);
+    const onData = (d: Buffer) => {
+      log = (log + d.toString()).slice(-8000);
+      const m = /Jalon: (http:\/\/\S+)/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1].replace('localhost', '127.0.0.1'));
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`jalon serve exited (${code}):\n${log}`));
+    });
+  });
+  return {
+    url,
+    env,
+    database,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      await fetch(`${clickhouseUrl}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${database}`)}`, { method: 'POST' }).catch(() => undefined);
+    }
+  };
+}
