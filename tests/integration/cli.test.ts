@@ -35,8 +35,15 @@ describe('jalon CLI', () => {
     const server = await startJalon(['start', '--port', '0'], { JALON_DATA_DIR: dir, JALON_DEMO_EVENTS: '60000' });
     try {
       expect(server.url).toMatch(/^http:\/\/localhost:\d+$/);
-      const html = await (await fetch(server.url)).text();
-      const totals = [...html.matchAll(/data-org-total="([A-Z]+)">([^<]+)</g)].map((m) => [m[1], Number(m[2].replace(/\D/g, ''))] as const);
+      // The home redirects to the scorecard in the browser's language; the organizations page lists every service's events.
+      const home = await fetch(server.url, { headers: { 'accept-language': 'fr-CA,fr;q=0.9' } });
+      expect(home.url).toMatch(/\/fr$/);
+      const html = await (await fetch(`${server.url}/fr/organisations`)).text();
+      const byOrg = new Map<string, number>();
+      for (const m of html.matchAll(/data-org="([A-Z]+)" data-service="[^"]+">([^<]+)</g)) {
+        byOrg.set(m[1], (byOrg.get(m[1]) ?? 0) + Number(m[2].replace(/\D/g, '')));
+      }
+      const totals = [...byOrg.entries()];
       const codes = totals.map(([c]) => c);
       for (const code of ['RAMQ', 'RQ', 'SAAQ', 'RETRAITEQC', 'CNESST', 'SERVICESQC', 'AFE', 'DEC', 'REQ', 'TAL']) expect(codes).toContain(code);
       expect(codes.length).toBeGreaterThanOrEqual(15);
