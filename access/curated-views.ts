@@ -82,6 +82,7 @@ export const CURATED_VIEWS: readonly CuratedView[] = [
       ORG,
       SERVICE,
       c('occurred_at', 'Moment (UTC)', 'Time (UTC)'),
+      c('event_id', "Identifiant de l'événement", 'Event id'),
       c('journey_id', 'Parcours (pseudonyme)', 'Journey (pseudonymous)'),
       c('type', 'Type : started, step, completed, failed, abandoned', 'Type: started, step, completed, failed, abandoned'),
       c('step', 'Étape', 'Step'),

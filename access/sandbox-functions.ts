@@ -2,7 +2,7 @@
 // Generated once from ClickHouse 26.7's system.functions: the pure families (arithmetic, strings, dates, arrays,
 // aggregates, JSON, maps, hashes...) plus a reviewed handful from "Other"; left out on purpose: files (file),
 // dictionaries (dictGet...), joinGet, introspection, sleep/throwIf, server and setting readers (getSetting,
-// hostName, filesystem*...), machine learning and AI calls, encryption, internal (__getScalar...) and GLOBAL IN.
+// hostName, filesystem*...), machine learning and AI calls, time-series tag stores, encryption, internal (__getScalar...) and GLOBAL IN.
 // Regenerate by hand when ClickHouse is upgraded, then review the difference.
 
 /** Function names as ClickHouse spells them (aliases included). */
@@ -207,7 +207,7 @@ export const SANDBOX_FUNCTIONS: ReadonlySet<string> = new Set([
   'roundAge', 'roundBankers', 'roundDown', 'roundDuration', 'roundToExp2', 'rowNumberInAllBlocks', 'rowNumberInBlock',
   'row_number', 'rpad', 'rtrim', 'runningAccumulate', 'runningDifference', 'runningDifferenceStartingWithFirstValue',
   'scalarProduct', 'scalarProductTransposed', 'sequenceCount', 'sequenceMatch', 'sequenceMatchEvents',
-  'sequenceNextNode', 'seriesDecomposeSTL', 'seriesOutliersDetectTukey', 'sigmoid', 'sign', 'simpleJSONExtractBool',
+  'sequenceNextNode', 'sigmoid', 'sign', 'simpleJSONExtractBool',
   'simpleJSONExtractFloat', 'simpleJSONExtractInt', 'simpleJSONExtractRaw', 'simpleJSONExtractString',
   'simpleJSONExtractUInt', 'simpleJSONHas', 'simpleLinearRegression', 'sin', 'singleValueOrNull', 'sinh',
   'sipHash128', 'sipHash128Keyed', 'sipHash128Reference', 'sipHash128ReferenceKeyed', 'sipHash64', 'sipHash64Keyed',
@@ -222,15 +222,15 @@ export const SANDBOX_FUNCTIONS: ReadonlySet<string> = new Set([
   'subtractMilliseconds', 'subtractMinutes', 'subtractMonths', 'subtractNanoseconds', 'subtractQuarters',
   'subtractSeconds', 'subtractTupleOfIntervals', 'subtractWeeks', 'subtractYears', 'sum', 'sumCount', 'sumKahan',
   'sumMapFiltered', 'sumMapFilteredWithOverflow', 'sumMapWithOverflow', 'sumMappedArrays', 'sumWithOverflow', 'svg',
-  'tan', 'tanh', 'tgamma', 'theilsU', 'timeDiff', 'timeSeriesChangesToGrid', 'timeSeriesCopyTag',
-  'timeSeriesCopyTags', 'timeSeriesDeltaToGrid', 'timeSeriesDerivToGrid', 'timeSeriesExtractTag',
-  'timeSeriesFromGrid', 'timeSeriesGroupArray', 'timeSeriesGroupToSamplingKey', 'timeSeriesGroupToTags',
-  'timeSeriesIdToGroup', 'timeSeriesIdToTags', 'timeSeriesIdToTagsGroup', 'timeSeriesIncreaseToGrid',
-  'timeSeriesInstantDeltaToGrid', 'timeSeriesInstantRateToGrid', 'timeSeriesJoinTags', 'timeSeriesLastToGrid',
-  'timeSeriesLastTwoSamples', 'timeSeriesPredictLinearToGrid', 'timeSeriesRange', 'timeSeriesRateToGrid',
-  'timeSeriesRemoveAllTagsExcept', 'timeSeriesRemoveTag', 'timeSeriesRemoveTags', 'timeSeriesReplaceTag',
-  'timeSeriesResampleToGridWithStaleness', 'timeSeriesResetsToGrid', 'timeSeriesStoreTags',
-  'timeSeriesTagsGroupToTags', 'timeSeriesTagsToGroup', 'timeSeriesThrowDuplicateSeriesIf', 'timeSlot', 'timeSlots',
+  'tan', 'tanh', 'tgamma', 'theilsU', 'timeDiff', 'timeSeriesChangesToGrid',
+  'timeSeriesDeltaToGrid', 'timeSeriesDerivToGrid',
+  'timeSeriesGroupArray',
+  'timeSeriesIncreaseToGrid',
+  'timeSeriesInstantDeltaToGrid', 'timeSeriesInstantRateToGrid', 'timeSeriesLastToGrid',
+  'timeSeriesLastTwoSamples', 'timeSeriesPredictLinearToGrid', 'timeSeriesRateToGrid',
+ 
+  'timeSeriesResampleToGridWithStaleness', 'timeSeriesResetsToGrid',
+  'timeSlot', 'timeSlots',
   'timeZone', 'timeZoneOf', 'timeZoneOffset', 'time_bucket', 'timestamp', 'timestampDiff', 'timestamp_diff',
   'timezone', 'timezoneOf', 'timezoneOffset', 'toBFloat16', 'toBFloat16OrNull', 'toBFloat16OrZero', 'toBool',
   'toColumnTypeName', 'toDate', 'toDate32', 'toDate32OrDefault', 'toDate32OrNull', 'toDate32OrZero',

@@ -69,10 +69,28 @@ export interface SandboxOptions {
   now?: () => number;
 }
 
-/** Reads `EXPLAIN AST` of a text; the engine's own parser decides what the text is. */
+/**
+ * Reads `EXPLAIN AST` of a text; the engine's own parser decides what the text is. The server client always
+ * appends `FORMAT JSONEachRow` to a query, which the parser attaches to the explained SELECT as a last root child:
+ * that one row is removed again (the same suffix follows the text that runs), and the rows come back as JSON through
+ * the HTTP `default_format`. The embedded engine takes the format beside the text and sees the text alone.
+ */
 async function explain(wh: Warehouse, database: string, text: string): Promise<string[]> {
-  const rows = await wh.query<{ explain: string }>(`EXPLAIN AST ${text}`, {}, { database });
-  return rows.map((r) => r.explain);
+  switch (wh.kind) {
+    case 'embedded': {
+      const rows = await wh.query<{ explain: string }>(`EXPLAIN AST ${text}`, {}, { database });
+      return rows.map((r) => r.explain);
+    }
+    case 'server': {
+      const rows = (await wh.query<{ explain: string }>(`EXPLAIN AST ${text}`, {}, { database, settings: { default_format: 'JSONEachRow' } })).map((r) => r.explain);
+      if (rows[rows.length - 1] === ' Identifier JSONEachRow') rows.pop();
+      return rows;
+    }
+    default: {
+      const never: never = wh.kind;
+      throw new Error(`unknown warehouse kind ${String(never)}`);
+    }
+  }
 }
 
 function parseFailure(err: unknown): SandboxError {
