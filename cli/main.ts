@@ -6,12 +6,14 @@ import { UsageError, type Command } from './command.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { demoCommand } from './commands/demo.ts';
 import { serveCommand, startCommand } from './commands/serve.ts';
+import { queryCommand } from './commands/query.ts';
 
 const COMMANDS: readonly Command[] = [
   startCommand,
   serveCommand,
   migrateCommand,
-  demoCommand
+  demoCommand,
+  queryCommand
 ];
 
 function usage(): string {
