@@ -7,13 +7,15 @@ import { migrateCommand } from './commands/migrate.ts';
 import { demoCommand } from './commands/demo.ts';
 import { serveCommand, startCommand } from './commands/serve.ts';
 import { queryCommand } from './commands/query.ts';
+import { usersCommand } from './commands/users.ts';
 
 const COMMANDS: readonly Command[] = [
   startCommand,
   serveCommand,
   migrateCommand,
   demoCommand,
-  queryCommand
+  queryCommand,
+  usersCommand
 ];
 
 function usage(): string {
