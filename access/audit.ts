@@ -79,14 +79,15 @@ export async function searchAudit(wh: Warehouse, filter: AuditFilter): Promise<A
   const limit = Math.max(1, Math.min(1000, Math.round(filter.limit ?? 200)));
   return wh.query<AuditRow>(
     `SELECT toString(at) AS at, actor, role, org, action, target, ok, duration_ms, rows, detail
-     FROM audit_log
+     FROM (SELECT * FROM audit_log
      WHERE ({actor:String} = '' OR actor = {actor:String})
        AND ({action:String} = '' OR action = {action:String})
        AND ({okFilter:Int8} = -1 OR ok = ({okFilter:Int8} = 1))
        AND ({text:String} = '' OR positionCaseInsensitiveUTF8(concat(target, ' ', detail), {text:String}) > 0)
        AND at >= {from:DateTime64(3, 'UTC')} AND at < {to:DateTime64(3, 'UTC')}
      ORDER BY at DESC
-     LIMIT {limit:UInt32}`,
+     LIMIT {limit:UInt32})
+     ORDER BY at DESC`,
     {
       actor: filter.actor ?? '',
       action: filter.action ?? '',
@@ -97,4 +98,26 @@ export async function searchAudit(wh: Warehouse, filter: AuditFilter): Promise<A
       limit
     }
   );
+}
+
+/** Reads a search from URL parameters (the admin page and the API share it); bad dates are ignored. */
+export function auditFilterFromParams(p: URLSearchParams): AuditFilter {
+  const date = (v: string | null) => {
+    if (!v || !/^\d{4}-\d{2}-\d{2}/u.test(v)) return undefined;
+    const d = new Date(v.length === 10 ? `${v}T00:00:00Z` : v);
+    return Number.isNaN(d.getTime()) ? undefined : d;
+  };
+  const ok = p.get('ok');
+  const from = date(p.get('from'));
+  const to = date(p.get('to'));
+  const limit = Number(p.get('limit') ?? '200');
+  return {
+    ...(p.get('actor') ? { actor: p.get('actor') as string } : {}),
+    ...(p.get('action') ? { action: p.get('action') as string } : {}),
+    ...(ok === 'true' || ok === 'false' ? { ok: ok === 'true' } : {}),
+    ...(p.get('q') ? { text: p.get('q') as string } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+    limit: Number.isFinite(limit) ? limit : 200
+  };
 }
