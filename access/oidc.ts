@@ -79,13 +79,16 @@ export async function finishOidc(config: OidcConfig, callbackUrl: URL, pendingId
   pending.delete(pendingId);
   const conf = await oidcConfiguration(config);
   let claims: client.IDToken | undefined;
+  let value: unknown;
   try {
     const tokens = await client.authorizationCodeGrant(conf, callbackUrl, { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce });
     claims = tokens.claims();
+    value = claims?.[config.usernameClaim];
+    // Providers that keep scope claims out of the ID token (OpenID Connect's default) give them at userinfo.
+    if (claims && (typeof value !== 'string' || !value)) value = (await client.fetchUserInfo(conf, tokens.access_token, claims.sub))[config.usernameClaim];
   } catch (err) {
     throw new OidcError(`Le fournisseur d'identité a refusé la connexion / the identity provider refused the sign-in (${(err as Error).name})`);
   }
-  const value = claims?.[config.usernameClaim];
   if (!claims || typeof value !== 'string' || !value) {
     throw new OidcError(`Le jeton ne contient pas « ${config.usernameClaim} » / the token has no "${config.usernameClaim}" claim`);
   }
