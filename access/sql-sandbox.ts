@@ -61,6 +61,12 @@ export interface SandboxResult {
   limits: SandboxLimits;
 }
 
+/** Queries running now, per caller and in all: one caller cannot take the machine from the dashboard. */
+const running = new Map<string, number>();
+let runningTotal = 0;
+export const MAX_QUERIES_PER_CALLER = 2;
+export const MAX_QUERIES_TOTAL = 6;
+
 export interface SandboxOptions {
   limits?: Partial<SandboxLimits>;
   signal?: AbortSignal;
@@ -99,8 +105,17 @@ function parseFailure(err: unknown): SandboxError {
   return new SandboxError(400, 'query_refused', r.message, [r]);
 }
 
+/** The engine's message for people: first line, without the engine's internals (expression dumps, table UUIDs,
+ * guesses naming other databases' tables). */
 function firstLine(message: string): string {
-  return message.replace(/^query: /u, '').replace(/^Code: \d+\. DB::Exception: /u, '').split('\n')[0].slice(0, 400);
+  return message
+    .replace(/^query: /u, '')
+    .replace(/^Code: \d+\. DB::Exception: /u, '')
+    .split('\n')[0]
+    .replace(/: while executing .*$/u, '')
+    .replace(/ Maybe you meant [^?]*\?\.?/u, '')
+    .replace(/ \([0-9a-f]{8}-[0-9a-f-]{27}\)/gu, '')
+    .slice(0, 400);
 }
 
 /** A ClickHouse string literal holding `text` (used only for texts built here from checked identifiers and codes). */
@@ -177,7 +192,15 @@ export async function runSandboxedQuery(wh: Warehouse, caller: Caller, sql: stri
   const limits: SandboxLimits = { ...DEFAULT_LIMITS, ...(options.limits ?? {}) };
   const started = now();
   let outcome: { ok: boolean; rows: number; code?: string; message?: string; truncated?: boolean; views?: string[] } = { ok: false, rows: 0 };
+  const key = `${caller.role}:${caller.id}`;
+  let admitted = false;
   try {
+    if ((running.get(key) ?? 0) >= MAX_QUERIES_PER_CALLER || runningTotal >= MAX_QUERIES_TOTAL) {
+      throw new SandboxError(429, 'too_many_queries', 'Trop de requêtes en cours : attendez la fin des précédentes / too many queries running: wait for the previous ones');
+    }
+    running.set(key, (running.get(key) ?? 0) + 1);
+    runningTotal++;
+    admitted = true;
     const result = await checkAndRun(wh, caller, sql, limits, options.signal, now, started);
     outcome = { ok: true, rows: result.rowCount, truncated: result.truncated, views: result.views };
     return result;
@@ -186,6 +209,12 @@ export async function runSandboxedQuery(wh: Warehouse, caller: Caller, sql: stri
     outcome = { ok: false, rows: 0, code: typeof e.code === 'string' ? e.code : 'error', message: typeof e.message === 'string' ? e.message.slice(0, 1000) : '' };
     throw err;
   } finally {
+    if (admitted) {
+      runningTotal--;
+      const n = (running.get(key) ?? 1) - 1;
+      if (n <= 0) running.delete(key);
+      else running.set(key, n);
+    }
     await recordAudit(wh, {
       actor: caller.id,
       role: caller.role,

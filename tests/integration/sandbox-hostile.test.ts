@@ -215,6 +215,15 @@ describe.each(backends)('SQL sandbox, hostile queries — %s', (backend) => {
       expect(r.rows.every((row) => row.org === 'OTH'), sql).toBe(true);
       expect(r.scope).toEqual(['OTH']);
     }
+    // Error oracles: a predicate that fails on another organization's rows never runs on them, in any view.
+    for (const [view, col] of [['events', 'org'], ['survey_responses', 'org'], ['services', 'org'], ['organizations', 'code']] as const) {
+      for (const other of ['AG1', 'MIN']) {
+        const r = await run(ownerOth, `SELECT count() AS n FROM ${view} WHERE if(${col} = '${other}', toUInt8(concat('x', ${col})), 1) = 1`);
+        expect(r.rows[0].n, `${view} ${other}`).toBeGreaterThan(0);
+      }
+      const own = await run(ownerOth, `SELECT count() AS n FROM ${view} WHERE if(${col} = 'OTH', toUInt8(concat('x', ${col})), 1) = 1`).catch((e: unknown) => e);
+      expect((own as SandboxError).code, `${view}: the oracle does fire on the caller's own rows`).toBe('query_failed');
+    }
     const [counted] = (await run(ownerOth, 'SELECT count() AS n FROM events')).rows;
     expect(counted.n).toBe(EVENTS_PER_ORG);
     const [other] = (await run(ownerOth, "SELECT count() AS n FROM events WHERE org = 'AG1'")).rows;
@@ -233,6 +242,14 @@ describe.each(backends)('SQL sandbox, hostile queries — %s', (backend) => {
     const small = await run(analyst, 'SELECT event_id FROM events ORDER BY event_id LIMIT 3;');
     expect(small.truncated).toBe(false);
     expect(small.rows.map((x) => x.event_id)).toEqual(['e0', 'e1', 'e10']);
+  });
+
+  it('limits how many queries one caller runs at once', async () => {
+    const slow = 'SELECT count() FROM events a, events b, events c, events d';
+    const results = await Promise.allSettled([run(analyst, slow), run(analyst, slow), run(analyst, slow)]);
+    const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as SandboxError).code : 'ok'));
+    expect(codes.filter((c) => c === 'too_many_queries')).toHaveLength(1);
+    expect(codes.filter((c) => c === 'time_limit')).toHaveLength(2);
   });
 
   it('refuses roles without SQL', async () => {
