@@ -29,9 +29,10 @@ describe.each(['embedded', 'server'] as const)('sign-in — %s', (backend) => {
     await t.dispose();
   });
 
+  /** A sign-in's outcome with a `code`: 'ok' or the refusal's code. */
   const attempt = (username: string, password: string, address = '10.0.0.1', now = new Date()) =>
     signInWithPassword(t.wh, auth, { username, password, address }, now).then(
-      (ok) => ok,
+      (ok) => Object.assign(ok, { code: 'ok' as const }),
       (e: unknown) => e as SignInError
     );
 
