@@ -122,6 +122,43 @@ const RUNAWAY: readonly Hostile[] = [
   { name: 'memory bomb', sql: `SELECT groupArray(repeat('x', 100000)) FROM events a, events b`, expect: failed(['memory_limit', 'time_limit', 'result_limit']) }
 ];
 
+// Positive controls: what analysts write every day must not be caught by the default-deny rules.
+const LEGITIMATE: readonly string[] = [
+  "SELECT org, channel, count() FROM events GROUP BY GROUPING SETS ((org), (channel))",
+  "SELECT org, channel, count() FROM events GROUP BY ROLLUP(org, channel) WITH TOTALS",
+  "SELECT org, occurred_at FROM events ORDER BY occurred_at DESC LIMIT 2 BY org",
+  "SELECT org, count() OVER w AS c, row_number() OVER (PARTITION BY org ORDER BY occurred_at) AS rn FROM events WINDOW w AS (PARTITION BY org) LIMIT 5",
+  "SELECT toDate(occurred_at) AS d, count() AS n FROM events GROUP BY d ORDER BY d WITH FILL STEP 1 INTERPOLATE (n AS n)",
+  "SELECT e.* EXCEPT (journey_id) FROM events AS e LIMIT 3",
+  "SELECT * REPLACE (upper(org) AS org) FROM events LIMIT 1",
+  "SELECT COLUMNS('^o') FROM events LIMIT 1",
+  "SELECT DISTINCT ON (org) org, channel FROM events",
+  "SELECT org FROM events LIMIT 10 OFFSET 5",
+  "SELECT org FROM events ORDER BY org OFFSET 2 ROWS FETCH FIRST 3 ROWS ONLY",
+  "SELECT CASE WHEN channel = 'web' THEN 1 ELSE 0 END AS w, DATE '2024-01-01' + INTERVAL 1 DAY AS d FROM events LIMIT 1",
+  "SELECT arrayJoin([1, 2]) AS x, (1, 'a').2 AS y, [1,2,3][2] AS z",
+  "SELECT count() FROM events WHERE org IN ('AG1', 'MIN') AND org NOT IN (SELECT code FROM organizations WHERE code = 'OTH') AND EXISTS (SELECT 1 FROM services)",
+  "SELECT count() FROM events WHERE channel ILIKE 'W%' AND channel LIKE '%b'",
+  "SELECT arrayFilter(x -> x > 1, [1, 2, 3])",
+  "SELECT count() FROM events e ASOF JOIN survey_responses s ON e.org = s.org AND e.occurred_at >= s.submitted_at",
+  "SELECT count() FROM events e LEFT SEMI JOIN services s ON s.org = e.org",
+  "SELECT count() FROM organizations CROSS JOIN services",
+  "SELECT count() FROM events e INNER JOIN services s USING (org)",
+  "SELECT countDistinct(journey_id), uniqExact(journey_id), quantileTDigest(0.9)(step_index), quantilesExact(0.5, 0.9)(step_index), argMax(channel, occurred_at), any(org), sumIf(1, channel = 'web'), avgOrNull(duration_ms) FROM events",
+  "SELECT toStartOfWeek(occurred_at), formatDateTime(occurred_at, '%Y-%m', 'America/Toronto'), dateDiff('day', occurred_at, now()), today(), toTimeZone(occurred_at, 'America/Toronto') FROM events LIMIT 1",
+  "SELECT JSONExtractString('{\"a\":\"b\"}', 'a'), toString(1.5), toDecimal64(1.5, 2), round(1.234, 2), if(1, 'a', 'b'), multiIf(1, 'a', 'b'), coalesce(NULL, 1), isNull(NULL), CAST('1' AS UInt8), '1'::UInt8",
+  "WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 10) SELECT sum(n) FROM r",
+  "WITH 5 AS k, t AS (SELECT org FROM events) SELECT count() * k FROM t",
+  "SELECT org FROM events INTERSECT SELECT code FROM organizations",
+  "SELECT o.code, count() FROM organizations AS o LEFT JOIN events AS e ON e.org = o.code GROUP BY o.code HAVING count() > 0 ORDER BY o.code",
+  "SELECT groupArray(channel) FROM (SELECT DISTINCT channel FROM events)",
+  "SELECT org, channel, count() FROM events GROUP BY CUBE(org, channel)",
+  "select count(*) from events where type = 'completed'",
+  "SELECT e.org FROM events AS e, services AS s WHERE e.org = s.org LIMIT 1",
+  "SELECT count() FROM events FINAL",
+  "SELECT comment FROM survey_responses WHERE comment != '' LIMIT 1",
+];
+
 const analyst: Caller = { id: 'hostile-analyst', role: 'analyst', orgs: ['AG1', 'MIN'] };
 const ownerOth: Caller = { id: 'owner-oth', role: 'service_owner', orgs: ['OTH'] };
 
@@ -250,6 +287,14 @@ describe.each(backends)('SQL sandbox, hostile queries — %s', (backend) => {
     const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as SandboxError).code : 'ok'));
     expect(codes.filter((c) => c === 'too_many_queries')).toHaveLength(1);
     expect(codes.filter((c) => c === 'time_limit')).toHaveLength(2);
+  });
+
+  it(`accepts ${LEGITIMATE.length} legitimate analyst constructs (grouping sets, windows, fill, joins, CTEs, lambdas…)`, async () => {
+    const failures: string[] = [];
+    for (const sql of LEGITIMATE) {
+      await run(analyst, sql).catch((e: unknown) => failures.push(`${sql} → ${(e as Error).message}`));
+    }
+    expect(failures).toEqual([]);
   });
 
   it('refuses roles without SQL', async () => {
