@@ -59,6 +59,11 @@ export function scopeOrgs(caller: Caller, requested: readonly string[] | null): 
   return requested;
 }
 
+/** The caller a producer token acts as: push for its one organization, nothing else (tokens are stored by ingest). */
+export function producerCaller(tokenId: string, org: string): Caller {
+  return { role: 'producer', orgs: [org], id: `token:${tokenId}` };
+}
+
 /** Roles that may run ad-hoc SQL in the sandbox, each within `allowedOrgs` (DESIGN §7). */
 export const SQL_ROLES: readonly Role[] = ['admin', 'executive', 'analyst', 'service_owner'];
 

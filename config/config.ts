@@ -27,6 +27,8 @@ export interface Config {
   timeZone: 'America/Toronto';
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   auth: AuthConfig;
+  /** Limits of the analyst SQL sandbox (access/sql-sandbox.ts); a query cannot change them. */
+  sql: { timeoutSeconds: number; maxRows: number; maxMemoryBytes: number };
 }
 
 export interface OidcConfig {
@@ -178,6 +180,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       lockoutMinutes: integer('JALON_LOGIN_LOCKOUT_MINUTES', 15, 1, 24 * 60),
       attemptsPerMinute: integer('JALON_LOGIN_ATTEMPTS_PER_MINUTE', 10, 1, 1000),
       oidc
+    },
+    sql: {
+      timeoutSeconds: integer('JALON_SQL_TIMEOUT_SECONDS', 30, 1, 3600),
+      maxRows: integer('JALON_SQL_MAX_ROWS', 10_000, 1, 1_000_000),
+      maxMemoryBytes: integer('JALON_SQL_MAX_MEMORY_MB', 1000, 16, 1_000_000) * 1_000_000
     }
   };
   if (problems.length) throw new ConfigError(problems);

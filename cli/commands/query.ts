@@ -49,7 +49,7 @@ export const queryCommand: Command = {
         orgs: (values.org ?? []).flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean),
         withDescendants: values['with-children']
       });
-      const result = await runSandboxedQuery(wh, caller, positionals[0], { via: 'cli' });
+      const result = await runSandboxedQuery(wh, caller, positionals[0], { via: 'cli', limits: config.sql });
       if (values.json) process.stdout.write(JSON.stringify(result) + '\n');
       else {
         process.stdout.write(formatTable(result));

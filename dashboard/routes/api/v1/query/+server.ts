@@ -13,9 +13,9 @@ export const POST: RequestHandler = async ({ request, locals, url }) => {
   if (typeof body?.sql !== 'string') return errorResponse(400, 'bad_request', 'Corps attendu : {"sql": "SELECT …"} / expected body: {"sql": "SELECT …"}');
   if (locals.caller.role === 'public') return errorResponse(401, 'unauthorized', 'Connexion requise / sign-in required');
   try {
-    const { warehouse } = await getRuntime();
+    const { config, warehouse } = await getRuntime();
     const csv = url.searchParams.get('format') === 'csv';
-    const result = await runSandboxedQuery(warehouse, locals.caller, body.sql, { via: csv ? 'api-csv' : 'api', signal: request.signal });
+    const result = await runSandboxedQuery(warehouse, locals.caller, body.sql, { via: csv ? 'api-csv' : 'api', signal: request.signal, limits: config.sql });
     if (!csv) return json(result);
     const c = locals.caller;
     await recordAudit(warehouse, { actor: c.id, role: c.role, org: c.orgs.join(','), action: 'export', target: 'query.csv', ok: true, rows: result.rowCount, detail: { sql: body.sql.slice(0, 20_000) } });
