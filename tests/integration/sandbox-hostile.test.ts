@@ -183,6 +183,24 @@ describe.each(backends)('SQL sandbox, hostile queries — %s', (backend) => {
     return JSON.stringify({ rows, dbs: dbs.map((d) => d.name) });
   };
 
+  /** Embedded only: every file of the data folder with its size, except the audit log's own parts (it grows by design). */
+  let filesBefore: string[] = [];
+  const dataFiles = async (): Promise<string[]> => {
+    if (t.wh.kind !== 'embedded') return [];
+    const [audit] = await t.wh.query<{ p: string }>("SELECT data_paths[1] AS p FROM system.tables WHERE database = currentDatabase() AND name = 'audit_log'");
+    const out: string[] = [];
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (fs.realpathSync(p).startsWith(fs.realpathSync(audit.p))) continue; // data/<db>/audit_log links there too
+        if (e.isDirectory()) walk(p);
+        else out.push(`${path.relative(t.wh.location, p)} ${fs.statSync(p).size}`);
+      }
+    };
+    walk(t.wh.location);
+    return out.sort();
+  };
+
   beforeAll(async () => {
     fs.writeFileSync(CANARY, 'canary\n');
     t = await testWarehouse(backend, inject('clickhouseUrl'));
@@ -191,6 +209,12 @@ describe.each(backends)('SQL sandbox, hostile queries — %s', (backend) => {
     // A first accepted query creates the curated views; the snapshot is taken after it.
     await run(analyst, 'SELECT 1');
     before = await snapshot();
+    if (t.wh.kind === 'embedded') {
+      // One part per table, so no background merge changes files while the suite runs.
+      const tables = await t.wh.query<{ name: string }>("SELECT name FROM system.tables WHERE database = currentDatabase() AND name != 'audit_log' AND engine LIKE '%MergeTree'");
+      for (const { name } of tables) await t.wh.command(`OPTIMIZE TABLE \`${name}\` FINAL`);
+      filesBefore = await dataFiles();
+    }
   });
 
   afterAll(async () => {
@@ -307,6 +331,7 @@ describe.each(backends)('SQL sandbox, hostile queries — %s', (backend) => {
 
   it('left nothing on disk and nothing changed in the warehouse; every query is in the audit log', async () => {
     expect(await snapshot()).toBe(before);
+    expect(await dataFiles()).toEqual(filesBefore); // embedded: not one file of the data folder added, removed or resized
     const leftovers = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith(`jalon-hostile-${ID}`));
     expect(leftovers).toEqual([]);
     expect(fs.readFileSync(CANARY, 'utf8')).toBe('canary\n');
