@@ -38,7 +38,9 @@ export function oidcConfiguration(config: OidcConfig): Promise<client.Configurat
 
 /** Only a path of this site may follow sign-in (never another origin). */
 export function safeNext(next: string | null | undefined, fallback: string): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || /[\r\n]/u.test(next)) return fallback;
+  // Browsers drop tabs and newlines inside URLs and read a backslash as a slash: "/\t/evil.example" would become
+  // "//evil.example", another site. Any blank or control character, or a second slash or backslash, is refused.
+  if (!next || next.length > 2000 || !next.startsWith('/') || /^\/[/\\]/u.test(next) || /[\u0000-\u001f\u007f\s\\]/u.test(next)) return fallback;
   return next;
 }
 
