@@ -29,7 +29,7 @@ export const DEFAULT_LIMITS: SandboxLimits = {
   timeoutSeconds: 30,
   maxRows: 10_000,
   maxMemoryBytes: 1_000_000_000,
-  maxResultBytes: 100_000_000,
+  maxResultBytes: 20_000_000,
   maxThreads: 2
 };
 

@@ -110,6 +110,7 @@ const HOSTILE: readonly Hostile[] = [
   { name: 'UNION with the audit log', sql: `SELECT org FROM events UNION ALL SELECT actor FROM {db}.audit_log`, expect: refused('table_not_allowed') },
   { name: 'JOIN with a raw table', sql: `SELECT count() FROM events AS e JOIN {db}.service_events AS r ON e.org = r.org`, expect: refused('table_not_allowed') },
   { name: 'IN a table name', sql: `SELECT count() FROM events WHERE org IN {db}.organizations`, expect: refused('construct_not_allowed') },
+  { name: 'expression nested past the parser depth', sql: `SELECT ${'('.repeat(3000)}1${')'.repeat(3000)}`, expect: refused('syntax') },
   { name: 'closing parenthesis to escape the frame', sql: `SELECT 1) SETTINGS readonly = 0 --`, expect: refused('syntax') },
   { name: 'unterminated comment swallowing our settings', sql: `SELECT count() FROM events /*`, expect: refused('syntax') }
 ];
