@@ -10,7 +10,8 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { loadConfig } from '../../config/config.ts';
 import { EmbeddedWarehouse } from '../../warehouse/embedded.ts';
 import { migrate } from '../../warehouse/migrate.ts';
-import { buildDashboard, buildIsStale, serveHttp, type RunningHttp } from '../../dashboard/serve.ts';
+import { serveHttp, type RunningHttp } from '../../dashboard/serve.ts';
+import { ensureBuiltApp } from '../support/built-app.ts';
 import { saveAccount } from '../../access/accounts.ts';
 import { freePort } from '../support/clickhouse-server.ts';
 import { seedAccessData } from '../support/access-fixtures.ts';
@@ -26,7 +27,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('sign-in form and explore page in Chro
   let appUrl: string;
 
   beforeAll(async () => {
-    if (buildIsStale()) await buildDashboard(() => undefined);
+    await ensureBuiltApp();
     const port = await freePort();
     appUrl = `http://127.0.0.1:${port}`;
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jalon-explore-'));

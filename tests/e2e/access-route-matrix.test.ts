@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, withPort } from '../../config/config.ts';
 import { EmbeddedWarehouse } from '../../warehouse/embedded.ts';
 import { migrate } from '../../warehouse/migrate.ts';
-import { buildDashboard, buildIsStale, serveHttp, ROOT, type RunningHttp } from '../../dashboard/serve.ts';
+import { serveHttp, ROOT, type RunningHttp } from '../../dashboard/serve.ts';
+import { ensureBuiltApp } from '../support/built-app.ts';
 import { saveAccount } from '../../access/accounts.ts';
 import { resetAttempts } from '../../access/sign-in.ts';
 import { seedAccessData } from '../support/access-fixtures.ts';
@@ -112,7 +113,7 @@ describe('role-by-route matrix (sign-in required)', () => {
   };
 
   beforeAll(async () => {
-    if (buildIsStale()) await buildDashboard(() => undefined);
+    await ensureBuiltApp();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jalon-matrix-'));
     const config = withPort(loadConfig({ JALON_DATA_DIR: dir, JALON_AUTH_REQUIRED: 'true', JALON_LOGIN_ATTEMPTS_PER_MINUTE: '1000', JALON_LOGIN_MAX_FAILURES: '100' }, dir), 0);
     wh = await EmbeddedWarehouse.open({ dataDir: dir, database: 'jalon' });

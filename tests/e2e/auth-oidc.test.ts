@@ -11,7 +11,8 @@ import { chromium, type Browser } from 'playwright-core';
 import { loadConfig } from '../../config/config.ts';
 import { EmbeddedWarehouse } from '../../warehouse/embedded.ts';
 import { migrate } from '../../warehouse/migrate.ts';
-import { buildDashboard, buildIsStale, serveHttp, type RunningHttp } from '../../dashboard/serve.ts';
+import { serveHttp, type RunningHttp } from '../../dashboard/serve.ts';
+import { ensureBuiltApp } from '../support/built-app.ts';
 import { saveAccount } from '../../access/accounts.ts';
 import { freePort } from '../support/clickhouse-server.ts';
 import { seedAccessData } from '../support/access-fixtures.ts';
@@ -31,7 +32,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('OpenID Connect sign-in in Chromium', 
   let appUrl: string;
 
   beforeAll(async () => {
-    if (buildIsStale()) await buildDashboard(() => undefined);
+    await ensureBuiltApp();
     const [idpPort, appPort] = [await freePort(), await freePort()];
     const issuer = `http://127.0.0.1:${idpPort}`;
     appUrl = `http://127.0.0.1:${appPort}`;
