@@ -2,7 +2,8 @@
 // Generated once from ClickHouse 26.7's system.functions: the pure families (arithmetic, strings, dates, arrays,
 // aggregates, JSON, maps, hashes...) plus a reviewed handful from "Other"; left out on purpose: files (file),
 // dictionaries (dictGet...), joinGet, introspection, sleep/throwIf, server and setting readers (getSetting,
-// hostName, filesystem*...), machine learning and AI calls, time-series tag stores, encryption, internal (__getScalar...) and GLOBAL IN.
+// hostName, filesystem*...), machine learning and AI calls, time-series tag stores, encryption, internal
+// (__getScalar...), GLOBAL IN, and formatRow* (output formats can read schema files).
 // Regenerate by hand when ClickHouse is upgraded, then review the difference.
 
 /** Function names as ClickHouse spells them (aliases included). */
@@ -98,7 +99,7 @@ export const SANDBOX_FUNCTIONS: ReadonlySet<string> = new Set([
   'firstSignificantSubdomainCustom', 'firstSignificantSubdomainCustomRFC', 'firstSignificantSubdomainRFC',
   'firstValueRespectNulls', 'first_value', 'first_value_respect_nulls', 'flatten', 'flattenTuple', 'floor', 'format',
   'formatDateTime', 'formatDateTimeInJodaSyntax', 'formatReadableDecimalSize', 'formatReadableQuantity',
-  'formatReadableSize', 'formatReadableTimeDelta', 'formatRow', 'formatRowNoNewline', 'fragment',
+  'formatReadableSize', 'formatReadableTimeDelta', 'fragment',
   'fromDaysSinceYearZero', 'fromDaysSinceYearZero32', 'fromModifiedJulianDay', 'fromModifiedJulianDayOrNull',
   'fromUTCTimestamp', 'fromUnixTimestamp', 'fromUnixTimestamp64Micro', 'fromUnixTimestamp64Milli',
   'fromUnixTimestamp64Nano', 'fromUnixTimestamp64Second', 'fromUnixTimestampInJodaSyntax', 'from_utc_timestamp',

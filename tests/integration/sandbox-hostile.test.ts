@@ -62,6 +62,7 @@ const HOSTILE: readonly Hostile[] = [
   { name: 'hostName and version', sql: `SELECT hostName(), version()`, expect: refused('function_not_allowed') },
   { name: 'catboostEvaluate reads a model file', sql: `SELECT catboostEvaluate('/tmp/m.bin', 1)`, expect: refused('function_not_allowed') },
   { name: 'hasColumnInTable probes raw tables', sql: `SELECT hasColumnInTable('{db}', 'audit_log', 'actor')`, expect: refused('function_not_allowed') },
+  { name: 'formatRow through an output format', sql: `SELECT formatRow('Template', org) FROM events`, expect: refused('function_not_allowed') },
   { name: 'APPLY(file) column transformer', sql: `SELECT * APPLY(file) FROM organizations`, expect: refused('construct_not_allowed') },
   // Writing files, formats, settings.
   { name: 'INTO OUTFILE', sql: `SELECT 1 INTO OUTFILE '{out}-1.txt'`, expect: refused('into_outfile_or_format') },
