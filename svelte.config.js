@@ -22,6 +22,22 @@ export default {
       $config: 'config',
       $ingest: 'ingest',
       $jobs: 'jobs'
+    },
+    // Content-Security-Policy for pages; SvelteKit adds hashes or nonces for its own inline scripts (issue 6).
+    csp: {
+      mode: 'auto',
+      directives: {
+        'default-src': ['self'],
+        'script-src': ['self'],
+        'style-src': ['self', 'unsafe-inline'],
+        'img-src': ['self', 'data:'],
+        'font-src': ['self'],
+        'connect-src': ['self'],
+        'object-src': ['none'],
+        'base-uri': ['self'],
+        'form-action': ['self'],
+        'frame-ancestors': ['none']
+      }
     }
   }
 };

@@ -59,6 +59,23 @@ export function scopeOrgs(caller: Caller, requested: readonly string[] | null): 
   return requested;
 }
 
+/** The caller a producer token acts as: push for its one organization, nothing else (tokens are stored by ingest). */
+export function producerCaller(tokenId: string, org: string): Caller {
+  return { role: 'producer', orgs: [org], id: `token:${tokenId}` };
+}
+
+/** Roles that may run ad-hoc SQL in the sandbox, each within `allowedOrgs` (DESIGN §7). */
+export const SQL_ROLES: readonly Role[] = ['admin', 'executive', 'analyst', 'service_owner'];
+
+export function maySql(caller: Caller): boolean {
+  return SQL_ROLES.includes(caller.role);
+}
+
+/** Roles that may read the audit log and manage accounts. */
+export function isAdmin(caller: Caller): boolean {
+  return caller.role === 'admin';
+}
+
 /** Whether the caller sees counts under the small-count threshold (analysts and above, never the public). */
 export function seesSmallCounts(caller: Caller): boolean {
   return caller.role === 'admin' || caller.role === 'analyst';

@@ -8,6 +8,8 @@ import { demoCommand } from './commands/demo.ts';
 import { serveCommand, startCommand } from './commands/serve.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { metricsCommand } from './commands/metrics.ts';
+import { queryCommand } from './commands/query.ts';
+import { usersCommand } from './commands/users.ts';
 
 const COMMANDS: readonly Command[] = [
   startCommand,
@@ -15,7 +17,9 @@ const COMMANDS: readonly Command[] = [
   migrateCommand,
   demoCommand,
   ingestCommand,
-  metricsCommand
+  metricsCommand,
+  queryCommand,
+  usersCommand
 ];
 
 function usage(): string {

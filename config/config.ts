@@ -26,6 +26,31 @@ export interface Config {
   demo: { events: number; seed: number };
   timeZone: 'America/Toronto';
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  auth: AuthConfig;
+  /** Limits of the analyst SQL sandbox (access/sql-sandbox.ts); a query cannot change them. */
+  sql: { timeoutSeconds: number; maxRows: number; maxMemoryBytes: number };
+}
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Ask the provider for these scopes (openid is always included). */
+  scopes: string;
+  /** Token claim matched against account names (jalon users add NAME). */
+  usernameClaim: string;
+}
+
+export interface AuthConfig {
+  /** When false (the demo), a visitor who has not signed in acts as the demo executive; when true, as the public. */
+  required: boolean;
+  sessionHours: number;
+  /** Failed sign-ins before an account is locked, and for how long. */
+  maxFailures: number;
+  lockoutMinutes: number;
+  /** Sign-in attempts per client address and minute. */
+  attemptsPerMinute: number;
+  oidc: OidcConfig | null;
 }
 
 export const CHANNELS = ['web', 'mobile', 'phone', 'counter', 'mail', 'email', 'fax', 'partner', 'other'] as const;
@@ -123,6 +148,22 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     problems.push(`JALON_LOG_LEVEL="${logLevel}": debug, info, warn ou/or error`);
   }
 
+  const oidcIssuer = text('JALON_OIDC_ISSUER', '');
+  const oidcClientId = text('JALON_OIDC_CLIENT_ID', '');
+  const oidcSecret = env.JALON_OIDC_CLIENT_SECRET ?? '';
+  let oidc: OidcConfig | null = null;
+  if (oidcIssuer || oidcClientId || oidcSecret) {
+    if (!oidcIssuer || !oidcClientId || !oidcSecret) {
+      problems.push('JALON_OIDC_ISSUER, JALON_OIDC_CLIENT_ID et/and JALON_OIDC_CLIENT_SECRET vont ensemble / go together (OpenID Connect)');
+    } else if (!/^https?:\/\//.test(oidcIssuer)) {
+      problems.push(`JALON_OIDC_ISSUER="${oidcIssuer}": URL de l'émetteur / issuer URL (https://…)`);
+    } else {
+      oidc = { issuer: oidcIssuer, clientId: oidcClientId, clientSecret: oidcSecret, scopes: text('JALON_OIDC_SCOPES', 'openid email profile'), usernameClaim: text('JALON_OIDC_USERNAME_CLAIM', 'email') };
+    }
+  }
+  const authRequired = text('JALON_AUTH_REQUIRED', oidc ? 'true' : 'false');
+  if (!['true', 'false', '1', '0'].includes(authRequired)) problems.push(`JALON_AUTH_REQUIRED="${authRequired}": true ou/or false`);
+
   const config: Config = {
     warehouse,
     http: { host, port, publicUrl },
@@ -131,7 +172,20 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     pseudonymKey,
     demo: { events: integer('JALON_DEMO_EVENTS', 2_000_000, 1_000, 1_000_000_000), seed: integer('JALON_DEMO_SEED', 1, 0, 2 ** 31) },
     timeZone: 'America/Toronto',
-    logLevel: logLevel as Config['logLevel']
+    logLevel: logLevel as Config['logLevel'],
+    auth: {
+      required: authRequired === 'true' || authRequired === '1',
+      sessionHours: integer('JALON_SESSION_HOURS', 8, 1, 24 * 30),
+      maxFailures: integer('JALON_LOGIN_MAX_FAILURES', 5, 1, 100),
+      lockoutMinutes: integer('JALON_LOGIN_LOCKOUT_MINUTES', 15, 1, 24 * 60),
+      attemptsPerMinute: integer('JALON_LOGIN_ATTEMPTS_PER_MINUTE', 10, 1, 1000),
+      oidc
+    },
+    sql: {
+      timeoutSeconds: integer('JALON_SQL_TIMEOUT_SECONDS', 30, 1, 3600),
+      maxRows: integer('JALON_SQL_MAX_ROWS', 10_000, 1, 1_000_000),
+      maxMemoryBytes: integer('JALON_SQL_MAX_MEMORY_MB', 1000, 16, 1_000_000) * 1_000_000
+    }
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -9,7 +9,7 @@ import { setRuntime, type Runtime } from './lib/server/runtime.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD_HANDLER = path.join(ROOT, 'build', 'handler.js');
-const SOURCE_DIRS = ['dashboard', 'metrics', 'warehouse', 'config', 'ingest', 'jobs', 'sql'];
+const SOURCE_DIRS = ['dashboard', 'metrics', 'warehouse', 'config', 'ingest', 'jobs', 'sql', 'access'];
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -49,6 +49,9 @@ type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse, next?: 
 
 export async function serveHttp(runtime: Runtime): Promise<RunningHttp> {
   setRuntime(runtime);
+  // adapter-node takes the site's origin from ORIGIN when it loads; without it, it assumes https and refuses
+  // same-site form posts (sign-in) as cross-site. The public URL is the origin people use.
+  process.env.ORIGIN ??= runtime.config.http.publicUrl;
   const { handler } = (await import(pathToFileURL(BUILD_HANDLER).href)) as { handler: NodeHandler };
   const server = http.createServer((req, res) => {
     handler(req, res, () => {

@@ -104,6 +104,8 @@ export class EmbeddedWarehouse implements Warehouse {
   private readonly session: ChdbSession;
   private readonly lockFile: string;
   private closed = false;
+  /** Extra connections to the same folder whose current database is another one (QueryOptions.database). */
+  private readonly others = new Map<string, Promise<ChdbSession>>();
 
   private constructor(session: ChdbSession, database: string, dataDir: string, lockFile: string) {
     this.session = session;
@@ -148,14 +150,33 @@ export class EmbeddedWarehouse implements Warehouse {
     if (this.closed) throw new WarehouseError('warehouse closed', { type: 'WAREHOUSE_CLOSED' });
   }
 
+  /** A connection whose current database is `database`: chDB connections to the same folder coexist, each with its own `USE`. */
+  private sessionFor(database: string | undefined): Promise<ChdbSession> {
+    if (database === undefined || database === this.database) return Promise.resolve(this.session);
+    const quoted = quoteIdentifier(database);
+    let pending = this.others.get(database);
+    if (!pending) {
+      pending = (async () => {
+        const { Session } = await import('chdb');
+        const other = new Session(this.location, { connectionArgs: ['--output_format_json_quote_64bit_integers=0'] });
+        await other.queryAsync(`USE ${quoted}`);
+        return other;
+      })();
+      pending.catch(() => this.others.delete(database));
+      this.others.set(database, pending);
+    }
+    return pending;
+  }
+
   private async run(sql: string, params: QueryParams | undefined, format: string, options: QueryOptions | undefined) {
     this.check();
     const text = withSettings(sql, options?.settings);
     const opts = { format, ...(options?.signal ? { signal: options.signal } : {}) };
     try {
+      const session = await this.sessionFor(options?.database);
       return params && Object.keys(params).length
-        ? await this.session.queryBindAsync(text, normalizeParams(params), opts)
-        : await this.session.queryAsync(text, opts);
+        ? await session.queryBindAsync(text, normalizeParams(params), opts)
+        : await session.queryAsync(text, opts);
     } catch (err) {
       throw toWarehouseError(err, 'query');
     }
@@ -236,6 +257,11 @@ export class EmbeddedWarehouse implements Warehouse {
     if (this.closed) return;
     this.closed = true;
     try {
+      for (const pending of this.others.values()) {
+        const other = await pending.catch(() => null);
+        other?.close();
+      }
+      this.others.clear();
       this.session.close();
     } finally {
       const current = readLock(this.lockFile);

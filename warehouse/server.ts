@@ -51,12 +51,28 @@ export class ServerWarehouse implements Warehouse {
   readonly kind = 'server' as const;
   readonly database: string;
   readonly location: string;
-  private readonly client: ClickHouseClient;
+  private readonly mainClient: ClickHouseClient;
+  /** Clients whose current database is another one (QueryOptions.database), created on first use. */
+  private readonly others = new Map<string, ClickHouseClient>();
+  private readonly makeClient: (database: string) => ClickHouseClient;
 
-  private constructor(client: ClickHouseClient, database: string, url: string) {
-    this.client = client;
+  private constructor(makeClient: (database: string) => ClickHouseClient, database: string, url: string) {
+    this.makeClient = makeClient;
+    this.mainClient = makeClient(database);
     this.database = database;
     this.location = url;
+  }
+
+  private clientFor(options: QueryOptions | undefined): ClickHouseClient {
+    const database = options?.database;
+    if (database === undefined || database === this.database) return this.mainClient;
+    quoteIdentifier(database);
+    let client = this.others.get(database);
+    if (!client) {
+      client = this.makeClient(database);
+      this.others.set(database, client);
+    }
+    return client;
   }
 
   static async open(options: ServerOptions): Promise<ServerWarehouse> {
@@ -80,13 +96,12 @@ export class ServerWarehouse implements Warehouse {
         await admin.close();
       }
     }
-    const client = createClient({ ...common, database: options.database });
-    return new ServerWarehouse(client, options.database, options.url);
+    return new ServerWarehouse((database) => createClient({ ...common, database }), options.database, options.url);
   }
 
   async query<T = Record<string, unknown>>(sql: string, params?: QueryParams, options?: QueryOptions): Promise<T[]> {
     try {
-      const rs = await this.client.query({
+      const rs = await this.clientFor(options).query({
         query: sql,
         query_params: paramsOf(params),
         format: 'JSONEachRow',
@@ -102,7 +117,7 @@ export class ServerWarehouse implements Warehouse {
 
   async queryArrow(sql: string, params?: QueryParams, options?: QueryOptions): Promise<Table> {
     try {
-      const result = await this.client.exec({
+      const result = await this.clientFor(options).exec({
         query: `${sql.replace(/;\s*$/, '')}\nFORMAT ArrowStream`,
         query_params: paramsOf(params),
         // apache-arrow in JS reads no compressed record batches.
@@ -118,7 +133,7 @@ export class ServerWarehouse implements Warehouse {
 
   async command(sql: string, params?: QueryParams, options?: QueryOptions): Promise<void> {
     try {
-      await this.client.command({
+      await this.clientFor(options).command({
         query: sql,
         query_params: paramsOf(params),
         clickhouse_settings: { ...settingsOf(options), wait_end_of_query: 1 } as never,
@@ -133,7 +148,7 @@ export class ServerWarehouse implements Warehouse {
   async insert(table: string, rows: readonly Readonly<Record<string, unknown>>[], options?: QueryOptions): Promise<InsertSummary> {
     if (rows.length === 0) return { rowsWritten: 0 };
     try {
-      await this.client.insert({
+      await this.mainClient.insert({
         table: quoteIdentifier(table),
         values: rows as Record<string, unknown>[],
         format: 'JSONEachRow',
@@ -148,7 +163,7 @@ export class ServerWarehouse implements Warehouse {
 
   private async execInsert(table: string, columns: string | null, format: string, body: Buffer | string, options?: QueryOptions): Promise<number> {
     try {
-      const result = await this.client.exec({
+      const result = await this.mainClient.exec({
         query: `INSERT INTO ${quoteIdentifier(table)}${columns ? ` (${columns})` : ''} FORMAT ${format}`,
         values: Readable.from([typeof body === 'string' ? Buffer.from(body) : body]),
         clickhouse_settings: { ...settingsOf(options), input_format_skip_unknown_fields: 1, wait_end_of_query: 1 } as never,
@@ -183,6 +198,8 @@ export class ServerWarehouse implements Warehouse {
   }
 
   async close(): Promise<void> {
-    await this.client.close();
+    for (const client of this.others.values()) await client.close();
+    this.others.clear();
+    await this.mainClient.close();
   }
 }

@@ -12,6 +12,11 @@ export interface QueryOptions {
   settings?: Readonly<Record<string, string | number | boolean>>;
   /** Server only: the query id, so a query can be found or killed. */
   queryId?: string;
+  /**
+   * Current database for this query instead of `Warehouse.database` (a plain identifier), so unqualified names
+   * resolve there. The analyst sandbox runs in the curated views' own database with it (access/sql-sandbox.ts).
+   */
+  database?: string;
 }
 
 export interface InsertSummary {

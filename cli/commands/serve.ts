@@ -8,6 +8,7 @@ import { countDemoTables } from '../../ingest/demo/generate-demo.ts';
 import { buildDashboard, buildIsStale, serveHttp, type RunningHttp } from '../../dashboard/serve.ts';
 import { parsePort, type Command } from '../command.ts';
 import { runDemo } from './demo.ts';
+import { ensureDemoAccounts, formatDemoAccounts } from '../../access/demo-accounts.ts';
 
 async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running'> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -46,6 +47,7 @@ async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running
   const { version } = await warehouse.ping();
   log(`Jalon prêt en ${((performance.now() - t0) / 1000).toFixed(1)} s / ready — ClickHouse ${version} (${warehouse.kind}: ${warehouse.location})`);
   process.stdout.write(`Jalon: ${http.url}\n`);
+  if (loadDemoIfEmpty) process.stdout.write(`${formatDemoAccounts(await ensureDemoAccounts(warehouse), http.url)}\n`);
   return 'running';
 }
 

@@ -1,0 +1,54 @@
+// Server side of the access pages (sign-in, explore, audit): what each page loads and who may open it.
+// Nobody signed in on a restricted page → the sign-in page; signed in with the wrong role → 403.
+import { error, redirect, type Cookies } from '@sveltejs/kit';
+import type { Caller } from '../../../access/caller.ts';
+import { maySql } from '../../../access/caller.ts';
+import { getRuntime } from './runtime.ts';
+import { describeCuratedViews } from '../../../access/sql-sandbox.ts';
+import { listSavedQueries } from '../../../access/saved-queries.ts';
+import { auditFilterFromParams, searchAudit } from '../../../access/audit.ts';
+import { recordAudit } from '../../../access/audit.ts';
+
+export type Lang = 'fr' | 'en';
+const LOGIN: Record<Lang, string> = { fr: '/fr/connexion', en: '/en/login' };
+
+function gate(caller: Caller, lang: Lang, path: string, allowed: (c: Caller) => boolean): void {
+  if (allowed(caller)) return;
+  if (caller.role === 'public') redirect(303, `${LOGIN[lang]}?next=${encodeURIComponent(path)}`);
+  error(403, lang === 'fr' ? `Accès refusé au rôle ${caller.role}` : `Access denied for role ${caller.role}`);
+}
+
+export async function loadLogin(lang: Lang, url: URL, locals: App.Locals) {
+  const { config } = await getRuntime();
+  return {
+    lang,
+    error: url.searchParams.get('error'),
+    next: url.searchParams.get('next') ?? `/${lang}`,
+    oidc: config.auth.oidc !== null,
+    username: locals.username,
+    role: locals.caller.role
+  };
+}
+
+export async function loadExplore(lang: Lang, url: URL, locals: App.Locals) {
+  gate(locals.caller, lang, url.pathname, maySql);
+  const { warehouse } = await getRuntime();
+  return {
+    lang,
+    views: describeCuratedViews(),
+    saved: await listSavedQueries(warehouse, locals.caller),
+    role: locals.caller.role,
+    orgs: locals.caller.orgs,
+    username: locals.username
+  };
+}
+
+export async function loadAudit(lang: Lang, url: URL, locals: App.Locals) {
+  gate(locals.caller, lang, url.pathname, (c) => c.role === 'admin');
+  const { warehouse } = await getRuntime();
+  const entries = await searchAudit(warehouse, auditFilterFromParams(url.searchParams));
+  await recordAudit(warehouse, { actor: locals.caller.id, role: locals.caller.role, org: '', action: 'view_restricted', target: 'audit_log', ok: true, rows: entries.length, detail: { search: url.search } });
+  return { lang, entries, params: Object.fromEntries(url.searchParams) };
+}
+
+export type { Cookies };

@@ -1,0 +1,33 @@
+// POST /api/v1/query {sql}: one analyst query through the sandbox (access/sql-sandbox.ts), as the caller.
+// Answers {columns, rows, rowCount, truncated, durationMs, views, scope}, or CSV with ?format=csv (audited as an
+// export); refusals use the one error shape.
+import { json, type RequestHandler } from '@sveltejs/kit';
+import { getRuntime } from '$lib/server/runtime';
+import { apiError, errorResponse } from '$lib/server/api';
+import { runSandboxedQuery, SandboxError } from '../../../../../access/sql-sandbox.ts';
+import { resultToCsv } from '../../../../../access/result-csv.ts';
+import { recordAudit } from '../../../../../access/audit.ts';
+
+export const POST: RequestHandler = async ({ request, locals, url }) => {
+  const body = (await request.json().catch(() => null)) as { sql?: unknown } | null;
+  if (typeof body?.sql !== 'string') return errorResponse(400, 'bad_request', 'Corps attendu : {"sql": "SELECT …"} / expected body: {"sql": "SELECT …"}');
+  if (locals.caller.role === 'public') return errorResponse(401, 'unauthorized', 'Connexion requise / sign-in required');
+  try {
+    const { config, warehouse } = await getRuntime();
+    const csv = url.searchParams.get('format') === 'csv';
+    const result = await runSandboxedQuery(warehouse, locals.caller, body.sql, { via: csv ? 'api-csv' : 'api', signal: request.signal, limits: config.sql });
+    if (!csv) return json(result);
+    const c = locals.caller;
+    await recordAudit(warehouse, { actor: c.id, role: c.role, org: c.orgs.join(','), action: 'export', target: 'query.csv', ok: true, rows: result.rowCount, detail: { sql: body.sql.slice(0, 20_000) } });
+    return new Response(resultToCsv(result.columns, result.rows), {
+      headers: {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': 'attachment; filename="jalon-requete.csv"',
+        ...(result.truncated ? { 'x-jalon-truncated': 'true' } : {})
+      }
+    });
+  } catch (err) {
+    if (err instanceof SandboxError) return errorResponse(err.status, err.code, err.message);
+    return apiError(err);
+  }
+};
