@@ -24,6 +24,8 @@ function word(s: string): string {
 
 const id = (name: string): string => quoteIdentifier(name);
 /** A ClickHouse type name from our own column list, as a string literal. */
+/** The staging copy keeps plain strings: building LowCardinality dictionaries twice costs more than it saves. */
+const plain = (type: string): string => type.replace(/^LowCardinality\((.*)\)$/, '$1');
 const typeLit = (type: string): string => `'${type.replace(/'/g, "\\'")}'`;
 
 interface Column {
@@ -40,8 +42,11 @@ function fieldExprs(f: FieldSpec, params: Record<string, unknown>, opts: Validat
   const p = id(`p_${n}`);
   const select: string[] = [];
   const checks: string[] = [];
-  let rawText = `trimBoth(JSONExtractString(_m[${word(n)}]))`;
-  if (f.type === 'json') rawText = `if(startsWith(_m[${word(n)}], '"'), JSONExtractString(_m[${word(n)}]), _m[${word(n)}])`;
+  let rawText = `trimBoth(ifNull(tupleElement(_t, ${word(n)}), ''))`;
+  if (f.type === 'json') {
+    const jr = `JSONExtractRaw(_doc, ${word(n)})`;
+    rawText = `if(startsWith(${jr}, '"'), JSONExtractString(${jr}), if(${jr} = 'null', '', ${jr}))`;
+  }
   if (n === spec.orgField && opts.org !== null) rawText = `if(${rawText} = '', {force_org:String}, ${rawText})`;
   if (f.fallback !== undefined) {
     params[`fb_${n}`] = f.fallback;
@@ -228,14 +233,15 @@ function hintsOf(spec: KindSpec): Record<string, string> {
  * CREATE TABLE `valid` AS SELECT ...: every staged row typed, with `reason` ('' when valid), `field` and the
  * offending value, and a message for people naming the field and the fix.
  */
-export function buildValidation(kind: Kind, stage: string, valid: string, opts: ValidationOptions): Sql {
+/** `source` is a relation yielding (line, raw, doc): the staging table, or the engine reading a staged file. */
+export function buildValidation(kind: Kind, source: string, valid: string, opts: ValidationOptions): Sql {
   const spec = KIND_SPECS[kind];
   const params: Record<string, unknown> = { reasons: REASONS, hints: hintsOf(spec), bad_char: '\ufffd' };
   if (opts.org !== null) params.force_org = opts.org;
   const selects: string[] = [];
   const checks: string[] = [
-    `positionUTF8(raw, {bad_char:String}) > 0, (${word('bad_encoding')}, ${word('line')})`,
-    `empty(_m), (${word('malformed_row')}, ${word('line')})`
+    `positionUTF8(raw, {bad_char:String}) > 0 OR NOT isValidUTF8(raw), (${word('bad_encoding')}, ${word('line')})`,
+    `${spec.fields.map((f) => `tupleElement(_t, ${word(f.name)}) IS NULL`).join(' AND ')}, (${word('malformed_row')}, ${word('line')})`
   ];
   for (const f of spec.fields) {
     const e = fieldExprs(f, params, opts, spec);
@@ -257,19 +263,20 @@ export function buildValidation(kind: Kind, stage: string, valid: string, opts: 
   const fieldValue = `multiIf(${spec.fields.map((f) => `_field = ${word(f.name)}, ${sv(f.name)}`).join(', ')}, '')`;
   const cols = targetColumns(kind);
   const sql = `CREATE TABLE ${id(valid)} ENGINE = Memory AS
-SELECT line, raw, _r.1 AS reason, _r.2 AS field, ${orgS} AS q_org,
+SELECT line, if(_r.1 = '', '', raw) AS raw, _r.1 AS reason, _r.2 AS field, ${orgS} AS q_org,
        if(reason = '', '', concat(field, if(_bad = '', '', concat(' = «', substringUTF8(_bad, 1, 80), '»')), ' : ',
           {reasons:Map(String, String)}[reason], {hints:Map(String, String)}[field])) AS message,
-       ${cols.map((c) => `CAST(if(reason = '', ${c.expr}, defaultValueOfTypeName(${typeLit(c.type)})), ${typeLit(c.type)}) AS ${id(c.name)}`).join(',\n       ')}
+       ${cols.map((c) => `CAST(if(reason = '', ${c.expr}, defaultValueOfTypeName(${typeLit(plain(c.type))})), ${typeLit(plain(c.type))}) AS ${id(c.name)}`).join(',\n       ')}
 FROM
 (
   SELECT line, raw,
-         CAST(JSONExtractKeysAndValuesRaw(if(doc = '', raw, doc)), 'Map(String, String)') AS _m,
+         if(doc = '', raw, doc) AS _doc,
+         JSONExtract(_doc, ${typeLit(`Tuple(${spec.fields.map((f) => `${f.name} Nullable(String)`).join(', ')})`)}) AS _t,
          ${selects.join(',\n         ')},
          multiIf(${checks.join(',\n                 ')}, ('', '')) AS _r,
          _r.2 AS _field,
          ${fieldValue} AS _bad
-  FROM ${id(stage)}
+  FROM ${source}
 )
 SETTINGS short_circuit_function_evaluation = 'force_enable'`;
   return { sql, params };
