@@ -7,13 +7,15 @@ import { migrateCommand } from './commands/migrate.ts';
 import { demoCommand } from './commands/demo.ts';
 import { serveCommand, startCommand } from './commands/serve.ts';
 import { ingestCommand } from './commands/ingest.ts';
+import { tokensCommand } from './commands/tokens.ts';
 
 const COMMANDS: readonly Command[] = [
   startCommand,
   serveCommand,
   migrateCommand,
   demoCommand,
-  ingestCommand
+  ingestCommand,
+  tokensCommand
 ];
 
 function usage(): string {

@@ -49,6 +49,9 @@ type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse, next?: 
 
 export async function serveHttp(runtime: Runtime): Promise<RunningHttp> {
   setRuntime(runtime);
+  // adapter-node reads its own body limit from the environment when the handler loads (512 KB by default); the push
+  // API enforces Jalon's limit itself (413 in our error shape), so the adapter's sits just above it.
+  process.env.BODY_SIZE_LIMIT ??= String(runtime.config.ingest.maxBodyBytes + 65536);
   const { handler } = (await import(pathToFileURL(BUILD_HANDLER).href)) as { handler: NodeHandler };
   const server = http.createServer((req, res) => {
     handler(req, res, () => {
