@@ -8,6 +8,7 @@ import { demoCommand } from './commands/demo.ts';
 import { serveCommand, startCommand } from './commands/serve.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { tokensCommand } from './commands/tokens.ts';
+import { jobsCommand } from './commands/jobs.ts';
 
 const COMMANDS: readonly Command[] = [
   startCommand,
@@ -15,7 +16,8 @@ const COMMANDS: readonly Command[] = [
   migrateCommand,
   demoCommand,
   ingestCommand,
-  tokensCommand
+  tokensCommand,
+  jobsCommand
 ];
 
 function usage(): string {
