@@ -75,6 +75,17 @@ export function resolveInputs(target: string, format: Format | null, stdin: Node
   });
 }
 
+/** Staging tables left by runs killed more than a day ago (a kill skips the clean-up in `finally`). */
+async function dropAbandonedStaging(wh: Warehouse, now: Date): Promise<void> {
+  const rows = await wh.query<{ name: string }>(
+    `SELECT name FROM system.tables WHERE database = currentDatabase() AND startsWith(name, '_ingest_') AND metadata_modification_time < {before:DateTime}`,
+    { before: new Date(now.getTime() - 86_400_000).toISOString().slice(0, 19).replace('T', ' ') }
+  );
+  for (const { name } of rows) {
+    if (/^_ingest_(stage|valid|new)_[0-9a-f]{20}$/.test(name)) await wh.command(`DROP TABLE IF EXISTS ${quoteIdentifier(name)}`).catch(() => undefined);
+  }
+}
+
 const iso = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
 
 export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<IngestSummary> {
@@ -101,6 +112,7 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     ]);
   };
   await record('running', null);
+  await dropAbandonedStaging(wh, now());
   const hasRunId = kind !== 'organizations' && kind !== 'services';
   const cols = targetColumnList(kind);
   const q = quoteIdentifier;
