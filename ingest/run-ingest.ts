@@ -61,7 +61,7 @@ export interface IngestSummary {
 }
 
 export const DEFAULT_BATCH_ROWS = 250_000;
-export const DEFAULT_BATCH_BYTES = 64 << 20;
+export const DEFAULT_BATCH_BYTES = 32 << 20;
 
 /** Resolves a CLI path (file, folder or '-') into inputs; the format comes from the option, the mapping or the name. */
 export function resolveInputs(target: string, format: Format | null, stdin: NodeJS.ReadableStream = process.stdin): IngestInput[] {

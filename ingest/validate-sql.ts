@@ -260,11 +260,12 @@ export function buildValidation(kind: Kind, source: string, valid: string, opts:
       );
     }
   }
+  // The offending value, for the message only (computed for rejected rows alone).
   const fieldValue = `multiIf(${spec.fields.map((f) => `_field = ${word(f.name)}, ${sv(f.name)}`).join(', ')}, '')`;
   const cols = targetColumns(kind);
   const sql = `CREATE TABLE ${id(valid)} ENGINE = Memory AS
 SELECT line, if(_r.1 = '', '', raw) AS raw, _r.1 AS reason, _r.2 AS field, ${orgS} AS q_org,
-       if(reason = '', '', concat(field, if(_bad = '', '', concat(' = «', substringUTF8(_bad, 1, 80), '»')), ' : ',
+       if(reason = '', '', concat(field, if((${fieldValue} AS _bad) = '', '', concat(' = «', substringUTF8(_bad, 1, 80), '»')), ' : ',
           {reasons:Map(String, String)}[reason], {hints:Map(String, String)}[field])) AS message,
        ${cols.map((c) => `CAST(if(reason = '', ${c.expr}, defaultValueOfTypeName(${typeLit(plain(c.type))})), ${typeLit(plain(c.type))}) AS ${id(c.name)}`).join(',\n       ')}
 FROM
@@ -274,8 +275,7 @@ FROM
          JSONExtract(_doc, ${typeLit(`Tuple(${spec.fields.map((f) => `${f.name} Nullable(String)`).join(', ')})`)}) AS _t,
          ${selects.join(',\n         ')},
          multiIf(${checks.join(',\n                 ')}, ('', '')) AS _r,
-         _r.2 AS _field,
-         ${fieldValue} AS _bad
+         _r.2 AS _field
   FROM ${source}
 )
 SETTINGS short_circuit_function_evaluation = 'force_enable'`;
