@@ -1,7 +1,7 @@
 // The jobs scheduler started by `serve`: the inbox scan plus the jobs of JALON_JOBS_FILE, each on its node-cron
 // schedule, run through `runJob` (recorded, never overlapping). `stop()` waits for running jobs to end.
 import fs from 'node:fs';
-import cron, { type ScheduledTask } from 'node-cron';
+import cron, { type Logger, type ScheduledTask } from 'node-cron';
 import type { Config } from '../config/config.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import { runJob, type Job, type JobContext, type JobRunResult } from './job.ts';
@@ -22,6 +22,15 @@ export function loadJobs(config: Config): Job[] {
     if (!cron.validate(job.schedule)) throw new Error(`tâche ${job.id}: horaire cron invalide / invalid cron schedule "${job.schedule}"`);
   }
   return jobs;
+}
+
+function cronLogger(log: (line: string) => void): Logger {
+  return {
+    info: () => undefined,
+    debug: () => undefined,
+    warn: (m) => log(`cron: ${m}`),
+    error: (m) => log(`cron: ${m instanceof Error ? m.message : m}`)
+  };
 }
 
 export interface Scheduler {
@@ -45,7 +54,9 @@ export function startScheduler(options: { warehouse: Warehouse; config: Config; 
         inFlight.add(p);
         return p.finally(() => inFlight.delete(p));
       },
-      { name: `jalon-${job.id}`, timezone: options.config.timeZone, noOverlap: true }
+      // Overlap is refused by runJob itself, which records the skipped start in job_runs (node-cron's own guard would
+      // drop it silently); node-cron's messages go through our log.
+      { name: `jalon-${job.id}`, timezone: options.config.timeZone, noOverlap: false, logger: cronLogger(ctx.log) }
     )
   );
   return {
