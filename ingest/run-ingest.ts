@@ -37,6 +37,15 @@ export interface IngestOptions {
   trace?: (phase: string, ms: number) => void;
   /** How many row errors the summary carries (push API: 100). */
   errorSample?: number;
+  /** Line ranges (inclusive) of requests sharing this run (push buffer): the summary then carries one part each. */
+  lineRanges?: readonly (readonly [number, number])[];
+}
+
+export interface PartSummary {
+  read: number;
+  inserted: number;
+  duplicates: number;
+  rejected: number;
 }
 
 export interface RowError {
@@ -58,6 +67,8 @@ export interface IngestSummary {
   new_codes: string[];
   errors: RowError[];
   error?: string;
+  /** Per line range, when `lineRanges` was given. */
+  parts?: PartSummary[];
 }
 
 export const DEFAULT_BATCH_ROWS = 250_000;
@@ -101,6 +112,8 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
   const label = options.label ?? options.inputs.map((i) => i.name).join(', ').slice(0, 1000);
   const formatLabel = [...new Set(options.inputs.map((i) => i.format))].join(',') || 'ndjson';
   const org = options.org ?? null;
+  const ranges = options.lineRanges ?? null;
+  const parts: PartSummary[] = (ranges ?? []).map(() => ({ read: 0, inserted: 0, duplicates: 0, rejected: 0 }));
   const summary: IngestSummary = { run_id: runId, kind, status: 'ok', read: 0, inserted: 0, duplicates: 0, rejected: 0, rejects: [], new_codes: [], errors: [] };
   const record = async (status: string, finished: Date | null, error = '') => {
     await wh.insert('ingest_runs', [
@@ -154,6 +167,7 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
       { run: runId, n: options.errorSample ?? 100 }
     );
     summary.errors = summary.errors.map((e) => ({ ...e, line: Number(e.line) }));
+    if (ranges) summary.parts = parts.map((p) => ({ ...p, duplicates: p.read - p.inserted - p.rejected }));
     summary.status = summary.rejected > 0 ? 'partial' : 'ok';
     await record(summary.status, now());
     return summary;
@@ -213,6 +227,7 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     lap('quarantine');
     if (!options.strict) await registerPlaceholders();
     lap('placeholders');
+    if (ranges) await countParts();
     const n = buildNewRows(kind, valid);
     if (spec.uniqueness === 'identity') {
       // Identity rows go straight in; they are counted by run id at the end (no stored key is ever inserted twice).
@@ -238,6 +253,23 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     summary.read += Number(counts.read);
     summary.rejected += Number(counts.rejected);
     options.onProgress?.({ rows: summary.read, bytesRead: batch.bytesRead, source });
+  }
+
+  async function countParts(): Promise<void> {
+    const rows = await wh.query<{ line: number; rejected: number }>(`SELECT toUInt64(line) AS line, toUInt8(reason != '') AS rejected FROM ${q(valid)}`);
+    const fresh = buildNewRows(kind, valid, true);
+    const added = await wh.query<{ line: number }>(`SELECT toUInt64(line) AS line FROM (${fresh.sql})`, fresh.params, { settings: { transform_null_in: 1 } });
+    const part = (line: number) => (ranges ?? []).findIndex(([a, b]) => line >= a && line <= b);
+    for (const r of rows) {
+      const p = parts[part(Number(r.line))];
+      if (!p) continue;
+      p.read++;
+      if (Number(r.rejected)) p.rejected++;
+    }
+    for (const r of added) {
+      const p = parts[part(Number(r.line))];
+      if (p) p.inserted++;
+    }
   }
 
   async function countIdentityInserted(): Promise<void> {

@@ -293,10 +293,10 @@ FROM ${id(valid)} WHERE reason != ''`,
 }
 
 /** The new rows of the batch: valid, first of their identity in the batch (last for state kinds), not yet stored. */
-export function buildNewRows(kind: Kind, valid: string): Sql {
+export function buildNewRows(kind: Kind, valid: string, withLine = false): Sql {
   const spec = KIND_SPECS[kind];
   const cols = targetColumns(kind);
-  const list = cols.map((c) => id(c.name)).join(', ');
+  const list = (withLine ? ['line'] : []).concat(cols.map((c) => id(c.name))).join(', ');
   const key = spec.key.map(id).join(', ');
   const orgCol = id(spec.key[0]);
   if (spec.uniqueness === 'identity') {

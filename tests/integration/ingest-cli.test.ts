@@ -18,8 +18,8 @@ function jalon(args: string[], stdin: string | null): Promise<{ code: number | n
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   if (stdin !== null) child.stdin?.end(stdin);
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
 }

@@ -81,6 +81,20 @@ describe('POST /api/v1/ingest/{kind}', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('buffers concurrent pushes into one run (interval batching), each answered with its own counts and lines', async () => {
+    const bodies = [
+      [JSON.stringify(ev('e1')), JSON.stringify(ev('e2'))].join('\n'),
+      [JSON.stringify(ev('e3', { channel: 'pigeon' })), JSON.stringify(ev('e1'))].join('\n'),
+      JSON.stringify(ev('e4'))
+    ];
+    const answers = await Promise.all(bodies.map((b) => post('events', b, ramq)));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(new Set(answers.map((a) => a.body.run_id)).size).toBe(1);
+    expect(answers.map((a) => [a.body.read, a.body.inserted, a.body.duplicates, a.body.rejected])).toEqual([[2, 2, 0, 0], [2, 0, 1, 1], [1, 1, 0, 0]]);
+    expect((answers[1].body.errors as { line: number; reason: string }[]).map((e) => [e.line, e.reason])).toEqual([[1, 'unknown_channel']]);
+    expect(answers[1].body.rejects).toEqual([{ reason: 'unknown_channel', count: 1 }]);
+  });
+
   it('answers 413 over the body limit, with the one error shape', async () => {
     const big = Array.from({ length: 200 }, (_, i) => JSON.stringify(ev(`d${i}`))).join('\n');
     expect(big.length).toBeGreaterThan(20000);
