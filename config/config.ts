@@ -25,7 +25,7 @@ export interface Config {
   pseudonymKey: string | null;
   demo: { events: number; seed: number };
   /** Push API body limit, inbox folder scanned by the jobs, and the optional jobs file (issue 3). */
-  ingest: { maxBodyBytes: number; inboxDir: string; inboxSchedule: string; jobsFile: string | null };
+  ingest: { maxBodyBytes: number; pushIntervalMs: number; inboxDir: string; inboxSchedule: string; jobsFile: string | null };
   timeZone: 'America/Toronto';
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -132,6 +132,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const jobsFile = text('JALON_JOBS_FILE', '');
   const ingest = {
     maxBodyBytes: integer('JALON_INGEST_MAX_BODY_BYTES', 50 * 1024 * 1024, 1024, 2 ** 31),
+    pushIntervalMs: integer('JALON_INGEST_PUSH_INTERVAL_MS', 200, 0, 60_000),
     inboxDir: path.resolve(cwd, text('JALON_INBOX_DIR', warehouse.kind === 'embedded' ? path.join(warehouse.dataDir, 'inbox') : './inbox')),
     inboxSchedule,
     jobsFile: jobsFile ? path.resolve(cwd, jobsFile) : null

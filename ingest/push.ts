@@ -47,7 +47,6 @@ export async function drainPushes(): Promise<void> {
   while (queue().pending > 0) await queue().tail;
 }
 
-export const PUSH_INTERVAL_MS = 200;
 export const PUSH_BATCH_BYTES = 8 << 20;
 
 interface Pending {
@@ -137,7 +136,7 @@ function flush(key: string): void {
 }
 
 /** Adds a request's rows to the buffer of its kind and organization; resolves with that request's summary. */
-function bufferPush(wh: Warehouse, kind: Kind, org: string, tokenId: string, pseudonymKey: string | null, body: Buffer): Promise<IngestSummary> {
+function bufferPush(wh: Warehouse, kind: Kind, org: string, tokenId: string, pseudonymKey: string | null, body: Buffer, intervalMs: number): Promise<IngestSummary> {
   const key = `${kind}\n${org}`;
   const data = body.length === 0 || body[body.length - 1] === 10 ? body : Buffer.concat([body, Buffer.from('\n')]);
   return new Promise<IngestSummary>((resolve, reject) => {
@@ -145,7 +144,7 @@ function bufferPush(wh: Warehouse, kind: Kind, org: string, tokenId: string, pse
     if (!buf) {
       buf = { kind, org, label: `api:${tokenId}`, pseudonymKey, wh, items: [], bytes: 0, timer: null };
       buffers().set(key, buf);
-      buf.timer = setTimeout(() => flush(key), PUSH_INTERVAL_MS);
+      buf.timer = setTimeout(() => flush(key), intervalMs);
     }
     buf.items.push({ body: data, resolve, reject });
     buf.bytes += data.length;
@@ -204,6 +203,8 @@ export interface PushOptions {
   body: ReadableStream<Uint8Array> | null;
   contentLength: string | null;
   maxBodyBytes: number;
+  /** How long the first request of a batch waits for others (JALON_INGEST_PUSH_INTERVAL_MS). */
+  intervalMs: number;
   pseudonymKey: string | null;
 }
 
@@ -215,5 +216,5 @@ export async function handlePush(wh: Warehouse, o: PushOptions): Promise<IngestS
     throw new PushError(403, 'forbidden', `ce jeton est pour ${who.org}, pas ${o.org} / this token is for ${who.org}, not ${o.org}`);
   }
   const body = toNdjson(await readLimited(o.body, o.contentLength, o.maxBodyBytes));
-  return bufferPush(wh, o.kind, who.org, who.tokenId, o.pseudonymKey, body);
+  return bufferPush(wh, o.kind, who.org, who.tokenId, o.pseudonymKey, body, o.intervalMs);
 }

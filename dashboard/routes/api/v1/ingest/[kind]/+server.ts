@@ -16,6 +16,7 @@ export const POST: RequestHandler = async ({ params, request, url }) => {
       body: request.body,
       contentLength: request.headers.get('content-length'),
       maxBodyBytes: config.ingest.maxBodyBytes,
+      intervalMs: config.ingest.pushIntervalMs,
       pseudonymKey: config.pseudonymKey
     });
     return json(summary, { status: summary.status === 'failed' ? 500 : 200 });
