@@ -292,7 +292,11 @@ FROM ${id(valid)} WHERE reason != ''`,
   };
 }
 
-/** The new rows of the batch: valid, first of their identity in the batch (last for state kinds), not yet stored. */
+/**
+ * The new rows of the batch: valid, first of their identity in the batch (last for state kinds), not yet stored.
+ * The stored rows looked up are only those whose key is in the batch, so memory follows the batch, not the table
+ * (a batch spanning the whole time range would otherwise load every stored key).
+ */
 export function buildNewRows(kind: Kind, valid: string, withLine = false): Sql {
   const spec = KIND_SPECS[kind];
   const cols = targetColumns(kind);
@@ -307,7 +311,8 @@ WHERE reason = '' AND (${key}) NOT IN (
   SELECT ${key} FROM ${id(spec.table)}
   WHERE ${orgCol} IN (SELECT DISTINCT ${orgCol} FROM ${id(valid)} WHERE reason = '')
     AND ${t} >= (SELECT min(${t}) FROM ${id(valid)} WHERE reason = '')
-    AND ${t} <= (SELECT max(${t}) FROM ${id(valid)} WHERE reason = ''))
+    AND ${t} <= (SELECT max(${t}) FROM ${id(valid)} WHERE reason = '')
+    AND (${key}) IN (SELECT ${key} FROM ${id(valid)} WHERE reason = ''))
 ORDER BY line
 LIMIT 1 BY ${key}`,
       params: {}
@@ -319,7 +324,8 @@ LIMIT 1 BY ${key}`,
     sql: `SELECT ${list} FROM (SELECT * FROM ${id(valid)} WHERE reason = '' ORDER BY line DESC LIMIT 1 BY ${key})
 WHERE (${cmp}) NOT IN (
   SELECT ${cmp} FROM ${id(spec.table)} FINAL
-  WHERE ${orgCol} IN (SELECT DISTINCT ${orgCol} FROM ${id(valid)} WHERE reason = ''))`,
+  WHERE ${orgCol} IN (SELECT DISTINCT ${orgCol} FROM ${id(valid)} WHERE reason = '')
+    AND (${key}) IN (SELECT ${key} FROM ${id(valid)} WHERE reason = ''))`,
     params: {}
   };
 }
