@@ -10,6 +10,8 @@ import { ingestCommand } from './commands/ingest.ts';
 import { metricsCommand } from './commands/metrics.ts';
 import { queryCommand } from './commands/query.ts';
 import { usersCommand } from './commands/users.ts';
+import { tokensCommand } from './commands/tokens.ts';
+import { jobsCommand } from './commands/jobs.ts';
 
 const COMMANDS: readonly Command[] = [
   startCommand,
@@ -19,7 +21,9 @@ const COMMANDS: readonly Command[] = [
   ingestCommand,
   metricsCommand,
   queryCommand,
-  usersCommand
+  usersCommand,
+  tokensCommand,
+  jobsCommand
 ];
 
 function usage(): string {

@@ -24,6 +24,8 @@ export interface Config {
   /** Key for the keyed hash that replaces direct identifiers at ingest; null when not configured. */
   pseudonymKey: string | null;
   demo: { events: number; seed: number };
+  /** Push API body limit, inbox folder scanned by the jobs, and the optional jobs file (issue 3). */
+  ingest: { maxBodyBytes: number; pushIntervalMs: number; inboxDir: string; inboxSchedule: string; jobsFile: string | null };
   timeZone: 'America/Toronto';
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   auth: AuthConfig;
@@ -163,6 +165,18 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   }
   const authRequired = text('JALON_AUTH_REQUIRED', oidc ? 'true' : 'false');
   if (!['true', 'false', '1', '0'].includes(authRequired)) problems.push(`JALON_AUTH_REQUIRED="${authRequired}": true ou/or false`);
+  const inboxSchedule = text('JALON_INBOX_SCHEDULE', '* * * * *');
+  if (!/^(\S+\s+){4,5}\S+$/.test(inboxSchedule)) {
+    problems.push(`JALON_INBOX_SCHEDULE="${inboxSchedule}": expression cron attendue / cron expression expected (e.g. "* * * * *")`);
+  }
+  const jobsFile = text('JALON_JOBS_FILE', '');
+  const ingest = {
+    maxBodyBytes: integer('JALON_INGEST_MAX_BODY_BYTES', 50 * 1024 * 1024, 1024, 2 ** 31),
+    pushIntervalMs: integer('JALON_INGEST_PUSH_INTERVAL_MS', 200, 0, 60_000),
+    inboxDir: path.resolve(cwd, text('JALON_INBOX_DIR', warehouse.kind === 'embedded' ? path.join(warehouse.dataDir, 'inbox') : './inbox')),
+    inboxSchedule,
+    jobsFile: jobsFile ? path.resolve(cwd, jobsFile) : null
+  };
 
   const config: Config = {
     warehouse,
@@ -171,6 +185,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     digitalChannels,
     pseudonymKey,
     demo: { events: integer('JALON_DEMO_EVENTS', 2_000_000, 1_000, 1_000_000_000), seed: integer('JALON_DEMO_SEED', 1, 0, 2 ** 31) },
+    ingest,
     timeZone: 'America/Toronto',
     logLevel: logLevel as Config['logLevel'],
     auth: {

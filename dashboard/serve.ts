@@ -52,6 +52,9 @@ export async function serveHttp(runtime: Runtime): Promise<RunningHttp> {
   // adapter-node takes the site's origin from ORIGIN when it loads; without it, it assumes https and refuses
   // same-site form posts (sign-in) as cross-site. The public URL is the origin people use.
   process.env.ORIGIN ??= runtime.config.http.publicUrl;
+  // adapter-node reads its own body limit from the environment when the handler loads (512 KB by default); the push
+  // API enforces Jalon's limit itself (413 in our error shape), so the adapter's sits just above it.
+  process.env.BODY_SIZE_LIMIT ??= String(runtime.config.ingest.maxBodyBytes + 65536);
   const { handler } = (await import(pathToFileURL(BUILD_HANDLER).href)) as { handler: NodeHandler };
   const server = http.createServer((req, res) => {
     handler(req, res, () => {

@@ -7,13 +7,13 @@ import type { Readable } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse';
 import { compileMapping, MappingError, type Format, type Mapping } from './mapping.ts';
 
-export interface StageBatch {
-  /** TSVWithNames payload for the staging table: line, raw, doc. */
-  tsv: string;
-  rows: number;
-  /** Bytes of the source consumed so far (for progress). */
-  bytesRead: number;
-}
+/**
+ * A batch for the staging table: TSV rows (line, raw, doc) built here, or — for plain UTF-8 NDJSON handed to the
+ * embedded engine — the source's own bytes, whole lines only, numbered by the engine from `firstLine`.
+ */
+export type StageBatch =
+  | { type: 'tsv'; tsv: string; rows: number; bytesRead: number }
+  | { type: 'lines'; bytes: Buffer; firstLine: number; bytesRead: number };
 
 export type Source = { type: 'file'; path: string } | { type: 'stream'; stream: Readable; name: string };
 
@@ -23,6 +23,8 @@ export interface ReadOptions {
   pseudonymKey: string | null;
   batchRows: number;
   batchBytes: number;
+  /** The engine can number raw lines itself (embedded): plain UTF-8 NDJSON skips JavaScript entirely. */
+  rawLines?: boolean;
 }
 
 export const STAGE_HEADER = 'line\traw\tdoc\n';
@@ -51,7 +53,7 @@ class StageBuilder {
   }
   take(bytesRead: number): StageBatch | null {
     if (this.rows === 0) return null;
-    const batch = { tsv: STAGE_HEADER + this.parts.join(''), rows: this.rows, bytesRead };
+    const batch: StageBatch = { type: 'tsv', tsv: STAGE_HEADER + this.parts.join(''), rows: this.rows, bytesRead };
     this.parts = [];
     this.rows = 0;
     this.chars = 0;
@@ -115,7 +117,65 @@ async function* textOf(source: Source, forced?: Encoding): AsyncGenerator<{ text
   }
 }
 
+/** Whole-line chunks of the source's bytes, untouched; the line count of each chunk keeps numbering exact. */
+async function* readRawLines(first: Buffer, rest: AsyncGenerator<Buffer>, opts: ReadOptions): AsyncGenerator<StageBatch> {
+  let pending: Buffer[] = [first];
+  let pendingBytes = first.length;
+  let line = 1;
+  let bytesRead = first.length;
+  const countLines = (b: Buffer) => {
+    let n = 0;
+    for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) n++;
+    return n;
+  };
+  const cut = function* (final: boolean): Generator<StageBatch> {
+    const all = pending.length === 1 ? pending[0] : Buffer.concat(pending);
+    const end = final ? all.length : all.lastIndexOf(10) + 1;
+    if (end <= 0) return;
+    const bytes = all.subarray(0, end);
+    const batch: StageBatch = { type: 'lines', bytes, firstLine: line, bytesRead };
+    line += countLines(bytes);
+    const tail = all.subarray(end);
+    pending = tail.length ? [Buffer.from(tail)] : [];
+    pendingBytes = tail.length;
+    yield batch;
+  };
+  for await (const chunk of rest) {
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    bytesRead += chunk.length;
+    if (pendingBytes >= opts.batchBytes) yield* cut(false);
+  }
+  if (pendingBytes > 0) yield* cut(true);
+}
+
 async function* readNdjson(source: Source, opts: ReadOptions): AsyncGenerator<StageBatch> {
+  if (opts.rawLines && !opts.mapping) {
+    const chunks = chunksOf(source);
+    const first = await chunks.next();
+    if (first.done) return;
+    if (detectEncoding(first.value) === 'utf-8') {
+      yield* readRawLines(first.value, chunks, opts);
+      return;
+    }
+    // Not UTF-8: decode here (Windows-1252), from the chunks already read.
+    yield* readNdjsonText(
+      {
+        type: 'stream',
+        name: 'source',
+        stream: (async function* () {
+          yield first.value;
+          yield* chunks;
+        })() as never
+      },
+      opts
+    );
+    return;
+  }
+  yield* readNdjsonText(source, opts);
+}
+
+async function* readNdjsonText(source: Source, opts: ReadOptions): AsyncGenerator<StageBatch> {
   const b = new StageBuilder(opts);
   const toDoc = opts.mapping ? compileMapping(opts.mapping, opts.pseudonymKey) : null;
   let carry = '';

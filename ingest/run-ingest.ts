@@ -2,6 +2,7 @@
 // rejects to quarantine, register unknown codes, and insert only rows not already stored. Recorded in ingest_runs.
 // A re-run, an overlapping file or a run killed and restarted counts stored rows as duplicates: nothing twice.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Warehouse } from '../warehouse/warehouse.ts';
@@ -32,8 +33,19 @@ export interface IngestOptions {
   label?: string;
   now?: () => Date;
   onProgress?: (p: { rows: number; bytesRead: number; source: string }) => void;
+  /** Time spent per phase (benchmarks). */
+  trace?: (phase: string, ms: number) => void;
   /** How many row errors the summary carries (push API: 100). */
   errorSample?: number;
+  /** Line ranges (inclusive) of requests sharing this run (push buffer): the summary then carries one part each. */
+  lineRanges?: readonly (readonly [number, number])[];
+}
+
+export interface PartSummary {
+  read: number;
+  inserted: number;
+  duplicates: number;
+  rejected: number;
 }
 
 export interface RowError {
@@ -55,10 +67,12 @@ export interface IngestSummary {
   new_codes: string[];
   errors: RowError[];
   error?: string;
+  /** Per line range, when `lineRanges` was given. */
+  parts?: PartSummary[];
 }
 
 export const DEFAULT_BATCH_ROWS = 250_000;
-export const DEFAULT_BATCH_BYTES = 96 << 20;
+export const DEFAULT_BATCH_BYTES = 32 << 20;
 
 /** Resolves a CLI path (file, folder or '-') into inputs; the format comes from the option, the mapping or the name. */
 export function resolveInputs(target: string, format: Format | null, stdin: NodeJS.ReadableStream = process.stdin): IngestInput[] {
@@ -70,6 +84,17 @@ export function resolveInputs(target: string, format: Format | null, stdin: Node
     if (!f) throw new Error(`${file}: format inconnu, précisez --format ndjson|csv|parquet|arrow / unknown format, give --format`);
     return { source: { type: 'file', path: file }, name: path.resolve(file), format: f };
   });
+}
+
+/** Staging tables left by runs killed more than a day ago (a kill skips the clean-up in `finally`). */
+async function dropAbandonedStaging(wh: Warehouse, now: Date): Promise<void> {
+  const rows = await wh.query<{ name: string }>(
+    `SELECT name FROM system.tables WHERE database = currentDatabase() AND startsWith(name, '_ingest_') AND metadata_modification_time < {before:DateTime}`,
+    { before: new Date(now.getTime() - 86_400_000).toISOString().slice(0, 19).replace('T', ' ') }
+  );
+  for (const { name } of rows) {
+    if (/^_ingest_(stage|valid|new)_[0-9a-f]{20}$/.test(name)) await wh.command(`DROP TABLE IF EXISTS ${quoteIdentifier(name)}`).catch(() => undefined);
+  }
 }
 
 const iso = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
@@ -87,6 +112,8 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
   const label = options.label ?? options.inputs.map((i) => i.name).join(', ').slice(0, 1000);
   const formatLabel = [...new Set(options.inputs.map((i) => i.format))].join(',') || 'ndjson';
   const org = options.org ?? null;
+  const ranges = options.lineRanges ?? null;
+  const parts: PartSummary[] = (ranges ?? []).map(() => ({ read: 0, inserted: 0, duplicates: 0, rejected: 0 }));
   const summary: IngestSummary = { run_id: runId, kind, status: 'ok', read: 0, inserted: 0, duplicates: 0, rejected: 0, rejects: [], new_codes: [], errors: [] };
   const record = async (status: string, finished: Date | null, error = '') => {
     await wh.insert('ingest_runs', [
@@ -98,10 +125,13 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     ]);
   };
   await record('running', null);
+  await dropAbandonedStaging(wh, now());
   const hasRunId = kind !== 'organizations' && kind !== 'services';
   const cols = targetColumnList(kind);
   const q = quoteIdentifier;
+  let spoolDir: string | null = null;
   try {
+    if (wh.kind === 'embedded') spoolDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jalon-ingest-'));
     await wh.command(`CREATE TABLE ${q(stage)} (line UInt64, raw String, doc String) ENGINE = Memory`);
     await wh.command(`CREATE TABLE ${q(fresh)} (${columnsOf(kind).map((c) => `${q(c.name)} ${c.type}`).join(', ')}) ENGINE = Memory`);
     for (const input of options.inputs) {
@@ -110,18 +140,22 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
         mapping: options.mapping ?? null,
         pseudonymKey: options.pseudonymKey ?? null,
         batchRows: options.batchRows ?? DEFAULT_BATCH_ROWS,
-        batchBytes: options.batchBytes ?? DEFAULT_BATCH_BYTES
+        batchBytes: options.batchBytes ?? DEFAULT_BATCH_BYTES,
+        rawLines: wh.kind === 'embedded'
       });
       // Read the next batch in JavaScript while the engine works on the current one.
       let next = batches.next();
       for (;;) {
+        const waited = performance.now();
         const item = await next;
+        options.trace?.('read', performance.now() - waited);
         if (item.done) break;
         next = batches.next();
         next.catch(() => undefined); // surfaced when awaited
         await processBatch(item.value, input.name);
       }
     }
+    await countIdentityInserted();
     summary.duplicates = summary.read - summary.inserted - summary.rejected;
     const rejects = await wh.query<{ reason: string; count: number }>(
       'SELECT reason, toUInt64(count()) AS count FROM quarantine WHERE run_id = {run:String} GROUP BY reason ORDER BY count DESC, reason',
@@ -133,25 +167,56 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
       { run: runId, n: options.errorSample ?? 100 }
     );
     summary.errors = summary.errors.map((e) => ({ ...e, line: Number(e.line) }));
+    if (ranges) summary.parts = parts.map((p) => ({ ...p, duplicates: p.read - p.inserted - p.rejected }));
     summary.status = summary.rejected > 0 ? 'partial' : 'ok';
     await record(summary.status, now());
     return summary;
   } catch (err) {
     summary.status = 'failed';
     summary.error = err instanceof Error ? ((err as { toLine?: () => string }).toLine?.() ?? err.message) : String(err);
+    await countIdentityInserted().catch(() => undefined);
     summary.duplicates = summary.read - summary.inserted - summary.rejected;
     await record('failed', now(), summary.error).catch(() => undefined);
     throw Object.assign(err instanceof Error ? err : new Error(String(err)), { summary });
   } finally {
     for (const t of [stage, valid, fresh]) await wh.command(`DROP TABLE IF EXISTS ${q(t)}`).catch(() => undefined);
+    if (spoolDir) fs.rmSync(spoolDir, { recursive: true, force: true });
   }
 
   async function processBatch(batch: StageBatch, source: string): Promise<void> {
-    await wh.command(`TRUNCATE TABLE ${q(stage)}`);
-    await wh.insertRaw(stage, batch.tsv, 'TSVWithNames', { settings: { input_format_tsv_empty_as_default: 1 } });
+    let t0 = performance.now();
+    const lap = (phase: string) => {
+      const t = performance.now();
+      options.trace?.(phase, t - t0);
+      t0 = t;
+    };
+    let relation: string;
+    const extra: Record<string, unknown> = {};
+    if (batch.type === 'lines') {
+      if (!spoolDir) throw new Error('raw line batches need the embedded engine');
+      // Raw lines: the engine reads and numbers them itself (its row number in the file), in parallel.
+      const file = path.join(spoolDir, 'batch.ndjson');
+      await fs.promises.writeFile(file, batch.bytes, { mode: 0o600 });
+      relation = `(SELECT {first:UInt64} + _row_number AS line, if(endsWith(text, '\\r'), substring(text, 1, length(text) - 1), text) AS raw, '' AS doc
+        FROM file({stage_file:String}, 'LineAsString', 'text String') WHERE NOT match(text, '^\\\\s*$'))`;
+      extra.first = batch.firstLine;
+      extra.stage_file = file;
+    } else if (spoolDir) {
+      // Embedded engine: hand the batch over as a file the engine parses in parallel (chDB's insert path is slower).
+      const file = path.join(spoolDir, 'batch.tsv');
+      await fs.promises.writeFile(file, batch.tsv, { mode: 0o600 });
+      relation = `file({stage_file:String}, 'TSVWithNames', 'line UInt64, raw String, doc String')`;
+      extra.stage_file = file;
+    } else {
+      await wh.command(`TRUNCATE TABLE ${q(stage)}`);
+      await wh.insertRaw(stage, batch.tsv, 'TSVWithNames', { settings: { input_format_tsv_empty_as_default: 1 } });
+      relation = q(stage);
+    }
+    lap('stage');
     await wh.command(`DROP TABLE IF EXISTS ${q(valid)}`);
-    const v = buildValidation(kind, stage, valid, { org, strict: options.strict ?? false });
-    await wh.command(v.sql, v.params);
+    const v = buildValidation(kind, relation, valid, { org, strict: options.strict ?? false });
+    await wh.command(v.sql, { ...v.params, ...extra }, { settings: { input_format_tsv_empty_as_default: 1 } });
+    lap('validate');
     const [counts] = await wh.query<{ read: number; rejected: number }>(
       `SELECT toUInt64(count()) AS read, toUInt64(countIf(reason != '')) AS rejected FROM ${q(valid)}`
     );
@@ -159,23 +224,58 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
       const qs = buildQuarantine(kind, valid, source, runId);
       await wh.command(qs.sql, qs.params);
     }
+    lap('quarantine');
     if (!options.strict) await registerPlaceholders();
-    await wh.command(`TRUNCATE TABLE ${q(fresh)}`);
+    lap('placeholders');
+    if (ranges) await countParts();
     const n = buildNewRows(kind, valid);
-    await wh.command(`INSERT INTO ${q(fresh)} (${cols}) ${n.sql}`, n.params, { settings: { transform_null_in: 1 } });
-    const [added] = await wh.query<{ n: number }>(`SELECT toUInt64(count()) AS n FROM ${q(fresh)}`);
-    if (Number(added.n) > 0) {
-      await wh.command(
-        hasRunId
-          ? `INSERT INTO ${q(spec.table)} (${cols}, run_id) SELECT ${cols}, {run:String} FROM ${q(fresh)}`
-          : `INSERT INTO ${q(spec.table)} (${cols}) SELECT ${cols} FROM ${q(fresh)}`,
-        { run: runId }
-      );
+    if (spec.uniqueness === 'identity') {
+      // Identity rows go straight in; they are counted by run id at the end (no stored key is ever inserted twice).
+      await wh.command(`INSERT INTO ${q(spec.table)} (${cols}, run_id) SELECT ${cols}, {run:String} FROM (${n.sql})`, { ...n.params, run: runId });
+      lap('insert');
+    } else {
+      // State rows are few: count them exactly before they go in (merges may fold corrections later).
+      await wh.command(`TRUNCATE TABLE ${q(fresh)}`);
+      await wh.command(`INSERT INTO ${q(fresh)} (${cols}) ${n.sql}`, n.params, { settings: { transform_null_in: 1 } });
+      const [added] = await wh.query<{ n: number }>(`SELECT toUInt64(count()) AS n FROM ${q(fresh)}`);
+      lap('dedupe');
+      if (Number(added.n) > 0) {
+        await wh.command(
+          hasRunId
+            ? `INSERT INTO ${q(spec.table)} (${cols}, run_id) SELECT ${cols}, {run:String} FROM ${q(fresh)}`
+            : `INSERT INTO ${q(spec.table)} (${cols}) SELECT ${cols} FROM ${q(fresh)}`,
+          { run: runId }
+        );
+      }
+      lap('insert');
+      summary.inserted += Number(added.n);
     }
     summary.read += Number(counts.read);
     summary.rejected += Number(counts.rejected);
-    summary.inserted += Number(added.n);
     options.onProgress?.({ rows: summary.read, bytesRead: batch.bytesRead, source });
+  }
+
+  async function countParts(): Promise<void> {
+    const rows = await wh.query<{ line: number; rejected: number }>(`SELECT toUInt64(line) AS line, toUInt8(reason != '') AS rejected FROM ${q(valid)}`);
+    const fresh = buildNewRows(kind, valid, true);
+    const added = await wh.query<{ line: number }>(`SELECT toUInt64(line) AS line FROM (${fresh.sql})`, fresh.params, { settings: { transform_null_in: 1 } });
+    const part = (line: number) => (ranges ?? []).findIndex(([a, b]) => line >= a && line <= b);
+    for (const r of rows) {
+      const p = parts[part(Number(r.line))];
+      if (!p) continue;
+      p.read++;
+      if (Number(r.rejected)) p.rejected++;
+    }
+    for (const r of added) {
+      const p = parts[part(Number(r.line))];
+      if (p) p.inserted++;
+    }
+  }
+
+  async function countIdentityInserted(): Promise<void> {
+    if (spec.uniqueness !== 'identity') return;
+    const [row] = await wh.query<{ n: number }>(`SELECT toUInt64(count()) AS n FROM ${q(spec.table)} WHERE run_id = {run:String}`, { run: runId });
+    summary.inserted = Number(row.n);
   }
 
   async function registerPlaceholders(): Promise<void> {

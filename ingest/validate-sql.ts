@@ -24,6 +24,8 @@ function word(s: string): string {
 
 const id = (name: string): string => quoteIdentifier(name);
 /** A ClickHouse type name from our own column list, as a string literal. */
+/** The staging copy keeps plain strings: building LowCardinality dictionaries twice costs more than it saves. */
+const plain = (type: string): string => type.replace(/^LowCardinality\((.*)\)$/, '$1');
 const typeLit = (type: string): string => `'${type.replace(/'/g, "\\'")}'`;
 
 interface Column {
@@ -40,8 +42,11 @@ function fieldExprs(f: FieldSpec, params: Record<string, unknown>, opts: Validat
   const p = id(`p_${n}`);
   const select: string[] = [];
   const checks: string[] = [];
-  let rawText = `trimBoth(JSONExtractString(_m[${word(n)}]))`;
-  if (f.type === 'json') rawText = `if(startsWith(_m[${word(n)}], '"'), JSONExtractString(_m[${word(n)}]), _m[${word(n)}])`;
+  let rawText = `trimBoth(ifNull(tupleElement(_t, ${word(n)}), ''))`;
+  if (f.type === 'json') {
+    const jr = `JSONExtractRaw(_doc, ${word(n)})`;
+    rawText = `if(startsWith(${jr}, '"'), JSONExtractString(${jr}), if(${jr} = 'null', '', ${jr}))`;
+  }
   if (n === spec.orgField && opts.org !== null) rawText = `if(${rawText} = '', {force_org:String}, ${rawText})`;
   if (f.fallback !== undefined) {
     params[`fb_${n}`] = f.fallback;
@@ -228,14 +233,15 @@ function hintsOf(spec: KindSpec): Record<string, string> {
  * CREATE TABLE `valid` AS SELECT ...: every staged row typed, with `reason` ('' when valid), `field` and the
  * offending value, and a message for people naming the field and the fix.
  */
-export function buildValidation(kind: Kind, stage: string, valid: string, opts: ValidationOptions): Sql {
+/** `source` is a relation yielding (line, raw, doc): the staging table, or the engine reading a staged file. */
+export function buildValidation(kind: Kind, source: string, valid: string, opts: ValidationOptions): Sql {
   const spec = KIND_SPECS[kind];
   const params: Record<string, unknown> = { reasons: REASONS, hints: hintsOf(spec), bad_char: '\ufffd' };
   if (opts.org !== null) params.force_org = opts.org;
   const selects: string[] = [];
   const checks: string[] = [
-    `positionUTF8(raw, {bad_char:String}) > 0, (${word('bad_encoding')}, ${word('line')})`,
-    `empty(_m), (${word('malformed_row')}, ${word('line')})`
+    `positionUTF8(raw, {bad_char:String}) > 0 OR NOT isValidUTF8(raw), (${word('bad_encoding')}, ${word('line')})`,
+    `${spec.fields.map((f) => `tupleElement(_t, ${word(f.name)}) IS NULL`).join(' AND ')}, (${word('malformed_row')}, ${word('line')})`
   ];
   for (const f of spec.fields) {
     const e = fieldExprs(f, params, opts, spec);
@@ -254,22 +260,23 @@ export function buildValidation(kind: Kind, stage: string, valid: string, opts: 
       );
     }
   }
+  // The offending value, for the message only (computed for rejected rows alone).
   const fieldValue = `multiIf(${spec.fields.map((f) => `_field = ${word(f.name)}, ${sv(f.name)}`).join(', ')}, '')`;
   const cols = targetColumns(kind);
   const sql = `CREATE TABLE ${id(valid)} ENGINE = Memory AS
-SELECT line, raw, _r.1 AS reason, _r.2 AS field, ${orgS} AS q_org,
-       if(reason = '', '', concat(field, if(_bad = '', '', concat(' = «', substringUTF8(_bad, 1, 80), '»')), ' : ',
+SELECT line, if(_r.1 = '', '', raw) AS raw, _r.1 AS reason, _r.2 AS field, ${orgS} AS q_org,
+       if(reason = '', '', concat(field, if((${fieldValue} AS _bad) = '', '', concat(' = «', substringUTF8(_bad, 1, 80), '»')), ' : ',
           {reasons:Map(String, String)}[reason], {hints:Map(String, String)}[field])) AS message,
-       ${cols.map((c) => `CAST(if(reason = '', ${c.expr}, defaultValueOfTypeName(${typeLit(c.type)})), ${typeLit(c.type)}) AS ${id(c.name)}`).join(',\n       ')}
+       ${cols.map((c) => `CAST(if(reason = '', ${c.expr}, defaultValueOfTypeName(${typeLit(plain(c.type))})), ${typeLit(plain(c.type))}) AS ${id(c.name)}`).join(',\n       ')}
 FROM
 (
   SELECT line, raw,
-         CAST(JSONExtractKeysAndValuesRaw(if(doc = '', raw, doc)), 'Map(String, String)') AS _m,
+         if(doc = '', raw, doc) AS _doc,
+         JSONExtract(_doc, ${typeLit(`Tuple(${spec.fields.map((f) => `${f.name} Nullable(String)`).join(', ')})`)}) AS _t,
          ${selects.join(',\n         ')},
          multiIf(${checks.join(',\n                 ')}, ('', '')) AS _r,
-         _r.2 AS _field,
-         ${fieldValue} AS _bad
-  FROM ${id(stage)}
+         _r.2 AS _field
+  FROM ${source}
 )
 SETTINGS short_circuit_function_evaluation = 'force_enable'`;
   return { sql, params };
@@ -285,11 +292,15 @@ FROM ${id(valid)} WHERE reason != ''`,
   };
 }
 
-/** The new rows of the batch: valid, first of their identity in the batch (last for state kinds), not yet stored. */
-export function buildNewRows(kind: Kind, valid: string): Sql {
+/**
+ * The new rows of the batch: valid, first of their identity in the batch (last for state kinds), not yet stored.
+ * The stored rows looked up are only those whose key is in the batch, so memory follows the batch, not the table
+ * (a batch spanning the whole time range would otherwise load every stored key).
+ */
+export function buildNewRows(kind: Kind, valid: string, withLine = false): Sql {
   const spec = KIND_SPECS[kind];
   const cols = targetColumns(kind);
-  const list = cols.map((c) => id(c.name)).join(', ');
+  const list = (withLine ? ['line'] : []).concat(cols.map((c) => id(c.name))).join(', ');
   const key = spec.key.map(id).join(', ');
   const orgCol = id(spec.key[0]);
   if (spec.uniqueness === 'identity') {
@@ -300,7 +311,8 @@ WHERE reason = '' AND (${key}) NOT IN (
   SELECT ${key} FROM ${id(spec.table)}
   WHERE ${orgCol} IN (SELECT DISTINCT ${orgCol} FROM ${id(valid)} WHERE reason = '')
     AND ${t} >= (SELECT min(${t}) FROM ${id(valid)} WHERE reason = '')
-    AND ${t} <= (SELECT max(${t}) FROM ${id(valid)} WHERE reason = ''))
+    AND ${t} <= (SELECT max(${t}) FROM ${id(valid)} WHERE reason = '')
+    AND (${key}) IN (SELECT ${key} FROM ${id(valid)} WHERE reason = ''))
 ORDER BY line
 LIMIT 1 BY ${key}`,
       params: {}
@@ -312,7 +324,8 @@ LIMIT 1 BY ${key}`,
     sql: `SELECT ${list} FROM (SELECT * FROM ${id(valid)} WHERE reason = '' ORDER BY line DESC LIMIT 1 BY ${key})
 WHERE (${cmp}) NOT IN (
   SELECT ${cmp} FROM ${id(spec.table)} FINAL
-  WHERE ${orgCol} IN (SELECT DISTINCT ${orgCol} FROM ${id(valid)} WHERE reason = ''))`,
+  WHERE ${orgCol} IN (SELECT DISTINCT ${orgCol} FROM ${id(valid)} WHERE reason = '')
+    AND (${key}) IN (SELECT ${key} FROM ${id(valid)} WHERE reason = ''))`,
     params: {}
   };
 }

@@ -136,7 +136,7 @@ export const ingestCommand: Command = {
 /** The summary as the CLI prints it with --json. */
 export function publicSummary(s: IngestSummary): Record<string, unknown> {
   return {
-    run_id: s.run_id, kind: s.kind, status: s.status, read: s.read, inserted: s.inserted, duplicates: s.duplicates, rejected: s.rejected,
-    rejects: s.rejects, new_codes: s.new_codes, ...(s.error ? { error: s.error } : {})
+    run_id: s.run_id, kind: s.kind, read: s.read, inserted: s.inserted, duplicates: s.duplicates, rejected: s.rejected,
+    rejects: s.rejects, new_codes: s.new_codes, status: s.status, ...(s.error ? { error: s.error } : {})
   };
 }

@@ -9,6 +9,8 @@ import { buildDashboard, buildIsStale, serveHttp, type RunningHttp } from '../..
 import { parsePort, type Command } from '../command.ts';
 import { runDemo } from './demo.ts';
 import { ensureDemoAccounts, formatDemoAccounts } from '../../access/demo-accounts.ts';
+import { loadJobs, startScheduler, type Scheduler } from '../../jobs/scheduler.ts';
+import { drainPushes } from '../../ingest/push.ts';
 
 async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running'> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -16,6 +18,7 @@ async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running
   if (buildIsStale()) await buildDashboard(log);
   const warehouse = await openWarehouse(config.warehouse, { holder: `jalon serve ${config.http.publicUrl}`, createDatabase: true });
   let http: RunningHttp | null = null;
+  let scheduler: Scheduler | null = null;
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -23,6 +26,8 @@ async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running
     log(`${signal}: arrêt / shutting down…`);
     try {
       await http?.close();
+      await scheduler?.stop(); // running jobs end first
+      await drainPushes(); // accepted pushes are written before the warehouse closes
     } finally {
       await warehouse.close();
       process.exit(0);
@@ -40,6 +45,7 @@ async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running
       }
     }
     http = await serveHttp({ config, warehouse });
+    scheduler = startScheduler({ warehouse, config, jobs: loadJobs(config), log });
   } catch (err) {
     await warehouse.close();
     throw err;

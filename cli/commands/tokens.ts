@@ -1,0 +1,46 @@
+// `jalon tokens create --org X | list | revoke <id>`: producer tokens for the push API (shown once, stored hashed).
+import { parseArgs } from 'node:util';
+import { openWarehouse } from '../../warehouse/open-warehouse.ts';
+import { migrate } from '../../warehouse/migrate.ts';
+import { createToken, listTokens, revokeToken } from '../../ingest/tokens.ts';
+import { UsageError, type Command } from '../command.ts';
+
+export const tokensCommand: Command = {
+  name: 'tokens',
+  help: `  tokens create --org CODE [--label L] | list | revoke <id> [--json]
+                                        jetons de dépôt (API push) / producer tokens for the push API`,
+  async run(args, config) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { org: { type: 'string' }, label: { type: 'string' }, json: { type: 'boolean', default: false } }
+    });
+    const [action, id] = positionals;
+    if (!action || !['create', 'list', 'revoke'].includes(action)) throw new UsageError('usage: jalon tokens create --org CODE | list | revoke <id>');
+    if (action === 'create' && !values.org) throw new UsageError('jalon tokens create --org CODE : l’organisation est requise / --org is required');
+    if (action === 'revoke' && !id) throw new UsageError('jalon tokens revoke <id>');
+    const wh = await openWarehouse(config.warehouse, { holder: 'jalon tokens', createDatabase: true });
+    try {
+      await migrate(wh);
+      if (action === 'create') {
+        const t = await createToken(wh, values.org ?? '', values.label ?? '');
+        if (values.json) process.stdout.write(JSON.stringify(t) + '\n');
+        else {
+          process.stderr.write(`Jeton créé pour / token created for ${t.org} (id ${t.token_id}). Conservez-le : il ne sera plus affiché / keep it: it will not be shown again.\n`);
+          process.stdout.write(`${t.token}\n`);
+        }
+      } else if (action === 'list') {
+        const rows = await listTokens(wh);
+        if (values.json) process.stdout.write(JSON.stringify(rows) + '\n');
+        else for (const r of rows) process.stdout.write(`${r.token_id}  ${r.org}  ${r.created_at}  ${r.revoked ? 'révoqué / revoked' : 'actif / active'}  ${r.label}\n`);
+      } else {
+        const ok = await revokeToken(wh, id ?? '');
+        if (!ok) throw new UsageError(`jeton inconnu / unknown token ${id}`);
+        process.stderr.write(`Jeton ${id} révoqué / revoked\n`);
+      }
+    } finally {
+      await wh.close();
+    }
+    return 0;
+  }
+};

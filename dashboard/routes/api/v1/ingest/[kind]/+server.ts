@@ -1,0 +1,29 @@
+// POST /api/v1/ingest/{kind}: NDJSON or a JSON array from a producer token (Authorization: Bearer), scoped to the
+// token's organization. Answers the run summary and the first 100 row errors; 401, 403, 404 and 413 otherwise.
+import { json } from '@sveltejs/kit';
+import type { RequestHandler } from './$types';
+import { getRuntime } from '$lib/server/runtime';
+import { apiError, errorResponse } from '$lib/server/api';
+import { handlePush, PushError } from '../../../../../../ingest/push.ts';
+
+export const POST: RequestHandler = async ({ params, request, url }) => {
+  try {
+    const { config, warehouse } = await getRuntime();
+    const summary = await handlePush(warehouse, {
+      kind: params.kind,
+      authorization: request.headers.get('authorization'),
+      org: url.searchParams.get('org'),
+      body: request.body,
+      contentLength: request.headers.get('content-length'),
+      maxBodyBytes: config.ingest.maxBodyBytes,
+      intervalMs: config.ingest.pushIntervalMs,
+      pseudonymKey: config.pseudonymKey
+    });
+    return json(summary, { status: summary.status === 'failed' ? 500 : 200 });
+  } catch (err) {
+    if (err instanceof PushError) {
+      return errorResponse(err.status, err.code, err.message, err.status === 401 ? { 'www-authenticate': 'Bearer' } : undefined);
+    }
+    return apiError(err);
+  }
+};

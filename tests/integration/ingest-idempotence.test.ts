@@ -1,0 +1,125 @@
+// Nothing counted twice: the same 1-million-event file ingested twice, and a run killed halfway then restarted,
+// leave exactly the table and rollup counts of one clean run. The rollup is a materialized view made here,
+// standing for the metrics rollups that fire on every INSERT into service_events.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { embeddedTestWarehouse, serverTestWarehouse, type TestWarehouse } from '../support/warehouses.ts';
+import { migrate } from '../../warehouse/migrate.ts';
+import { resolveInputs, runIngest } from '../../ingest/run-ingest.ts';
+import { writeEventsFile } from '../../bench/ingest/generate-events.ts';
+import type { Warehouse } from '../../warehouse/warehouse.ts';
+
+const N = 1_000_000;
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+let dir: string;
+let file: string;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jalon-ingest-idem-'));
+  file = path.join(dir, 'events.ndjson');
+  await writeEventsFile(file, N);
+}, 120_000);
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+async function addRollup(wh: Warehouse): Promise<void> {
+  await wh.command(`CREATE TABLE rollup_events (org LowCardinality(String), day Date, type LowCardinality(String), n UInt64)
+                    ENGINE = SummingMergeTree ORDER BY (org, day, type)`);
+  await wh.command(`CREATE MATERIALIZED VIEW rollup_events_mv TO rollup_events AS
+                    SELECT org, toDate(occurred_at, 'America/Toronto') AS day, type, count() AS n FROM service_events GROUP BY org, day, type`);
+}
+
+interface Counts {
+  rows: number;
+  distinct: number;
+  rollup: number;
+  signature: string;
+}
+
+async function countsOf(wh: Warehouse): Promise<Counts> {
+  const [c] = await wh.query<{ rows: number; distinct: number }>('SELECT toUInt64(count()) AS rows, toUInt64(uniqExact(org, event_id)) AS distinct FROM service_events');
+  const [r] = await wh.query<{ rollup: number }>('SELECT toUInt64(sum(n)) AS rollup FROM rollup_events');
+  const sig = await wh.query<{ org: string; type: string; n: number }>('SELECT org, type, toUInt64(sum(n)) AS n FROM rollup_events GROUP BY org, type ORDER BY org, type');
+  return { rows: Number(c.rows), distinct: Number(c.distinct), rollup: Number(r.rollup), signature: JSON.stringify(sig) };
+}
+
+function runCli(args: string[], env: Record<string, string>): { child: ReturnType<typeof spawn>; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'jalon.js'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+  return { child, done };
+}
+
+describe('ingest idempotence at 1 million events', () => {
+  it('embedded: the same file twice gives the counts of one clean run; the second run counts only duplicates', async () => {
+    const t: TestWarehouse = await embeddedTestWarehouse();
+    try {
+      await migrate(t.wh);
+      await addRollup(t.wh);
+      const first = await runIngest(t.wh, { kind: 'events', inputs: resolveInputs(file, null) });
+      expect([first.read, first.inserted, first.duplicates, first.rejected]).toEqual([N, N, 0, 0]);
+      const clean = await countsOf(t.wh);
+      expect(clean).toMatchObject({ rows: N, distinct: N, rollup: N });
+      const second = await runIngest(t.wh, { kind: 'events', inputs: resolveInputs(file, null) });
+      expect([second.read, second.inserted, second.duplicates, second.rejected]).toEqual([N, 0, N, 0]);
+      expect(await countsOf(t.wh)).toEqual(clean);
+    } finally {
+      await t.dispose();
+    }
+  }, 600_000);
+
+  it('server: a `jalon ingest` killed halfway and restarted ends with the counts of one clean run', async () => {
+    const url = inject('clickhouseUrl');
+    const clean = await serverTestWarehouse(url);
+    const killed = await serverTestWarehouse(url);
+    try {
+      for (const t of [clean, killed]) {
+        await migrate(t.wh);
+        await addRollup(t.wh);
+      }
+      const envOf = (t: TestWarehouse) => ({ CLICKHOUSE_URL: url, CLICKHOUSE_DATABASE: t.wh.database, JALON_DATA_DIR: path.join(dir, 'unused') });
+
+      const run = runCli(['ingest', 'events', file, '--json'], envOf(killed));
+      // Kill it (SIGKILL: no clean-up at all) as soon as some batches are stored and before the end.
+      let partial = 0;
+      for (let i = 0; i < 6000 && partial === 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        const [row] = await killed.wh.query<{ n: number }>('SELECT toUInt64(count()) AS n FROM service_events');
+        partial = Number(row.n);
+      }
+      run.child.kill('SIGKILL');
+      await run.done;
+      const [after] = await killed.wh.query<{ n: number }>('SELECT toUInt64(count()) AS n FROM service_events');
+      partial = Number(after.n);
+      expect(partial).toBeGreaterThan(0);
+      expect(partial).toBeLessThan(N);
+
+      const restart = await runCli(['ingest', 'events', file, '--json'], envOf(killed)).done;
+      expect(restart.code, restart.stderr).toBe(0);
+      const summary = JSON.parse(restart.stdout) as { read: number; inserted: number; duplicates: number; rejected: number };
+      expect(summary).toMatchObject({ read: N, inserted: N - partial, duplicates: partial, rejected: 0 });
+
+      const once = await runCli(['ingest', 'events', file, '--json'], envOf(clean)).done;
+      expect(once.code, once.stderr).toBe(0);
+      expect(JSON.parse(once.stdout)).toMatchObject({ read: N, inserted: N, duplicates: 0, rejected: 0, rejects: [], new_codes: expect.any(Array) });
+
+      const a = await countsOf(clean.wh);
+      expect(a).toMatchObject({ rows: N, distinct: N, rollup: N });
+      expect(await countsOf(killed.wh)).toEqual(a);
+      const [runs] = await killed.wh.query<{ statuses: string[] }>("SELECT groupArray(status) AS statuses FROM (SELECT status FROM ingest_runs FINAL ORDER BY started_at)");
+      expect(runs.statuses).toEqual(['running', 'ok']); // the killed run stays 'running': it never finished
+    } finally {
+      await clean.dispose();
+      await killed.dispose();
+    }
+  }, 600_000);
+});
