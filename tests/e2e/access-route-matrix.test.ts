@@ -240,6 +240,15 @@ describe('role-by-route matrix (sign-in required)', () => {
     expect(await text('public', '/fr/services/min-permis')).toContain('data-comments-withheld');
     expect(await text('anonymous', '/en/services/min-permis')).toContain('data-comments-withheld');
     expect(await text('service_owner', '/fr/services/min-permis')).not.toContain('data-comments-withheld');
+    // Small counts (5 survey responses per organization, threshold 10): suppressed for the public and executives,
+    // shown to administrators and analysts within their scope.
+    const sat = async (who: Who) =>
+      ((await (await request(who, 'GET', '/api/v1/metrics/satisfaction?from=2024-01-01&to=2024-03-01&org=AG1')).json()) as { rows: { suppressed: boolean; n: number | null }[] }).rows[0];
+    expect(await sat('public')).toMatchObject({ suppressed: true, n: null });
+    expect(await sat('anonymous')).toMatchObject({ suppressed: true, n: null });
+    expect(await sat('executive')).toMatchObject({ suppressed: true, n: null });
+    expect(await sat('admin')).toMatchObject({ suppressed: false, n: 5 });
+    expect(await sat('analyst')).toMatchObject({ suppressed: false, n: 5 });
     // App shell: who is signed in with a sign-out button, or a sign-in link; /explore and the audit log by role.
     const admin = await text('admin', '/fr');
     expect(admin).toContain('data-signed-in="m-admin"');
