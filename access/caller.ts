@@ -11,6 +11,9 @@ export interface Caller {
   orgs: readonly string[];
   /** Display name or token id, for the audit log. */
   id: string;
+  /** The organization the account is attached to (before its hierarchy is expanded into `orgs`): a service
+   *  owner's default view. */
+  home?: string;
 }
 
 export class AccessError extends Error {
@@ -57,6 +60,18 @@ export function scopeOrgs(caller: Caller, requested: readonly string[] | null): 
     );
   }
   return requested;
+}
+
+/** The organization a caller's pages open on when none is asked for: a service owner's own organization;
+ *  null (government-wide, within `allowedOrgs`) for everyone else. */
+export function defaultOrg(caller: Caller): string | null {
+  if (caller.role !== 'service_owner') return null;
+  return caller.home ?? caller.orgs[0] ?? null;
+}
+
+/** Whether the caller reads only published aggregates (DESIGN §7): no record-level detail such as comments. */
+export function publishedOnly(caller: Caller): boolean {
+  return caller.role === 'public' || caller.role === 'producer';
 }
 
 /** The caller a producer token acts as: push for its one organization, nothing else (tokens are stored by ingest). */

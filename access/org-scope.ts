@@ -47,5 +47,5 @@ export async function buildCaller(
     throw new AccessError(`Le rôle ${input.role} porte sur une seule organisation / role ${input.role} is for one organization`);
   }
   const orgs = !scoped ? [] : input.role === 'service_owner' && input.withDescendants ? await withDescendants(wh, input.orgs) : [...input.orgs].sort();
-  return { id: input.id, role: input.role, orgs };
+  return { id: input.id, role: input.role, orgs, ...(scoped ? { home: input.orgs[0] } : {}) };
 }

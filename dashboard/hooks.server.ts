@@ -2,16 +2,24 @@
 // security headers on every response. Pages' Content-Security-Policy comes from kit.csp (svelte.config.js);
 // other responses (API, files) get a closed one here.
 import type { Handle } from '@sveltejs/kit';
+import { dev } from '$app/environment';
 import { getRuntime } from '$lib/server/runtime';
 import { identifyRequest } from '../access/request-caller.ts';
 import { SESSION_COOKIE } from '../access/sessions.ts';
 import { DEMO_EXECUTIVE, PUBLIC_CALLER } from '../access/caller.ts';
 
+const DEV_CALLER_COOKIE = 'jalon_dev_caller';
+
 export const handle: Handle = async ({ event, resolve }) => {
   const lang = event.url.pathname.startsWith('/en') ? 'en' : 'fr';
   try {
     const { config, warehouse } = await getRuntime();
-    const who = await identifyRequest(warehouse, config.auth, event.cookies.get(SESSION_COOKIE));
+    // Development caller switch: `?as=service_owner:MIN` (kept in a cookie; `?as=executive` to return). Whether it
+    // applies is decided in access/request-caller.ts: the Vite dev server, sign-in not required, nobody signed in.
+    const asked = dev && !config.auth.required ? event.url.searchParams.get('as') : null;
+    if (asked !== null) event.cookies.set(DEV_CALLER_COOKIE, asked, { path: '/', httpOnly: true, sameSite: 'lax' });
+    const spec = asked ?? event.cookies.get(DEV_CALLER_COOKIE) ?? null;
+    const who = await identifyRequest(warehouse, config.auth, event.cookies.get(SESSION_COOKIE), new Date(), { dev, spec });
     event.locals.caller = who.caller;
     event.locals.username = who.username;
   } catch {

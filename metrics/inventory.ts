@@ -1,11 +1,13 @@
 // Inventory of organizations and their services with event counts: what the first page lists.
-// Pages and the API read it through here, never from tables directly.
+// Pages and the API read it through here, never from tables directly. Counts under the caller's small-count
+// threshold (access/caller.ts seesSmallCounts) are withheld here, so no page can show them.
 import type { Warehouse } from '../warehouse/warehouse.ts';
 
 export interface ServiceInventory {
   code: string;
   name: { fr: string; en: string };
-  events: number;
+  /** null: fewer events than the small-count threshold (suppressed). */
+  events: number | null;
   lastEventAt: string | null;
 }
 
@@ -13,6 +15,7 @@ export interface OrganizationInventory {
   code: string;
   name: { fr: string; en: string };
   reporting: 'events' | 'aggregates';
+  /** Sum of the services' shown counts (suppressed ones are left out, so they cannot be worked back). */
   events: number;
   services: ServiceInventory[];
 }
@@ -29,8 +32,10 @@ interface Row {
   last_event_at: string | null;
 }
 
-/** Organizations (scoped to `orgs` when given) with each service's event count, largest first. */
-export async function loadInventory(wh: Warehouse, scope: { orgs: readonly string[] | null } = { orgs: null }): Promise<OrganizationInventory[]> {
+/** Organizations (scoped to `orgs` when given) with each service's event count, largest first; a count above zero
+ *  and under `threshold` is suppressed (null). */
+export async function loadInventory(wh: Warehouse, scope: { orgs: readonly string[] | null; threshold?: number } = { orgs: null }): Promise<OrganizationInventory[]> {
+  const threshold = scope.threshold ?? 0;
   const rows = await wh.query<Row>(
     `WITH counts AS (
         SELECT org, service, count() AS events, max(occurred_at) AS last_at
@@ -57,10 +62,12 @@ export async function loadInventory(wh: Warehouse, scope: { orgs: readonly strin
       byOrg.set(r.org, org);
     }
     if (r.service) {
-      const events = Number(r.events ?? 0);
-      org.events += events;
+      const raw = Number(r.events ?? 0);
+      const events = raw > 0 && raw < threshold ? null : raw;
+      org.events += events ?? 0;
       org.services.push({ code: r.service, name: { fr: r.service_fr, en: r.service_en }, events, lastEventAt: r.last_event_at });
     }
   }
+  for (const org of byOrg.values()) org.services.sort((a, b) => (b.events ?? 0) - (a.events ?? 0) || a.code.localeCompare(b.code));
   return [...byOrg.values()].sort((a, b) => b.events - a.events || a.code.localeCompare(b.code));
 }

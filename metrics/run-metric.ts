@@ -74,6 +74,12 @@ const rowKey = (r: MetricRow): string => JSON.stringify([r.period, r.dimensions,
 
 const answers = new Map<string, Promise<MetricAnswer>>();
 
+/** A row above the threshold can still carry a distribution of people (satisfaction's `rated_N`): each cell of it
+ *  under the threshold is suppressed too, or one respondent's rating could be read off the chart. */
+function suppressDistribution(extra: Record<string, number | null>, threshold: number): Record<string, number | null> {
+  return Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, k.startsWith('rated_') && v !== null && v > 0 && v < threshold ? null : v]));
+}
+
 /** Answers one metric request for its caller. Throws AccessError (scope), MetricError (request) or WarehouseError. */
 export async function runMetric(wh: Warehouse, settings: EngineSettings, request: MetricRequest, options: RunOptions = {}): Promise<MetricAnswer> {
   if (!options.cache) return computeMetric(wh, settings, request, options);
@@ -135,7 +141,9 @@ async function computeMetric(wh: Warehouse, settings: EngineSettings, request: M
     rows = rows.map((r) =>
       r.n !== null && r.n < settings.smallCountThreshold
         ? { ...r, value: null, numerator: null, denominator: null, n: null, suppressed: true, ...(r.extra ? { extra: Object.fromEntries(Object.keys(r.extra).map((k) => [k, null])) } : {}), ...(r.comparison ? { comparison: { period: r.comparison.period, value: null } } : {}) }
-        : r
+        : r.extra
+          ? { ...r, extra: suppressDistribution(r.extra, settings.smallCountThreshold) }
+          : r
     );
   }
 

@@ -1,6 +1,6 @@
 // Done-when 3 of issue 6: sign in through a real OpenID Connect provider (oidc-provider, started here on loopback)
-// in Chromium, with the authorization code flow and PKCE, and land on the home page (the scorecard's place) seeing
-// exactly the organizations of the account's scope: a service owner of MIN and the agency below it, never OTH.
+// in Chromium, with the authorization code flow and PKCE, and land on the scorecard (/fr) with the account's scope:
+// a service owner of MIN (and the agency below it) sees MIN's scorecard, not government-wide, and cannot switch to OTH.
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -20,8 +20,8 @@ import { seedAccessData } from '../support/access-fixtures.ts';
 const CHROMIUM = '/usr/bin/chromium';
 const SECRET = 'test-client-secret-0123456789abcdef';
 const EMAIL = 'proprietaire@min.example';
-/** Where a sign-in lands: the scorecard's place (home) until the scorecard page lands. */
-const LANDING = '/';
+/** Where a sign-in lands: the French scorecard, the home page. */
+const LANDING = '/fr';
 
 describe.skipIf(!fs.existsSync(CHROMIUM))('OpenID Connect sign-in in Chromium', () => {
   let dir: string;
@@ -117,9 +117,24 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('OpenID Connect sign-in in Chromium', 
     expect(auth.searchParams.get('response_type')).toBe('code');
     expect(auth.searchParams.get('state')).toBeTruthy();
 
-    // Landed: the page lists MIN and the agency below it, never OTH.
-    const shown = await page.locator('[data-org-total]').evaluateAll((els) => els.map((e) => e.getAttribute('data-org-total')).sort());
-    expect(shown).toEqual(['AG1', 'MIN']);
+    // Landed on the scorecard of the service owner's own organization, signed in (app shell), with an organization
+    // filter that offers only MIN and the agency below it.
+    expect(await page.locator('h1').count()).toBe(1);
+    expect(await page.locator('select[name="org"]').inputValue()).toBe('MIN');
+    const offered = await page.locator('select[name="org"] option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value).filter((v) => v !== ''));
+    expect(offered.sort()).toEqual(['AG1', 'MIN']);
+    expect(await page.locator('[data-signed-in]').getAttribute('data-signed-in')).toBe(EMAIL);
+    const scope = await page.evaluate(async () => ((await (await fetch('/api/v1/scorecard')).json()) as { scope: string }).scope);
+    expect(scope).toBe('MIN');
+    // Switching to another organization by hand is refused, page and API.
+    const other = await page.goto(`${appUrl}/fr?org=OTH`);
+    expect(other?.status()).toBe(403);
+    const otherApi = await page.evaluate(async () => {
+      const res = await fetch('/api/v1/scorecard?org=OTH');
+      return { status: res.status, body: (await res.json()) as { error: { code: string } } };
+    });
+    expect(otherApi).toEqual({ status: 403, body: { error: { code: 'forbidden', message: expect.any(String) } } });
+    await page.goto(`${appUrl}${LANDING}`);
     const me = await page.evaluate(async () => (await fetch('/api/v1/auth/me')).json());
     expect(me).toMatchObject({ username: EMAIL, role: 'service_owner', orgs: ['AG1', 'MIN'], signedIn: true });
     const cookies = await context.cookies();

@@ -95,7 +95,7 @@ describe.each(['embedded', 'server'] as const)('sign-in — %s', (backend) => {
     await saveAccount(t.wh, { username: 'owner', role: 'service_owner', orgs: ['MIN'], withChildren: true, password: PASSWORD });
     const { session } = (await attempt('owner', PASSWORD)) as Exclude<Awaited<ReturnType<typeof attempt>>, SignInError>;
     const who = await identifyRequest(t.wh, auth, session.value);
-    expect(who.caller).toEqual({ id: 'owner', role: 'service_owner', orgs: ['AG1', 'MIN'] });
+    expect(who.caller).toEqual({ id: 'owner', role: 'service_owner', orgs: ['AG1', 'MIN'], home: 'MIN' });
     expect((await identifyRequest(t.wh, { ...auth, required: false }, undefined)).caller.role).toBe('executive');
     expect((await identifyRequest(t.wh, { ...auth, required: true }, undefined)).caller.role).toBe('public');
     expect((await identifyRequest(t.wh, { ...auth, required: true }, 'forged-cookie')).caller.role).toBe('public');

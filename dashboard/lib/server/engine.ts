@@ -7,7 +7,7 @@ import path from 'node:path';
 import { MetricError, runMetric as runEngineMetric } from '../../../metrics/run-metric.ts';
 import { catalogue as engineCatalogue, loadDefinitions, METRICS_DIR, type Catalogue, type MetricDefinition } from '../../../metrics/definition.ts';
 import type { Caller } from '../../../access/caller.ts';
-import { scopeOrgs, seesSmallCounts } from '../../../access/caller.ts';
+import { publishedOnly, scopeOrgs, seesSmallCounts } from '../../../access/caller.ts';
 import type { Dimension, Grain, MetricAnswer, MetricRequest, MetricRow, Status } from '../../../metrics/types.ts';
 import { loadInventory, type OrganizationInventory } from '../../../metrics/inventory.ts';
 import { getRuntime } from './runtime.ts';
@@ -117,7 +117,18 @@ export async function smallCountThreshold(caller: Caller): Promise<number> {
 /** Organizations and services the caller may see (filter lists, names); counted over all events, so cached. */
 export async function inventory(caller: Caller): Promise<OrganizationInventory[]> {
   const orgs = scopeOrgs(caller, null);
-  return cached(`inventory:${JSON.stringify(orgs)}`, async () => loadInventory((await getRuntime()).warehouse, { orgs }));
+  const threshold = await smallCountThreshold(caller);
+  return cached(`inventory:${JSON.stringify([orgs, threshold])}`, async () => loadInventory((await getRuntime()).warehouse, { orgs, threshold }));
+}
+
+/** The organization a service belongs to, whoever asks (codes only), so that another organization's service is
+ *  refused (403) rather than reported missing. */
+async function serviceOrg(code: string): Promise<string | null> {
+  return cached(`service-org:${code}`, async () => {
+    const { warehouse } = await getRuntime();
+    const [row] = await warehouse.query<{ org: string }>('SELECT org FROM services FINAL WHERE code = {code:String} LIMIT 1', { code });
+    return row?.org ?? null;
+  });
 }
 
 function request(ctx: Context, metric: string, range: Range, grain: Grain, by: readonly Dimension[] = [], filters = dimensionFilters(ctx.filters)): MetricRequest {
@@ -371,6 +382,8 @@ export interface ServiceView {
   satisfaction: MetricAnswer;
   comments: { at: string; channel: string; language: string; satisfaction: number; text: string }[];
   commentsHidden: boolean;
+  /** The caller reads published aggregates only (the public): comments are not shown at all. */
+  commentsWithheld: boolean;
   channelShift: MetricAnswer;
   standard: MetricAnswer;
   completion: MetricAnswer;
@@ -381,7 +394,14 @@ export interface ServiceView {
 
 const TIME_BUCKETS = [5, 10, 20, 40, 80, 160];
 
+/** A count above zero and under the threshold is suppressed (null), as the engine does for metric rows. */
+function smallCount(n: number, threshold: number): number | null {
+  return n > 0 && n < threshold ? null : n;
+}
+
 export async function loadService(ctx: Context, code: string): Promise<ServiceView | null> {
+  const owner = await serviceOrg(code);
+  if (owner) scopeOrgs(ctx.caller, [owner]); // another organization's service: AccessError → 403
   const key = JSON.stringify([ctx.caller.role, ctx.caller.orgs, ctx.filters, code, torontoDay(ctx.now)]);
   return cached(`service:${key}`, () => readService(ctx, code));
 }
@@ -446,18 +466,20 @@ async function readService(ctx: Context, code: string): Promise<ServiceView | nu
       buckets: [...TIME_BUCKETS, null].map((upper, i) => ({
         label: upper === null ? `≥ ${TIME_BUCKETS.at(-1)}` : `< ${upper}`,
         upper,
-        count: hidden ? null : Number(rows.find((r) => Number(r.bucket) === i)?.n ?? 0)
+        count: hidden ? null : smallCount(Number(rows.find((r) => Number(r.bucket) === i)?.n ?? 0), threshold)
       }))
     };
   });
   const totalComments = Number(commentRows[0]?.total ?? 0);
-  const commentsHidden = totalComments > 0 && totalComments < threshold;
+  // Comments are record-level text, not a published aggregate: the public never reads them (DESIGN §7).
+  const commentsWithheld = publishedOnly(ctx.caller);
+  const commentsHidden = !commentsWithheld && totalComments > 0 && totalComments < threshold;
   return {
     org,
     service: { code, name: org.services.find((s) => s.code === code)?.name ?? { fr: code, en: code }, steps, standardDays: Number(ref?.standard_days ?? 0), workingDays: Boolean(ref?.working_days) },
     funnel, times, satisfaction, channelShift, standard, completion,
-    comments: commentsHidden ? [] : commentRows.map((r) => ({ at: r.c_at, channel: r.channel, language: r.language, satisfaction: Number(r.satisfaction), text: r.comment })),
-    commentsHidden,
+    comments: commentsHidden || commentsWithheld ? [] : commentRows.map((r) => ({ at: r.c_at, channel: r.channel, language: r.language, satisfaction: Number(r.satisfaction), text: r.comment })),
+    commentsHidden, commentsWithheld,
     annotations: annotationRows.map((a) => ({ at: a.a_at, kind: a.kind, text: { fr: a.text_fr, en: a.text_en } })),
     threshold, range
   };

@@ -1,6 +1,6 @@
 // Server functions behind /api/v1/metrics and /api/v1/scorecard: parse the query string, call the engine for the
 // caller, and turn its typed errors into the one HTTP error shape. Endpoints stay one line each.
-import { DEMO_EXECUTIVE, type Caller } from '../../../access/caller.ts';
+import { DEMO_EXECUTIVE, defaultOrg, type Caller } from '../../../access/caller.ts';
 import { catalogue } from '../../../metrics/definition.ts';
 import { parseMetricRequest } from '../../../metrics/request.ts';
 import { MetricError, runMetric } from '../../../metrics/run-metric.ts';
@@ -10,7 +10,7 @@ import { isDay, torontoDay } from '../../../metrics/periods.ts';
 import { ApiError, apiError } from './api.ts';
 import { getRuntime } from './runtime.ts';
 
-/** Who asks: set by the auth hook (issue 6) on `locals.caller`; the demo's executive until sign-in exists. */
+/** Who asks: set by the hooks on `locals.caller` (access/request-caller.ts); the demo executive outside a request. */
 export function callerOf(locals: object): Caller {
   return (locals as Partial<{ caller: Caller }>).caller ?? DEMO_EXECUTIVE;
 }
@@ -61,7 +61,9 @@ export async function getScorecard(url: URL, locals: object, now: Date = new Dat
     const org = q.get('org');
     if (org !== null && !/^[A-Za-z0-9_-]{1,64}$/.test(org)) throw new ApiError(400, 'bad_request', `org "${org}": code d'organisation / organization code`);
     const { config, warehouse } = await getRuntime();
-    const card = await buildScorecard(warehouse, config, { caller: callerOf(locals), org: org || null, at, now, strategy: q.get('strategy') ?? 'qc-2018' });
+    const caller = callerOf(locals);
+    // No organization asked: a service owner gets their own organization's scorecard (access/caller.ts).
+    const card = await buildScorecard(warehouse, config, { caller, org: org || defaultOrg(caller), at, now, strategy: q.get('strategy') ?? 'qc-2018' });
     return json(card);
   } catch (err) {
     return toApiError(err);

@@ -1,27 +1,14 @@
 // Page loads shared by the French and English routes: read filters from the URL, find the caller, call one
 // engine function, shape what the page draws. Route files only say which load and which language.
 import { error, type RequestEvent } from '@sveltejs/kit';
-import { dev } from '$app/environment';
-import { AccessError, DEMO_EXECUTIVE, ROLES, type Caller, type Role } from '../../../access/caller.ts';
+import { AccessError, defaultOrg, type Caller } from '../../../access/caller.ts';
 import { fiscalYearPresets, parseFilters, type Filters } from '../filters.ts';
 import { i18n, type Lang } from '../i18n/index.ts';
 import { catalogue, characteristicsOf, inventory, loadIndicator, loadOrganization, loadScorecard, loadService, smallCountThreshold, type Context } from './engine.ts';
 
-const DEV_CALLER_COOKIE = 'jalon_dev_caller';
-
-/** The caller set by sign-in (access issue) when present; until then the demo runs as an executive. In development
- *  only, `?as=service_owner:RQ` (kept in a cookie; `?as=executive` to return) switches the demo caller. */
-export function callerOf(event: Pick<RequestEvent, 'locals' | 'url' | 'cookies'>): Caller {
-  const fromLocals = (event.locals as { caller?: Caller }).caller;
-  if (fromLocals) return fromLocals;
-  if (dev) {
-    const asked = event.url.searchParams.get('as');
-    if (asked !== null) event.cookies.set(DEV_CALLER_COOKIE, asked, { path: '/', httpOnly: true, sameSite: 'lax' });
-    const spec = asked ?? event.cookies.get(DEV_CALLER_COOKIE) ?? '';
-    const [role, orgs] = spec.split(':');
-    if ((ROLES as readonly string[]).includes(role)) return { role: role as Role, orgs: orgs ? orgs.split(',') : [], id: `dev-${role}` };
-  }
-  return DEMO_EXECUTIVE;
+/** The caller the hooks found (access/request-caller.ts: session, demo, public, or the development switch). */
+export function callerOf(event: Pick<RequestEvent, 'locals'>): Caller {
+  return event.locals.caller;
 }
 
 /** Runs a page load; a request outside the caller's scope is a 403 page that says so, not a crash. */
@@ -48,8 +35,10 @@ export interface Shell {
 }
 
 async function shell(event: RequestEvent, lang: Lang): Promise<{ shell: Shell; ctx: Context }> {
-  const filters = parseFilters(event.url.searchParams);
   const caller = callerOf(event);
+  const asked = parseFilters(event.url.searchParams);
+  // A service owner's pages open on their own organization; asking for another one is refused by the engine.
+  const filters: Filters = asked.org ? asked : { ...asked, org: defaultOrg(caller) ?? '' };
   const now = new Date();
   const orgs = await inventory(caller);
   const threshold = await smallCountThreshold(caller);

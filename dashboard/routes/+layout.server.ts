@@ -1,0 +1,13 @@
+// Who is signed in, for the app shell on every page: name, role and which restricted pages to link (decided by
+// access/caller.ts, never by the page). Nothing here is a secret: the server checks every request again.
+import type { LayoutServerLoad } from './$types';
+import { isAdmin, maySql } from '../../access/caller.ts';
+
+export const load: LayoutServerLoad = ({ locals }) => ({
+  who: {
+    username: locals.username,
+    role: locals.caller.role,
+    mayExplore: maySql(locals.caller),
+    isAdmin: isAdmin(locals.caller)
+  }
+});
