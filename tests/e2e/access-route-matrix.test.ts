@@ -99,7 +99,10 @@ const MATRIX: readonly Probe[] = [
   { method: 'GET', route: '/api/v1/auth/oidc/start', path: '/api/v1/auth/oidc/start', expect: all(404) },
   { method: 'GET', route: '/api/v1/auth/oidc/callback', path: '/api/v1/auth/oidc/callback?code=x&state=y', expect: all(404) },
   // Last: it ends the session it is sent with.
-  { method: 'POST', route: '/api/v1/auth/logout', path: '/api/v1/auth/logout', expect: all(200) }
+  { method: 'POST', route: '/api/v1/auth/logout', path: '/api/v1/auth/logout', expect: all(200) },
+  // The push API takes producer tokens only (Bearer): a signed-in session of any role gets 401.
+  // Token scoping (401/403/413, other organizations' rows) is covered in tests/integration/ingest-push-api.test.ts.
+  { method: 'POST', route: '/api/v1/ingest/[kind]', path: '/api/v1/ingest/events', body: [], expect: all(401) }
 ];
 
 /** Every route under dashboard/routes with its methods: pages answer GET, endpoints what they export. */
