@@ -97,6 +97,35 @@ async function dropAbandonedStaging(wh: Warehouse, now: Date): Promise<void> {
   }
 }
 
+interface Staged {
+  relation: string;
+  extra: Record<string, unknown>;
+}
+
+interface Prepared {
+  batch: StageBatch;
+  /** Where the engine reads the batch (embedded engine: a spool file); null when it goes through the staging table. */
+  staged: Staged | null;
+}
+
+/** Writes a batch to spool slot `slot` (embedded engine) and gives the relation the engine reads it through. */
+async function spoolBatch(batch: StageBatch, spoolDir: string, slot: number): Promise<Staged> {
+  if (batch.type === 'lines') {
+    // Raw lines: the engine reads and numbers them itself (its row number in the file), in parallel.
+    const file = path.join(spoolDir, `batch-${slot}.ndjson`);
+    await fs.promises.writeFile(file, batch.bytes, { mode: 0o600 });
+    return {
+      relation: `(SELECT {first:UInt64} + _row_number AS line, if(endsWith(text, '\\r'), substring(text, 1, length(text) - 1), text) AS raw, '' AS doc
+        FROM file({stage_file:String}, 'LineAsString', 'text String') WHERE NOT match(text, '^\\\\s*$'))`,
+      extra: { first: batch.firstLine, stage_file: file }
+    };
+  }
+  // Hand the batch over as a file the engine parses in parallel (chDB's insert path is slower).
+  const file = path.join(spoolDir, `batch-${slot}.tsv`);
+  await fs.promises.writeFile(file, batch.tsv, { mode: 0o600 });
+  return { relation: `file({stage_file:String}, 'TSVWithNames', 'line UInt64, raw String, doc String')`, extra: { stage_file: file } };
+}
+
 const iso = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
 
 export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<IngestSummary> {
@@ -143,16 +172,26 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
         batchBytes: options.batchBytes ?? DEFAULT_BATCH_BYTES,
         rawLines: wh.kind === 'embedded'
       });
-      // Read the next batch in JavaScript while the engine works on the current one.
-      let next = batches.next();
+      // Read the next batch and write its spool file while the engine works on the current one: two spool slots,
+      // so the file of batch i+1 is written while batch i's file is read, and a slot is reused only once its batch is done.
+      let slot = 0;
+      const prepare = async (): Promise<Prepared | null> => {
+        const item = await batches.next();
+        if (item.done) return null;
+        const t = performance.now();
+        const staged = spoolDir ? await spoolBatch(item.value, spoolDir, slot++ % 2) : null;
+        if (staged) options.trace?.('stage', performance.now() - t);
+        return { batch: item.value, staged };
+      };
+      let next = prepare();
       for (;;) {
         const waited = performance.now();
         const item = await next;
-        options.trace?.('read', performance.now() - waited);
-        if (item.done) break;
-        next = batches.next();
+        options.trace?.('wait', performance.now() - waited);
+        if (!item) break;
+        next = prepare();
         next.catch(() => undefined); // surfaced when awaited
-        await processBatch(item.value, input.name);
+        await processBatch(item, input.name);
       }
     }
     await countIdentityInserted();
@@ -183,7 +222,7 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     if (spoolDir) fs.rmSync(spoolDir, { recursive: true, force: true });
   }
 
-  async function processBatch(batch: StageBatch, source: string): Promise<void> {
+  async function processBatch({ batch, staged }: Prepared, source: string): Promise<void> {
     let t0 = performance.now();
     const lap = (phase: string) => {
       const t = performance.now();
@@ -191,23 +230,10 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
       t0 = t;
     };
     let relation: string;
-    const extra: Record<string, unknown> = {};
-    if (batch.type === 'lines') {
-      if (!spoolDir) throw new Error('raw line batches need the embedded engine');
-      // Raw lines: the engine reads and numbers them itself (its row number in the file), in parallel.
-      const file = path.join(spoolDir, 'batch.ndjson');
-      await fs.promises.writeFile(file, batch.bytes, { mode: 0o600 });
-      relation = `(SELECT {first:UInt64} + _row_number AS line, if(endsWith(text, '\\r'), substring(text, 1, length(text) - 1), text) AS raw, '' AS doc
-        FROM file({stage_file:String}, 'LineAsString', 'text String') WHERE NOT match(text, '^\\\\s*$'))`;
-      extra.first = batch.firstLine;
-      extra.stage_file = file;
-    } else if (spoolDir) {
-      // Embedded engine: hand the batch over as a file the engine parses in parallel (chDB's insert path is slower).
-      const file = path.join(spoolDir, 'batch.tsv');
-      await fs.promises.writeFile(file, batch.tsv, { mode: 0o600 });
-      relation = `file({stage_file:String}, 'TSVWithNames', 'line UInt64, raw String, doc String')`;
-      extra.stage_file = file;
-    } else {
+    let extra: Record<string, unknown> = {};
+    if (staged) ({ relation, extra } = staged);
+    else if (batch.type === 'lines') throw new Error('raw line batches need the embedded engine');
+    else {
       await wh.command(`TRUNCATE TABLE ${q(stage)}`);
       await wh.insertRaw(stage, batch.tsv, 'TSVWithNames', { settings: { input_format_tsv_empty_as_default: 1 } });
       relation = q(stage);
