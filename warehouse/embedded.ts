@@ -97,6 +97,12 @@ function normalizeParams(params: QueryParams | undefined): Record<string, unknow
   return out;
 }
 
+/** Opens a chDB connection on a folder; chdb is imported here, lazily (never in a worker thread). */
+async function connect(dataDir: string): Promise<ChdbSession> {
+  const { Session } = await import('chdb');
+  return new Session(dataDir, { connectionArgs: ['--output_format_json_quote_64bit_integers=0'] });
+}
+
 export class EmbeddedWarehouse implements Warehouse {
   readonly kind = 'embedded' as const;
   readonly database: string;
@@ -120,8 +126,7 @@ export class EmbeddedWarehouse implements Warehouse {
     const lockFile = claimFolder(dataDir, options.holder ?? `jalon ${process.argv.slice(2, 3).join(' ') || 'process'}`);
     let session: ChdbSession;
     try {
-      const { Session } = await import('chdb');
-      session = new Session(dataDir, { connectionArgs: ['--output_format_json_quote_64bit_integers=0'] });
+      session = await connect(dataDir);
     } catch (err) {
       fs.rmSync(lockFile, { force: true });
       const text = `${(err as Error).message} ${String((err as { cause?: Error }).cause?.message ?? '')}`;
@@ -157,8 +162,7 @@ export class EmbeddedWarehouse implements Warehouse {
     let pending = this.others.get(database);
     if (!pending) {
       pending = (async () => {
-        const { Session } = await import('chdb');
-        const other = new Session(this.location, { connectionArgs: ['--output_format_json_quote_64bit_integers=0'] });
+        const other = await connect(this.location);
         await other.queryAsync(`USE ${quoted}`);
         return other;
       })();
