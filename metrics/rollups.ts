@@ -34,12 +34,23 @@ FROM survey_responses GROUP BY org, service, day, channel, satisfaction, effort`
   }
 };
 
-const cache = new WeakMap<Warehouse, { at: number; health: RollupHealth; version: string }>();
+const cache = new WeakMap<Warehouse, { at: number; answer: Promise<{ health: RollupHealth; version: string }> }>();
 
-/** Health of every rollup, and a data version (raw row counts) that changes whenever data arrives. Cached 5 s. */
+/** Health of every rollup, and a data version (raw row counts) that changes whenever data arrives. Cached 5 s;
+ *  callers arriving while it is being read share the one query. */
 export async function rollupHealth(wh: Warehouse, now: number = Date.now()): Promise<{ health: RollupHealth; version: string }> {
   const hit = cache.get(wh);
-  if (hit && now - hit.at < 5_000) return { health: hit.health, version: hit.version };
+  if (hit && now - hit.at < 5_000) return hit.answer;
+  const answer = readRollupHealth(wh);
+  const entry = { at: now, answer };
+  cache.set(wh, entry);
+  answer.catch(() => {
+    if (cache.get(wh) === entry) cache.delete(wh);
+  });
+  return answer;
+}
+
+async function readRollupHealth(wh: Warehouse): Promise<{ health: RollupHealth; version: string }> {
   const [row] = await wh.query<Record<string, number>>(
     `SELECT
        (SELECT count() FROM service_events) AS ev, (SELECT sum(events) FROM rollup_events_daily) AS ev_r,
@@ -52,9 +63,7 @@ export async function rollupHealth(wh: Warehouse, now: number = Date.now()): Pro
     rollup_events_daily: Number(row.ev) === Number(row.ev_r),
     rollup_responses_daily: Number(row.sr) === Number(row.sr_r)
   };
-  const version = Object.values(row).map(Number).join('.');
-  cache.set(wh, { at: now, health, version });
-  return { health, version };
+  return { health, version: Object.values(row).map(Number).join('.') };
 }
 
 export function forgetRollupHealth(wh: Warehouse): void {

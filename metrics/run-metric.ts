@@ -14,6 +14,11 @@ export interface EngineSettings {
   digitalChannels: readonly string[];
 }
 
+/** The engine's settings out of the whole configuration (nothing else of it, secrets included, reaches the engine). */
+export function engineSettings(config: EngineSettings): EngineSettings {
+  return { smallCountThreshold: config.smallCountThreshold, digitalChannels: config.digitalChannels };
+}
+
 export interface RunOptions {
   /** Reuse an identical earlier answer while no data has arrived since (keyed by the warehouse's data version). */
   cache?: boolean;
@@ -85,7 +90,7 @@ export async function runMetric(wh: Warehouse, settings: EngineSettings, request
   if (!options.cache) return computeMetric(wh, settings, request, options);
   const { version } = await rollupHealth(wh);
   // The clock matters only through the request's day (windows such as "too recent to judge" move daily).
-  const key = JSON.stringify([version, { ...request, now: request.now.toISOString().slice(0, 10) }, settings, options.public ?? false, options.forceRaw ?? false]);
+  const key = JSON.stringify([version, { ...request, now: request.now.toISOString().slice(0, 10) }, engineSettings(settings), options.public ?? false, options.forceRaw ?? false]);
   let hit = answers.get(key);
   if (!hit) {
     hit = computeMetric(wh, settings, request, options);

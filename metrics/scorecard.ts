@@ -6,7 +6,7 @@ import { scopeOrgs, type Caller } from '../access/caller.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import type { Localized, MetricAnswer, Status } from './types.ts';
 import { catalogue } from './definition.ts';
-import { runMetric, type EngineSettings } from './run-metric.ts';
+import { engineSettings, runMetric, type EngineSettings } from './run-metric.ts';
 import { indicatorStatus, worstStatus } from './status.ts';
 import { loadStrategy, type IndicatorSpec, type Strategy } from './strategy.ts';
 import { rollupHealth } from './rollups.ts';
@@ -99,7 +99,7 @@ export async function buildScorecard(wh: Warehouse, settings: EngineSettings, re
   const scope = scopeOrgs(req.caller, req.org ? [req.org] : null); // refuses another organization's scorecard
   if (!isDay(req.at)) throw new Error(`at "${req.at}": date AAAA-MM-JJ / date YYYY-MM-DD`);
   const { version } = await rollupHealth(wh);
-  const key = JSON.stringify([version, strategy.id, strategy.version, scope, req.org, req.at, req.caller.role, req.caller.orgs, req.public ?? false, req.forceRaw ?? false, settings]);
+  const key = JSON.stringify([version, strategy.id, strategy.version, scope, req.org, req.at, req.caller.role, req.caller.orgs, req.public ?? false, req.forceRaw ?? false, engineSettings(settings)]);
   const hit = memo.get(key);
   if (hit) return hit;
 

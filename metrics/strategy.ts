@@ -78,12 +78,19 @@ export function checkStrategy(s: Strategy, definitions: ReadonlyMap<string, Metr
   return problems;
 }
 
+const loaded = new Map<string, { mtimeMs: number; definitions: ReadonlyMap<string, MetricDefinition>; strategy: Strategy }>();
+
+/** Reads and checks a strategy file; a file unchanged since it was last read (and the same catalogue) is not parsed again. */
 export function loadStrategy(id: string, definitions: ReadonlyMap<string, MetricDefinition>, dir: string = STRATEGIES_DIR): Strategy {
   const file = path.join(dir, `${id}.json`);
   if (!/^[a-z0-9-]+$/.test(id) || !fs.existsSync(file)) throw new StrategyError(file, [`stratégie inconnue / unknown strategy "${id}"`]);
+  const { mtimeMs } = fs.statSync(file);
+  const hit = loaded.get(file);
+  if (hit && hit.mtimeMs === mtimeMs && hit.definitions === definitions) return hit.strategy;
   const s = JSON.parse(fs.readFileSync(file, 'utf8')) as Strategy;
   const problems = checkStrategy(s, definitions);
   if (problems.length) throw new StrategyError(file, problems);
+  loaded.set(file, { mtimeMs, definitions, strategy: s });
   return s;
 }
 

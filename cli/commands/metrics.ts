@@ -7,7 +7,7 @@ import { openWarehouse } from '../../warehouse/open-warehouse.ts';
 import { migrate } from '../../warehouse/migrate.ts';
 import { catalogue, formatProblems } from '../../metrics/definition.ts';
 import { parseMetricRequest } from '../../metrics/request.ts';
-import { MetricError, runMetric } from '../../metrics/run-metric.ts';
+import { MetricError, engineSettings, runMetric } from '../../metrics/run-metric.ts';
 import { backfillRollups } from '../../metrics/rollups.ts';
 import { runDefinitionTests } from '../../metrics/definition-tests.ts';
 import { loadStrategy, storeStrategy } from '../../metrics/strategy.ts';
@@ -49,7 +49,7 @@ async function run(args: string[], config: Config): Promise<number> {
   if (!request) throw new UsageError(errors.join('\n'));
   const wh = await openWarehouse(config.warehouse, { holder: 'jalon metrics run', createDatabase: true });
   try {
-    const answer = await runMetric(wh, config, request, { forceRaw: values.raw });
+    const answer = await runMetric(wh, engineSettings(config), request, { forceRaw: values.raw });
     if (values.json) {
       process.stdout.write(JSON.stringify({ ...answer, rows: answer.rows.map(({ dimensions, period, ...r }) => ({ period, ...dimensions, ...r })) }) + '\n');
     } else {

@@ -2,10 +2,8 @@
 // Every figure comes from the engine's runMetric (metrics/run-metric.ts); indicators the catalogue does not define
 // yet (declared by organizations) come from the interim runner in the same contract. Shapes that are not metrics
 // (completion-time histogram, comments, annotations) are read here.
-import fs from 'node:fs';
-import path from 'node:path';
-import { MetricError, runMetric as runEngineMetric } from '../../../metrics/run-metric.ts';
-import { catalogue as engineCatalogue, loadDefinitions, METRICS_DIR, type Catalogue, type MetricDefinition } from '../../../metrics/definition.ts';
+import { MetricError, engineSettings, runMetric as runEngineMetric } from '../../../metrics/run-metric.ts';
+import { catalogue as engineCatalogue, type MetricDefinition } from '../../../metrics/definition.ts';
 import type { Caller } from '../../../access/caller.ts';
 import { publishedOnly, scopeOrgs, seesSmallCounts } from '../../../access/caller.ts';
 import type { Dimension, Grain, MetricAnswer, MetricRequest, MetricRow, Status } from '../../../metrics/types.ts';
@@ -76,17 +74,14 @@ async function computeMetric(req: MetricRequest): Promise<MetricAnswer> {
   const { warehouse, config } = await getRuntime();
   const def = definitions().get(req.metric);
   const answer = def
-    ? runEngineMetric(warehouse, { smallCountThreshold: config.smallCountThreshold, digitalChannels: config.digitalChannels }, req, { definitions: definitions() })
+    ? runEngineMetric(warehouse, engineSettings(config), req)
     : runInterimMetric(warehouse, config, req);
   return answer;
 }
 
-let engineDefs: Catalogue | null = null;
-/** The engine's catalogue. Bundled into the app, metrics/definition.ts cannot find sql/metrics beside itself,
- *  so the process's working folder (the project root under `jalon serve`) is tried next. */
-function definitions(): Map<string, MetricDefinition> {
-  if (!engineDefs) engineDefs = fs.existsSync(METRICS_DIR) ? engineCatalogue() : loadDefinitions(path.join(process.cwd(), 'sql', 'metrics'));
-  return engineDefs.definitions;
+/** The engine's catalogue (metrics/definition.ts finds sql/metrics from source or from the bundled app). */
+function definitions(): ReadonlyMap<string, MetricDefinition> {
+  return engineCatalogue().definitions;
 }
 
 function infoOf(d: MetricDefinition): MetricInfo {
@@ -178,16 +173,12 @@ export interface IndicatorCard {
   ignored: Dimension[];
 }
 
-function settingsOf(config: { smallCountThreshold: number; digitalChannels: readonly string[] }) {
-  return { smallCountThreshold: config.smallCountThreshold, digitalChannels: config.digitalChannels };
-}
-
 /** The engine's scorecard (strategy file, targets, statuses) for the caller's scope, judged today. */
 async function engineScorecard(ctx: Context): Promise<Scorecard> {
   const at = torontoDay(ctx.now);
   return cached(`scorecard:${JSON.stringify([ctx.caller.role, ctx.caller.orgs, ctx.filters.org, at])}`, async () => {
     const { warehouse, config } = await getRuntime();
-    return buildScorecard(warehouse, settingsOf(config), { caller: ctx.caller, org: ctx.filters.org || null, at, now: ctx.now });
+    return buildScorecard(warehouse, engineSettings(config), { caller: ctx.caller, org: ctx.filters.org || null, at, now: ctx.now });
   });
 }
 

@@ -3,7 +3,7 @@
 import { DEMO_EXECUTIVE, defaultOrg, type Caller } from '../../../access/caller.ts';
 import { catalogue } from '../../../metrics/definition.ts';
 import { parseMetricRequest } from '../../../metrics/request.ts';
-import { MetricError, runMetric } from '../../../metrics/run-metric.ts';
+import { MetricError, engineSettings, runMetric } from '../../../metrics/run-metric.ts';
 import { buildScorecard } from '../../../metrics/scorecard.ts';
 import { StrategyError } from '../../../metrics/strategy.ts';
 import { isDay, torontoDay } from '../../../metrics/periods.ts';
@@ -47,7 +47,7 @@ export async function getMetric(id: string, url: URL, locals: object, now: Date 
     const { request, errors } = parseMetricRequest(id, Object.fromEntries([...known].map((k) => [k, q.get(k)])), callerOf(locals), now);
     if (!request) throw new ApiError(400, 'bad_request', errors.join(' ; '));
     const { config, warehouse } = await getRuntime();
-    return json(await runMetric(warehouse, config, request, { cache: true }));
+    return json(await runMetric(warehouse, engineSettings(config), request, { cache: true }));
   } catch (err) {
     return toApiError(err);
   }
@@ -63,7 +63,7 @@ export async function getScorecard(url: URL, locals: object, now: Date = new Dat
     const { config, warehouse } = await getRuntime();
     const caller = callerOf(locals);
     // No organization asked: a service owner gets their own organization's scorecard (access/caller.ts).
-    const card = await buildScorecard(warehouse, config, { caller, org: org || defaultOrg(caller), at, now, strategy: q.get('strategy') ?? 'qc-2018' });
+    const card = await buildScorecard(warehouse, engineSettings(config), { caller, org: org || defaultOrg(caller), at, now, strategy: q.get('strategy') ?? 'qc-2018' });
     return json(card);
   } catch (err) {
     return toApiError(err);
