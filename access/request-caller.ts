@@ -6,12 +6,15 @@ import type { AuthConfig } from '../config/config.ts';
 import { DEMO_EXECUTIVE, PUBLIC_CALLER, ROLES, type Caller, type Role } from './caller.ts';
 import { buildCaller, isOrgCode } from './org-scope.ts';
 import { resolveSession } from './sessions.ts';
+import type { Account } from './accounts.ts';
 
 export interface RequestIdentity {
   caller: Caller;
   /** The signed-in account's name, or null for the demo executive or the public. */
   username: string | null;
 }
+
+const callers = new WeakMap<Account, Promise<Caller>>();
 
 export async function identifyRequest(
   wh: Warehouse,
@@ -25,8 +28,15 @@ export async function identifyRequest(
     const switched = devCaller(devSwitch.spec, { dev: devSwitch.dev, required: auth.required, signedIn: false });
     return { caller: switched ?? (auth.required ? PUBLIC_CALLER : DEMO_EXECUTIVE), username: null };
   }
-  const caller = await buildCaller(wh, { id: account.username, role: account.role, orgs: account.orgs, withDescendants: account.with_children });
-  return { caller, username: account.username };
+  // The session cache hands back the same Account object for its lifetime, so the caller (and the hierarchy
+  // read behind it) is built once per account and session-cache period, not on every request.
+  let caller = callers.get(account);
+  if (!caller) {
+    caller = buildCaller(wh, { id: account.username, role: account.role, orgs: account.orgs, withDescendants: account.with_children });
+    callers.set(account, caller);
+    caller.catch(() => callers.delete(account));
+  }
+  return { caller: await caller, username: account.username };
 }
 
 /**

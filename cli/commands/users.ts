@@ -7,7 +7,6 @@ import { parseArgs } from 'node:util';
 import { openWarehouse } from '../../warehouse/open-warehouse.ts';
 import { migrate } from '../../warehouse/migrate.ts';
 import { listAccounts, saveAccount, setDisabled, ACCOUNT_ROLES } from '../../access/accounts.ts';
-import { clearSessionCache } from '../../access/sessions.ts';
 import { recordAudit } from '../../access/audit.ts';
 import { AccessError, type Role } from '../../access/caller.ts';
 import { UsageError, type Command } from '../command.ts';
@@ -56,7 +55,6 @@ export const usersCommand: Command = {
       }
       if (action === 'disable' || action === 'enable') {
         await setDisabled(wh, username, action === 'disable');
-        clearSessionCache();
         await recordAudit(wh, { actor: operator(), role: 'admin', org: '', action: 'user_admin', target: username, ok: true, detail: { action } });
         process.stderr.write(`${username}: ${action === 'disable' ? 'désactivé / disabled' : 'réactivé / enabled'}\n`);
         return 0;

@@ -2,6 +2,9 @@
 // validate, call one server function, shape the response; every failure passes through `apiError`.
 import { json } from '@sveltejs/kit';
 import { AccessError } from '../../../access/caller.ts';
+import { SandboxError } from '../../../access/sql-sandbox.ts';
+import { SignInError } from '../../../access/sign-in.ts';
+import { OidcError } from '../../../access/oidc.ts';
 import { WarehouseError } from '../../../warehouse/warehouse.ts';
 
 export class ApiError extends Error {
@@ -23,6 +26,7 @@ export function errorResponse(status: number, code: string, message: string, hea
 export function apiError(err: unknown): Response {
   if (err instanceof ApiError) return errorResponse(err.status, err.code, err.message);
   if (err instanceof AccessError) return errorResponse(403, 'forbidden', err.message);
+  if (err instanceof SandboxError || err instanceof SignInError || err instanceof OidcError) return errorResponse(err.status, err.code, err.message);
   if (err instanceof WarehouseError) {
     if (err.type === 'SERVER_UNREACHABLE' || err.type === 'DATA_DIR_LOCKED') return errorResponse(503, 'warehouse_unavailable', err.toLine());
     if (err.code === 159 || err.code === 160) return errorResponse(504, 'timeout', err.toLine());

@@ -4,7 +4,7 @@
 import { json, type RequestHandler } from '@sveltejs/kit';
 import { getRuntime } from '$lib/server/runtime';
 import { apiError, errorResponse } from '$lib/server/api';
-import { runSandboxedQuery, SandboxError } from '../../../../../access/sql-sandbox.ts';
+import { runSandboxedQuery } from '../../../../../access/sql-sandbox.ts';
 import { resultToCsv } from '../../../../../access/result-csv.ts';
 import { recordAudit } from '../../../../../access/audit.ts';
 
@@ -27,7 +27,6 @@ export const POST: RequestHandler = async ({ request, locals, url }) => {
       }
     });
   } catch (err) {
-    if (err instanceof SandboxError) return errorResponse(err.status, err.code, err.message);
     return apiError(err);
   }
 };

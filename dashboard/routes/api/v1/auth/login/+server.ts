@@ -1,12 +1,12 @@
 // POST /api/v1/auth/login: password sign-in. A form post (the sign-in page) is answered with a redirect, JSON with JSON.
-import { json, redirect, type RequestHandler } from '@sveltejs/kit';
+import { isRedirect, json, redirect, type RequestHandler } from '@sveltejs/kit';
 import { getRuntime } from '$lib/server/runtime';
-import { apiError, errorResponse } from '$lib/server/api';
+import { apiError } from '$lib/server/api';
 import { setSessionCookie } from '$lib/server/auth-http';
 import { signInWithPassword, SignInError } from '../../../../../../access/sign-in.ts';
 import { safeNext } from '../../../../../../access/oidc.ts';
 
-export const POST: RequestHandler = async ({ request, cookies, getClientAddress, url }) => {
+export const POST: RequestHandler = async ({ request, cookies, getClientAddress }) => {
   const isForm = (request.headers.get('content-type') ?? '').includes('form');
   let username = '';
   let password = '';
@@ -35,10 +35,8 @@ export const POST: RequestHandler = async ({ request, cookies, getClientAddress,
         const page = lang === 'en' ? '/en/login' : '/fr/connexion';
         redirect(303, `${page}?error=${err.code}&next=${encodeURIComponent(next)}`);
       }
-      return errorResponse(err.status, err.code, err.message);
     }
-    if ((err as { status?: number }).status === 303) throw err; // SvelteKit's redirect
-    void url;
+    if (isRedirect(err)) throw err;
     return apiError(err);
   }
 };
