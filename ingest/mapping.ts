@@ -102,7 +102,7 @@ export function normalizePeriod(raw: string, as: 'month' | 'quarter' | 'fiscal_y
       }
       return s;
     case 'year':
-      return /^\d{4}$/.test(s) ? s : s;
+      return s;
     default: {
       const never: never = as;
       throw new MappingError(`conversion ${String(never)}`);

@@ -1,6 +1,6 @@
 // Privacy at the door: survey comments are scrubbed of e-mail addresses, phone numbers, social-insurance (NAS/SIN)
 // and health-insurance (RAMQ) numbers, postal codes and street addresses before they are stored. The patterns run
-// inside the engine (RE2), on every path (files, push API); `scrubText` runs the same patterns in JavaScript for tests.
+// inside the engine (RE2), on every path (files, push API).
 
 /** Ordered: longer, more specific patterns first (RAMQ before phone, phone before NAS). */
 export const SCRUB_RULES: readonly { pattern: string; replacement: string }[] = [

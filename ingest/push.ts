@@ -2,6 +2,7 @@
 // buffer it. Requests for the same kind and organization arriving within the interval share one ingest run (a batch
 // cut by size or interval, and flushed at shutdown by `drainPushes()`); each request still gets its own counts and
 // row errors, with its own line numbers. Runs pass through one queue per process, one batch after another.
+import { producerCaller, scopeOrgs } from '../access/caller.ts';
 import { Readable } from 'node:stream';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import { isKind, type Kind } from './kinds.ts';
@@ -212,9 +213,7 @@ export async function handlePush(wh: Warehouse, o: PushOptions): Promise<IngestS
   const who = await authenticate(wh, o.authorization);
   if (!isKind(o.kind)) throw new PushError(404, 'unknown_kind', `type inconnu / unknown kind "${o.kind}": ${PUSH_KINDS.join(', ')}`);
   if (!PUSH_KINDS.includes(o.kind)) throw new PushError(403, 'forbidden', `un jeton de dépôt ne peut pas envoyer « ${o.kind} » / a producer token cannot push ${o.kind}`);
-  if (o.org !== null && o.org !== who.org) {
-    throw new PushError(403, 'forbidden', `ce jeton est pour ${who.org}, pas ${o.org} / this token is for ${who.org}, not ${o.org}`);
-  }
+  if (o.org !== null) scopeOrgs(producerCaller(who.tokenId, who.org), [o.org]); // the one place that decides (403 via AccessError)
   const body = toNdjson(await readLimited(o.body, o.contentLength, o.maxBodyBytes));
   return bufferPush(wh, o.kind, who.org, who.tokenId, o.pseudonymKey, body, o.intervalMs);
 }

@@ -87,6 +87,8 @@ export function resolveInputs(target: string, format: Format | null, stdin: Node
 }
 
 /** Staging tables left by runs killed more than a day ago (a kill skips the clean-up in `finally`). */
+const lastSweep = new WeakMap<Warehouse, number>();
+
 async function dropAbandonedStaging(wh: Warehouse, now: Date): Promise<void> {
   const rows = await wh.query<{ name: string }>(
     `SELECT name FROM system.tables WHERE database = currentDatabase() AND startsWith(name, '_ingest_') AND metadata_modification_time < {before:DateTime}`,
@@ -154,7 +156,12 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     ]);
   };
   await record('running', null);
-  await dropAbandonedStaging(wh, now());
+  // A sweep for staging tables of runs killed a day ago is needed now and then, not on every push flush or file.
+  const sweptAt = lastSweep.get(wh) ?? 0;
+  if (now().getTime() - sweptAt > 3_600_000) {
+    lastSweep.set(wh, now().getTime());
+    await dropAbandonedStaging(wh, now());
+  }
   const hasRunId = kind !== 'organizations' && kind !== 'services';
   const cols = targetColumnList(kind);
   const q = quoteIdentifier;

@@ -19,7 +19,7 @@ export const POST: RequestHandler = async ({ params, request, url }) => {
       intervalMs: config.ingest.pushIntervalMs,
       pseudonymKey: config.pseudonymKey
     });
-    return json(summary, { status: summary.status === 'failed' ? 500 : 200 });
+    return json(summary); // failures reject and reach apiError
   } catch (err) {
     if (err instanceof PushError) {
       return errorResponse(err.status, err.code, err.message, err.status === 401 ? { 'www-authenticate': 'Bearer' } : undefined);
