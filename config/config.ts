@@ -26,6 +26,8 @@ export interface Config {
   demo: { events: number; seed: number };
   /** Push API body limit, inbox folder scanned by the jobs, and the optional jobs file (issue 3). */
   ingest: { maxBodyBytes: number; pushIntervalMs: number; inboxDir: string; inboxSchedule: string; jobsFile: string | null };
+  /** How often `serve` brings the journeys and cases rollups up to date and prepares the scorecards (cron). */
+  rollupSchedule: string;
   timeZone: 'America/Toronto';
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   auth: AuthConfig;
@@ -169,6 +171,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (!/^(\S+\s+){4,5}\S+$/.test(inboxSchedule)) {
     problems.push(`JALON_INBOX_SCHEDULE="${inboxSchedule}": expression cron attendue / cron expression expected (e.g. "* * * * *")`);
   }
+  const rollupSchedule = text('JALON_ROLLUP_SCHEDULE', '* * * * *');
+  if (!/^(\S+\s+){4,5}\S+$/.test(rollupSchedule)) {
+    problems.push(`JALON_ROLLUP_SCHEDULE="${rollupSchedule}": expression cron attendue / cron expression expected (e.g. "* * * * *")`);
+  }
   const jobsFile = text('JALON_JOBS_FILE', '');
   const ingest = {
     maxBodyBytes: integer('JALON_INGEST_MAX_BODY_BYTES', 50 * 1024 * 1024, 1024, 2 ** 31),
@@ -186,6 +192,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     pseudonymKey,
     demo: { events: integer('JALON_DEMO_EVENTS', 2_000_000, 1_000, 1_000_000_000), seed: integer('JALON_DEMO_SEED', 1, 0, 2 ** 31) },
     ingest,
+    rollupSchedule,
     timeZone: 'America/Toronto',
     logLevel: logLevel as Config['logLevel'],
     auth: {

@@ -7,10 +7,12 @@ import type { Warehouse } from '../warehouse/warehouse.ts';
 import { runJob, type Job, type JobContext, type JobRunResult } from './job.ts';
 import { inboxJob } from './inbox.ts';
 import { pullJob, type PullJobSpec } from './pull.ts';
+import { rollupsJob } from './rollups.ts';
 
-/** The configured jobs: the inbox scan, then those of the jobs file (`{"jobs": [{"id", "type": "pull", ...}]}`). */
+/** The configured jobs: the inbox scan, the rollups' upkeep, then those of the jobs file
+ *  (`{"jobs": [{"id", "type": "pull", ...}]}`). */
 export function loadJobs(config: Config): Job[] {
-  const jobs: Job[] = [inboxJob(config.ingest.inboxDir, config.ingest.inboxSchedule)];
+  const jobs: Job[] = [inboxJob(config.ingest.inboxDir, config.ingest.inboxSchedule), rollupsJob(config.rollupSchedule)];
   if (config.ingest.jobsFile) {
     const parsed = JSON.parse(fs.readFileSync(config.ingest.jobsFile, 'utf8')) as { jobs?: PullJobSpec[] };
     for (const spec of parsed.jobs ?? []) {

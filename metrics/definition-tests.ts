@@ -69,7 +69,8 @@ export interface TestReport {
 
 const TABLES = [
   'organizations', 'services', 'service_events', 'survey_responses', 'cases', 'channel_volumes', 'standard_results',
-  'declared_indicators', 'costs', 'availability_probes', 'rollup_events_daily', 'rollup_responses_daily'
+  'declared_indicators', 'costs', 'availability_probes', 'rollup_events_daily', 'rollup_responses_daily', 'rollup_journeys_daily',
+  'rollup_cases_daily', 'rollup_marks'
 ];
 
 function rowsOf(data: TableData): Record<string, unknown>[] {

@@ -25,7 +25,7 @@ export type Source = (typeof SOURCES)[number];
 /** Sources declared per period (period_start/period_end/period_grain): a grain finer than theirs cannot be answered. */
 export const DECLARED_SOURCES: readonly Source[] = ['channel_volumes', 'standard_results', 'declared_indicators', 'costs'];
 
-export const ROLLUPS = ['rollup_events_daily', 'rollup_responses_daily'] as const;
+export const ROLLUPS = ['rollup_events_daily', 'rollup_responses_daily', 'rollup_journeys_daily', 'rollup_cases_daily'] as const;
 export type Rollup = (typeof ROLLUPS)[number];
 
 export const UNITS = ['ratio', 'minutes', 'hours', 'cad', 'count', 'score'] as const;

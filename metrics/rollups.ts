@@ -1,8 +1,11 @@
 // Rollup upkeep: whether each rollup holds exactly its raw table's rows (cheap: ClickHouse counts parts' rows from
-// metadata), and the backfill that rebuilds a rollup from its raw table for data loaded before the rollup existed.
+// metadata), the refresh of the rollups a materialized view cannot keep (journeys, cases: sql/schema/040), and the
+// backfill that rebuilds every rollup from its raw table for data loaded before the rollup existed.
 import type { Warehouse } from '../warehouse/warehouse.ts';
-import type { RollupHealth } from './table-decider.ts';
+import { JOURNEY_WINDOW_DAYS, type RollupHealth } from './table-decider.ts';
 import type { Rollup } from './definition.ts';
+import { quebecHolidaysBetween } from './holidays.ts';
+import { addDays, isoDay, parseDay } from './periods.ts';
 
 interface RollupSpec {
   raw: string;
@@ -12,7 +15,8 @@ interface RollupSpec {
   select: string;
 }
 
-const SPECS: Record<Rollup, RollupSpec> = {
+/** Rollups fed by materialized views on insert. */
+const SPECS: Partial<Record<Rollup, RollupSpec>> = {
   rollup_events_daily: {
     raw: 'service_events',
     counted: 'events',
@@ -59,9 +63,13 @@ async function readRollupHealth(wh: Warehouse): Promise<{ health: RollupHealth; 
        (SELECT count() FROM declared_indicators) AS di, (SELECT count() FROM costs) AS co, (SELECT count() FROM availability_probes) AS ap,
        (SELECT count() FROM services) AS sv, (SELECT count() FROM organizations) AS og`
   );
+  const marks = await readMarks(wh);
+  const steps = await stepsFingerprint(wh);
   const health: RollupHealth = {
     rollup_events_daily: Number(row.ev) === Number(row.ev_r),
-    rollup_responses_daily: Number(row.sr) === Number(row.sr_r)
+    rollup_responses_daily: Number(row.sr) === Number(row.sr_r),
+    rollup_journeys_daily: marks.rollup_journeys_daily?.raw_rows === Number(row.ev) && marks.rollup_journeys_daily.reference === steps,
+    rollup_cases_daily: marks.rollup_cases_daily?.raw_rows === Number(row.cs)
   };
   return { health, version: Object.values(row).map(Number).join('.') };
 }
@@ -70,7 +78,8 @@ export function forgetRollupHealth(wh: Warehouse): void {
   cache.delete(wh);
 }
 
-/** Rebuilds every rollup from its raw table. Run while nothing is ingesting (rows inserted meanwhile would count twice). */
+/** Rebuilds every rollup from its raw table. Run while nothing is ingesting (rows inserted meanwhile would count twice
+ *  in the rollups fed by materialized views). */
 export async function backfillRollups(wh: Warehouse): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const [table, spec] of Object.entries(SPECS) as [Rollup, RollupSpec][]) {
@@ -79,6 +88,222 @@ export async function backfillRollups(wh: Warehouse): Promise<Record<string, num
     const [r] = await wh.query<{ n: number }>(`SELECT sum(${spec.counted}) AS n FROM ${table}`);
     out[table] = Number(r.n);
   }
+  const refreshed = await refreshRollups(wh, { full: true });
+  for (const [table, r] of Object.entries(refreshed)) out[table] = r.rows;
   forgetRollupHealth(wh);
   return out;
+}
+
+// ---- Rollups rebuilt by refresh (journeys, cases) -------------------------------------------------------------
+
+/** How far back of the last refresh's watermark a refresh looks again: an insert that started before the watermark
+ *  may become visible after it. Refreshing a day twice gives the same rows. */
+const OVERLAP_MS = 60 * 60_000;
+/** Raw rows a refresh statement should read at most (about): bounds the memory of the journey grouping. */
+const CHUNK_ROWS = 10_000_000;
+
+interface Mark {
+  raw_rows: number;
+  watermark: string;
+  /** UInt64 fingerprint, as decimal text (beyond JavaScript's safe integers). */
+  reference: string;
+}
+
+interface DerivedSpec {
+  table: 'rollup_journeys_daily' | 'rollup_cases_daily';
+  raw: 'service_events' | 'cases';
+  /** Toronto day of a raw row, and how many days before it a row's arrival can change the rollup (a completion
+   *  changes the journey that started up to the window's length earlier). */
+  day: string;
+  reach: number;
+  /** INSERT … SELECT of the rollup rows for start/receipt days [a, b), orgs filtered by `{orgs}`. */
+  build(): string;
+}
+
+const ORG_FILTER = '({all_orgs:Bool} OR org IN {orgs:Array(String)})';
+const W = JOURNEY_WINDOW_DAYS;
+
+const DERIVED: readonly DerivedSpec[] = [
+  {
+    table: 'rollup_journeys_daily',
+    raw: 'service_events',
+    day: "toDate(occurred_at, 'America/Toronto')",
+    reach: W + 1,
+    build: () => `INSERT INTO rollup_journeys_daily (org, service, day, channel, step_index, reached, reached_next, ended, version)
+SELECT org, service, day, channel, step_index, sum(reached), sum(reached_next), sum(ended), {version:UInt64}
+FROM (
+    SELECT org, service, toDate(started_at, 'America/Toronto') AS day, channel, toUInt8(k) AS step_index,
+           toUInt64(k = 0 OR has(idx, k)) AS reached,
+           toUInt64(if(k = 0, completed_in, has(idx, k) AND (has(idx, k + 1) OR (k = max_k AND done)))) AS reached_next,
+           toUInt64(k = 0 AND ended_in) AS ended
+    FROM (
+        SELECT org, service, journey_id,
+               minIf(occurred_at, type = 'started') AS started_at,
+               argMinIf(channel, occurred_at, type = 'started') AS channel,
+               countIf(type = 'completed' AND outcome IN ('success', 'ineligible')) > 0
+                 AND minIf(occurred_at, type = 'completed' AND outcome IN ('success', 'ineligible')) <= started_at + toIntervalDay(${W}) AS completed_in,
+               countIf(type IN ('completed', 'failed')) > 0
+                 AND minIf(occurred_at, type IN ('completed', 'failed')) <= started_at + toIntervalDay(${W}) AS ended_in,
+               groupUniqArrayIf(toUInt32(step_index), type = 'step') AS idx,
+               countIf(type = 'completed') > 0 AS done
+        FROM service_events
+        WHERE ${ORG_FILTER}
+          AND occurred_at >= toDateTime({a:Date}, 'America/Toronto') AND occurred_at < toDateTime({b:Date} + toIntervalDay(${W + 1}), 'America/Toronto')
+        GROUP BY org, service, journey_id
+        HAVING countIf(type = 'started') > 0 AND toDate(started_at, 'America/Toronto') >= {a:Date} AND toDate(started_at, 'America/Toronto') < {b:Date}
+    ) AS j
+    LEFT JOIN (SELECT org AS s_org, code AS s_service, toUInt32(length(steps)) AS max_k FROM services FINAL) AS s
+      ON s.s_org = j.org AND s.s_service = j.service
+    ARRAY JOIN range(0, toUInt32(max_k) + 1) AS k
+    UNION ALL
+    -- Keys the rollup held for these days get a zero row of the new version (a key that lost its journeys).
+    SELECT org, service, day, channel, step_index, 0, 0, 0 FROM rollup_journeys_daily FINAL
+    WHERE ${ORG_FILTER} AND day >= {a:Date} AND day < {b:Date}
+)
+GROUP BY org, service, day, channel, step_index`
+  },
+  {
+    table: 'rollup_cases_daily',
+    raw: 'cases',
+    day: "toDate(received_at, 'America/Toronto')",
+    reach: 0,
+    build: () => `INSERT INTO rollup_cases_daily (org, service, day, channel, standard_days, working_days, decided, decided_met, pending, version)
+SELECT org, service, day, channel, standard_days, working_days, sum(decided), sum(decided_met), sum(pending), {version:UInt64}
+FROM (
+    SELECT org, service, rday AS day, channel, standard_days, working_days,
+           countIf(is_decided) AS decided, countIf(is_decided AND elapsed <= standard_days) AS decided_met, countIf(NOT is_decided) AS pending
+    FROM (
+        SELECT org, service, channel, standard_days, working_days, toDate(received_at, 'America/Toronto') AS rday,
+               decided_at IS NOT NULL AS is_decided,
+               toDate(ifNull(decided_at, received_at), 'America/Toronto') AS dday,
+               if(NOT is_decided, 0,
+                  if(working_days,
+                     arrayCount(d -> toDayOfWeek(d) <= 5 AND NOT has({holidays:Array(Date)}, d),
+                                arrayMap(i -> addDays(rday, i + 1), range(toUInt32(greatest(0, dateDiff('day', rday, dday)))))),
+                     greatest(0, dateDiff('day', rday, dday)))) AS elapsed
+        FROM cases FINAL
+        WHERE standard_days > 0 AND ${ORG_FILTER}
+          AND received_at >= toDateTime({a:Date}, 'America/Toronto') AND received_at < toDateTime({b:Date}, 'America/Toronto')
+    )
+    GROUP BY org, service, day, channel, standard_days, working_days
+    UNION ALL
+    SELECT org, service, day, channel, standard_days, working_days, 0, 0, 0 FROM rollup_cases_daily FINAL
+    WHERE ${ORG_FILTER} AND day >= {a:Date} AND day < {b:Date}
+)
+GROUP BY org, service, day, channel, standard_days, working_days`
+  }
+];
+
+async function readMarks(wh: Warehouse): Promise<Partial<Record<Rollup, Mark>>> {
+  const rows = await wh.query<{ name: Rollup; raw_rows: number; watermark: string; reference: string }>(
+    `SELECT name, argMax(raw_rows, refreshed_at) AS raw_rows, toString(argMax(watermark, refreshed_at)) AS watermark,
+            toString(argMax(reference, refreshed_at)) AS reference
+     FROM rollup_marks GROUP BY name`
+  );
+  return Object.fromEntries(rows.map((r) => [r.name, { raw_rows: Number(r.raw_rows), watermark: r.watermark, reference: r.reference }]));
+}
+
+/** Fingerprint of every service's steps: the journey rollup's step rows are valid only for the steps it used. */
+async function stepsFingerprint(wh: Warehouse): Promise<string> {
+  const [r] = await wh.query<{ f: string }>(`SELECT toString(groupBitXor(cityHash64(org, code, steps))) AS f FROM services FINAL`);
+  return String(r?.f ?? '0');
+}
+
+/** Days [a, b) holding about `rows` raw rows, cut into chunks of about CHUNK_ROWS rows (a month at least, and at most
+ *  `maxDays`). */
+function chunks(a: string, b: string, rows: number, maxDays = Infinity): [string, string][] {
+  const span = Math.max(1, (parseDay(b).getTime() - parseDay(a).getTime()) / 86_400_000);
+  const days = Math.min(maxDays, span, Math.max(31, Math.ceil((span * CHUNK_ROWS) / Math.max(1, rows))));
+  const out: [string, string][] = [];
+  for (let d = parseDay(a); isoDay(d) < b; d = addDays(d, days)) {
+    const end = isoDay(addDays(d, days));
+    out.push([isoDay(d), end < b ? end : b]);
+  }
+  return out;
+}
+
+export interface RefreshResult {
+  mode: 'full' | 'incremental' | 'current';
+  /** Statements run (one per organization and chunk of days). */
+  chunks: number;
+  /** Journeys started (journeys rollup) or cases (cases rollup) the rollup now holds. */
+  rows: number;
+}
+
+const refreshing = new WeakMap<Warehouse, Promise<unknown>>();
+let versionCounter = 0;
+
+/**
+ * Brings the journeys and cases rollups up to date: for the days touched by rows ingested since the last refresh (per
+ * organization), or everything when the rollup was never built, lost rows, or services' steps changed (`full`
+ * forces it). Refreshes in one process run one after another; another process refreshing at the same time writes
+ * the same rows. Call after ingesting; `serve` also runs it from a job.
+ */
+export async function refreshRollups(wh: Warehouse, options: { full?: boolean } = {}): Promise<Record<string, RefreshResult>> {
+  const previous = refreshing.get(wh) ?? Promise.resolve();
+  const run = previous.catch(() => undefined).then(() => refreshNow(wh, options.full ?? false));
+  refreshing.set(wh, run);
+  try {
+    return await run;
+  } finally {
+    if (refreshing.get(wh) === run) refreshing.delete(wh);
+  }
+}
+
+async function refreshNow(wh: Warehouse, forceFull: boolean): Promise<Record<string, RefreshResult>> {
+  const marks = await readMarks(wh);
+  const steps = await stepsFingerprint(wh);
+  const holidays = quebecHolidaysBetween(2000, new Date().getUTCFullYear() + 3);
+  const out: Record<string, RefreshResult> = {};
+  for (const spec of DERIVED) {
+    const [{ n: rawRows }] = await wh.query<{ n: number }>(`SELECT count() AS n FROM ${spec.raw}`);
+    const mark = marks[spec.table];
+    const reference = spec.table === 'rollup_journeys_daily' ? steps : '0';
+    const full = forceFull || !mark || Number(rawRows) < mark.raw_rows || mark.reference !== reference;
+    if (!full && Number(rawRows) === mark.raw_rows) {
+      out[spec.table] = { mode: 'current', chunks: 0, rows: await rollupRows(wh, spec) };
+      continue;
+    }
+    const since = full ? '1970-01-01 00:00:00.000' : new Date(Date.parse(`${mark.watermark.replace(' ', 'T')}Z`) - OVERLAP_MS).toISOString().replace('T', ' ').replace('Z', '');
+    const ranges = await wh.query<{ org: string; lo: string; hi: string; wm: string; n: number }>(
+      `SELECT org, toString(min(${spec.day})) AS lo, toString(max(${spec.day})) AS hi, toString(max(ingested_at)) AS wm, count() AS n
+       FROM ${spec.raw} WHERE ingested_at > {since:DateTime64(3, 'UTC')} GROUP BY org ORDER BY org`,
+      { since }
+    );
+    if (full) await wh.command(`TRUNCATE TABLE ${spec.table}`);
+    const version = Date.now() * 1000 + (versionCounter++ % 1000);
+    let statements = 0;
+    // A full build covers all organizations per chunk of days; an incremental one each organization's touched days.
+    const work: { orgs: string[] | null; a: string; b: string }[] = [];
+    if (full && ranges.length) {
+      const lo = ranges.reduce((m, r) => (r.lo < m ? r.lo : m), ranges[0].lo);
+      const hi = ranges.reduce((m, r) => (r.hi > m ? r.hi : m), ranges[0].hi);
+      const total = ranges.reduce((sum, r) => sum + Number(r.n), 0);
+      for (const [a, b] of chunks(lo, isoDay(addDays(parseDay(hi), 1)), total)) work.push({ orgs: null, a, b });
+    } else {
+      // Only the new rows were counted, not the organization's stored rows in those days: a quarter at most per
+      // statement keeps a delivery spanning years from grouping all of them at once.
+      for (const r of ranges) {
+        for (const [a, b] of chunks(isoDay(addDays(parseDay(r.lo), -spec.reach)), isoDay(addDays(parseDay(r.hi), 1)), Number(r.n), 92)) work.push({ orgs: [r.org], a, b });
+      }
+    }
+    for (const w of work) {
+      await wh.command(spec.build(), { all_orgs: w.orgs === null, orgs: w.orgs ?? [], a: w.a, b: w.b, version, ...(spec.raw === 'cases' ? { holidays } : {}) });
+      statements++;
+    }
+    if (work.length) await wh.command(`OPTIMIZE TABLE ${spec.table} FINAL`);
+    const watermark = ranges.reduce((m, r) => (r.wm > m ? r.wm : m), mark?.watermark ?? '1970-01-01 00:00:00.000');
+    await wh.insert('rollup_marks', [{ name: spec.table, raw_rows: Number(rawRows), watermark, reference }]);
+    out[spec.table] = { mode: full ? 'full' : 'incremental', chunks: statements, rows: await rollupRows(wh, spec) };
+  }
+  forgetRollupHealth(wh);
+  return out;
+}
+
+async function rollupRows(wh: Warehouse, spec: DerivedSpec): Promise<number> {
+  const sql = spec.table === 'rollup_journeys_daily'
+    ? 'SELECT sum(reached) AS n FROM rollup_journeys_daily FINAL WHERE step_index = 0'
+    : 'SELECT sum(decided + pending) AS n FROM rollup_cases_daily FINAL';
+  const [r] = await wh.query<{ n: number }>(sql);
+  return Number(r?.n ?? 0);
 }

@@ -89,8 +89,13 @@ function suppressDistribution(extra: Record<string, number | null>, threshold: n
 export async function runMetric(wh: Warehouse, settings: EngineSettings, request: MetricRequest, options: RunOptions = {}): Promise<MetricAnswer> {
   if (!options.cache) return computeMetric(wh, settings, request, options);
   const { version } = await rollupHealth(wh);
-  // The clock matters only through the request's day (windows such as "too recent to judge" move daily).
-  const key = JSON.stringify([version, { ...request, now: request.now.toISOString().slice(0, 10) }, engineSettings(settings), options.public ?? false, options.forceRaw ?? false]);
+  // The caller matters only through the organizations it may read and whether small counts are hidden, so callers
+  // with the same scope share answers; the clock only through the request's day (windows such as "too recent to
+  // judge" move daily).
+  const scope = scopeOrgs(request.caller, request.filters.org?.length ? request.filters.org : null);
+  const hide = options.public === true || !seesSmallCounts(request.caller);
+  const { caller: _caller, ...asked } = request;
+  const key = JSON.stringify([version, { ...asked, now: request.now.toISOString().slice(0, 10) }, scope, hide, engineSettings(settings), options.forceRaw ?? false]);
   let hit = answers.get(key);
   if (!hit) {
     hit = computeMetric(wh, settings, request, options);

@@ -2,7 +2,7 @@
 // indicators — computed metrics through runMetric (so caller scope and suppression apply), declared indicators from
 // declared_indicators — their value, baseline, target and status. Results are memoized by data version, so a repeated
 // request costs nothing until new data arrives.
-import { scopeOrgs, type Caller } from '../access/caller.ts';
+import { scopeOrgs, seesSmallCounts, type Caller } from '../access/caller.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import type { Localized, MetricAnswer, Status } from './types.ts';
 import { catalogue } from './definition.ts';
@@ -10,7 +10,7 @@ import { engineSettings, runMetric, type EngineSettings } from './run-metric.ts'
 import { indicatorStatus, worstStatus } from './status.ts';
 import { loadStrategy, type IndicatorSpec, type Strategy } from './strategy.ts';
 import { rollupHealth } from './rollups.ts';
-import { addDays, isDay, isoDay, parseDay, periodOf, periodRange } from './periods.ts';
+import { addDays, isDay, isoDay, parseDay, periodOf, periodRange, torontoDay } from './periods.ts';
 
 export interface ScorecardIndicator {
   metric: string;
@@ -99,7 +99,9 @@ export async function buildScorecard(wh: Warehouse, settings: EngineSettings, re
   const scope = scopeOrgs(req.caller, req.org ? [req.org] : null); // refuses another organization's scorecard
   if (!isDay(req.at)) throw new Error(`at "${req.at}": date AAAA-MM-JJ / date YYYY-MM-DD`);
   const { version } = await rollupHealth(wh);
-  const key = JSON.stringify([version, strategy.id, strategy.version, scope, req.org, req.at, req.caller.role, req.caller.orgs, req.public ?? false, req.forceRaw ?? false, engineSettings(settings)]);
+  // Callers with the same scope and the same view of small counts share a scorecard (see runMetric).
+  const hide = req.public === true || !seesSmallCounts(req.caller);
+  const key = JSON.stringify([version, strategy.id, strategy.version, scope, req.org, req.at, isoDay(req.now), hide, req.forceRaw ?? false, engineSettings(settings)]);
   const hit = memo.get(key);
   if (hit) return hit;
 
@@ -169,4 +171,21 @@ export async function buildScorecard(wh: Warehouse, settings: EngineSettings, re
   if (memo.size > 200) memo.clear();
   memo.set(key, card);
   return card;
+}
+
+/**
+ * Prepares the scorecards people open first, so that nobody waits for them after data arrives: government-wide and
+ * each organization's, as an executive sees them (small counts hidden; the same answers serve the public and service
+ * owners of that organization). Already prepared scorecards cost a look-up. Returns how many were built.
+ */
+export async function warmScorecards(wh: Warehouse, settings: EngineSettings, now: Date): Promise<number> {
+  const orgs = await wh.query<{ code: string }>('SELECT code FROM organizations FINAL WHERE NOT placeholder ORDER BY code');
+  const at = torontoDay(now);
+  const caller: Caller = { role: 'executive', orgs: [], id: 'jalon-warm' };
+  let built = 0;
+  for (const org of [null, ...orgs.map((o) => o.code)]) {
+    await buildScorecard(wh, settings, { caller, org, at, now });
+    built++;
+  }
+  return built;
 }

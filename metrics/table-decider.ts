@@ -11,11 +11,17 @@ export type RollupHealth = Partial<Record<Rollup, boolean>>;
 /** Dimensions each rollup keeps (region and client type stay in the raw tables: they would multiply rollup rows). */
 export const ROLLUP_DIMENSIONS: Record<Rollup, readonly Dimension[]> = {
   rollup_events_daily: ['org', 'service', 'channel'],
-  rollup_responses_daily: ['org', 'service', 'channel']
+  rollup_responses_daily: ['org', 'service', 'channel'],
+  rollup_journeys_daily: ['org', 'service', 'channel'],
+  rollup_cases_daily: ['org', 'service', 'channel']
 };
+
+/** The window the journeys rollup judges journeys by: a definition with another `window_days` reads raw tables. */
+export const JOURNEY_WINDOW_DAYS = 30;
 
 export function decideTable(def: MetricDefinition, request: Pick<MetricRequest, 'by' | 'filters'>, health: RollupHealth, forceRaw: boolean): TableChoice {
   if (forceRaw || !def.rollup || !def.rollup.tables.every((t) => health[t] === true)) return 'raw';
+  if (def.rollup.tables.includes('rollup_journeys_daily') && def.windowDays !== JOURNEY_WINDOW_DAYS) return 'raw';
   const kept = def.rollup.tables.map((t) => ROLLUP_DIMENSIONS[t]).reduce((a, b) => a.filter((d) => b.includes(d)));
   const used = [...request.by, ...Object.entries(request.filters).filter(([, v]) => (v?.length ?? 0) > 0).map(([d]) => d as Dimension)];
   return used.every((d) => kept.includes(d)) ? 'rollup' : 'raw';

@@ -10,7 +10,7 @@ import { createProgress } from '../terminal.ts';
 import { backfillRollups, forgetRollupHealth, rollupHealth } from '../../metrics/rollups.ts';
 
 const PHASES: Record<string, string> = {
-  reference: 'référence', events: 'événements', surveys: 'sondages', cases: 'dossiers', aggregates: 'agrégats', probes: 'sondes'
+  reference: 'référence', events: 'événements', surveys: 'sondages', cases: 'dossiers', aggregates: 'agrégats', probes: 'sondes', rollups: 'cumuls'
 };
 
 export interface DemoRunOptions {

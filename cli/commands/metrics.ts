@@ -1,5 +1,5 @@
-// `jalon metrics list|run|test|backfill`: the metric catalogue, one metric's answer (JSON with --json), the definition
-// tests of every metric, and the rollup backfill. Opens the warehouse itself (fails clearly if a server holds it).
+// `jalon metrics list|run|test|backfill|refresh`: the metric catalogue, one metric's answer (JSON with --json), the
+// definition tests of every metric, the rollup backfill and the journeys/cases rollups' refresh. Opens the warehouse itself (fails clearly if a server holds it).
 import { parseArgs } from 'node:util';
 import { DEMO_EXECUTIVE, ROLES, type Caller, type Role } from '../../access/caller.ts';
 import type { Config } from '../../config/config.ts';
@@ -8,7 +8,7 @@ import { migrate } from '../../warehouse/migrate.ts';
 import { catalogue, formatProblems } from '../../metrics/definition.ts';
 import { parseMetricRequest } from '../../metrics/request.ts';
 import { MetricError, engineSettings, runMetric } from '../../metrics/run-metric.ts';
-import { backfillRollups } from '../../metrics/rollups.ts';
+import { backfillRollups, refreshRollups } from '../../metrics/rollups.ts';
 import { runDefinitionTests } from '../../metrics/definition-tests.ts';
 import { loadStrategy, storeStrategy } from '../../metrics/strategy.ts';
 import { UsageError, type Command } from '../command.ts';
@@ -78,7 +78,8 @@ export const metricsCommand: Command = {
               [--as role --orgs A,B] [--raw] [--json]   calcule une métrique / compute a metric
   metrics test [--only id] [--json]     tests de définition / definition tests (fixtures sql/metrics/tests)
   metrics strategy [--id qc-2018]       vérifie et enregistre une stratégie / check and store a strategy file
-  metrics backfill                      reconstruit les agrégats / rebuild rollups from raw tables`,
+  metrics backfill                      reconstruit les agrégats / rebuild rollups from raw tables
+  metrics refresh                       met à jour les agrégats des parcours et dossiers / bring journey and case rollups up to date`,
   async run(args, config) {
     const [sub, ...rest] = args;
     switch (sub) {
@@ -114,8 +115,18 @@ export const metricsCommand: Command = {
         }
         return 0;
       }
+      case 'refresh': {
+        const wh = await openWarehouse(config.warehouse, { holder: 'jalon metrics refresh', createDatabase: true });
+        try {
+          await migrate(wh);
+          process.stdout.write(JSON.stringify(await refreshRollups(wh)) + '\n');
+        } finally {
+          await wh.close();
+        }
+        return 0;
+      }
       default:
-        throw new UsageError('jalon metrics list|run|test|strategy|backfill');
+        throw new UsageError('jalon metrics list|run|test|strategy|backfill|refresh');
     }
   }
 };

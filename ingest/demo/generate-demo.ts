@@ -2,6 +2,7 @@
 // numbers() with seeded hashes) so that 100 million events never pass through JavaScript. Same seed, same size and
 // same `now` give the same rows. Reference data and small declared aggregates are built here and inserted in batches.
 import type { Warehouse } from '../../warehouse/warehouse.ts';
+import { refreshRollups } from '../../metrics/rollups.ts';
 import {
   CHANNEL_MINUTES, CHANNEL_UNIT_COST, DECLARED_INDICATORS, DEMO_START, ORGANIZATIONS, REGION_WEIGHTS, SEASONS,
   SEASON_PROFILE, SERVICES, STEP_DROP, SURVEY_COMMENTS, type DemoService
@@ -36,6 +37,8 @@ export const DEMO_TABLES = [
   'organizations', 'services', 'annotations', 'service_events', 'survey_responses', 'cases', 'channel_volumes',
   'standard_results', 'declared_indicators', 'costs', 'availability_probes'
 ] as const;
+
+const ROLLUP_TABLES = ['rollup_events_daily', 'rollup_responses_daily', 'rollup_journeys_daily', 'rollup_cases_daily', 'rollup_marks'] as const;
 
 const DAY_MS = 86_400_000;
 
@@ -456,7 +459,8 @@ export async function generateDemo(wh: Warehouse, options: DemoOptions): Promise
     if (!options.replace) {
       throw new Error('Le entrepôt contient déjà des données : ajoutez --replace pour les effacer / the warehouse already holds data: add --replace to erase it');
     }
-    for (const t of DEMO_TABLES) await wh.command(`TRUNCATE TABLE ${t}`);
+    // The rollups go with the rows they summarize (those fed by materialized views would otherwise keep the old sums).
+    for (const t of [...DEMO_TABLES, ...ROLLUP_TABLES]) await wh.command(`TRUNCATE TABLE ${t}`);
   }
 
   progress({ phase: 'reference', done: 0, total: 1 });
@@ -545,6 +549,10 @@ export async function generateDemo(wh: Warehouse, options: DemoOptions): Promise
   await wh.command(probesSql(), {
     seed, now, slots, total: slots * SERVICES.length, p_org: SERVICES.map((s) => s.org), p_code: SERVICES.map((s) => s.code)
   });
+
+  // The journeys and cases rollups are built once the demo's events and cases are all in.
+  progress({ phase: 'rollups', done: 0, total: 1 });
+  await refreshRollups(wh, { full: true });
 
   const tables = await countDemoTables(wh);
   const seconds = (performance.now() - t0) / 1000;

@@ -1,16 +1,17 @@
 -- id: completion_rate
 -- title_fr: Taux d'achèvement
 -- title_en: Completion rate
--- description_fr: Parcours atteignant « succès » ou « inadmissible » dans les W jours suivant le début ÷ parcours commencés. Les débuts de moins de W jours sont exclus (trop récents pour juger). Période, canal et région du début.
--- description_en: Journeys reaching "success" or "ineligible" within W days of their start ÷ journeys started. Starts younger than W days are left out (too recent to judge). Period, channel and region of the start.
+-- description_fr: Parcours atteignant « succès » ou « inadmissible » dans les W jours suivant le début ÷ parcours commencés. Les parcours commencés il y a moins de W jours civils (Toronto) sont exclus (trop récents pour juger). Période, canal et région du début.
+-- description_en: Journeys reaching "success" or "ineligible" within W days of their start ÷ journeys started. Journeys started fewer than W calendar days ago (Toronto) are left out (too recent to judge). Period, channel and region of the start.
 -- unit: ratio
 -- direction: higher
 -- characteristics: 2, 14
 -- dimensions: org, service, channel, region, client_type
 -- sources: service_events
--- formula_version: 1.0
+-- formula_version: 1.1
 -- effective_from: 2018-05-01
 -- window_days: 30
+-- rollup: rollup_journeys_daily
 SELECT {{period(toDate(started_at, 'America/Toronto'))}} AS period {{dims}},
        countIf(completed_at IS NOT NULL AND completed_at <= started_at + toIntervalDay({window_days:UInt32})) AS numerator,
        count() AS denominator, denominator AS n,
@@ -30,5 +31,14 @@ FROM (
     HAVING countIf(type = 'started') > 0
 )
 WHERE {{in_range(toDate(started_at, 'America/Toronto'))}}
-  AND started_at + toIntervalDay({window_days:UInt32}) <= {now:DateTime64(3, 'UTC')} {{filters}}
+  AND toDate(started_at, 'America/Toronto') + toIntervalDay({window_days:UInt32}) <= toDate({now:DateTime64(3, 'UTC')}, 'America/Toronto') {{filters}}
 GROUP BY period {{group}}
+-- @rollup
+SELECT {{period(day)}} AS period {{dims}},
+       sum(reached_next) AS numerator, sum(reached) AS denominator, denominator AS n,
+       if(denominator = 0, NULL, numerator / denominator) AS value
+FROM rollup_journeys_daily FINAL
+WHERE step_index = 0 AND {{in_range(day)}} AND {{scope}} {{filters}}
+  AND day + toIntervalDay({window_days:UInt32}) <= toDate({now:DateTime64(3, 'UTC')}, 'America/Toronto')
+GROUP BY period {{group}}
+HAVING denominator > 0
