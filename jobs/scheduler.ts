@@ -37,6 +37,8 @@ function cronLogger(log: (line: string) => void): Logger {
 
 export interface Scheduler {
   jobs: readonly Job[];
+  /** Runs one job now, outside its schedule (still recorded, still never overlapping itself). */
+  run(id: string): Promise<JobRunResult>;
   stop(): Promise<void>;
 }
 
@@ -48,13 +50,16 @@ export function startScheduler(options: { warehouse: Warehouse; config: Config; 
     log: options.log ?? ((line) => process.stderr.write(`${line}\n`))
   };
   const inFlight = new Set<Promise<JobRunResult>>();
+  const start = (job: Job): Promise<JobRunResult> => {
+    const p = runJob(job, ctx);
+    inFlight.add(p);
+    return p.finally(() => inFlight.delete(p));
+  };
   const tasks: ScheduledTask[] = options.jobs.map((job) =>
     cron.schedule(
       job.schedule,
       () => {
-        const p = runJob(job, ctx);
-        inFlight.add(p);
-        return p.finally(() => inFlight.delete(p));
+        return start(job);
       },
       // Overlap is refused by runJob itself, which records the skipped start in job_runs (node-cron's own guard would
       // drop it silently); node-cron's messages go through our log.
@@ -63,6 +68,11 @@ export function startScheduler(options: { warehouse: Warehouse; config: Config; 
   );
   return {
     jobs: options.jobs,
+    run(id) {
+      const job = options.jobs.find((j) => j.id === id);
+      if (!job) throw new Error(`tâche inconnue / unknown job "${id}"`);
+      return start(job);
+    },
     async stop() {
       for (const t of tasks) await t.destroy();
       await Promise.allSettled([...inFlight]);

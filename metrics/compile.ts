@@ -122,6 +122,9 @@ function provenanceSql(def: MetricDefinition, useRollups: ReadonlySet<string>): 
       parts.push(`SELECT org, max(last_at) AS last_at, max(day >= {from:Date} AND day < {to:Date}) AS reported FROM rollup_events_daily WHERE {{scope}} GROUP BY org`);
     } else if (s === 'survey_responses' && useRollups.has('rollup_responses_daily')) {
       parts.push(`SELECT org, max(last_at) AS last_at, max(day >= {from:Date} AND day < {to:Date}) AS reported FROM rollup_responses_daily WHERE {{scope}} GROUP BY org`);
+    } else if (s === 'cases' && useRollups.has('rollup_cases_daily')) {
+      // Cases with a service standard (those the rollup keeps, and the only ones a standard metric reads).
+      parts.push(`SELECT org, max(last_at) AS last_at, max(day >= {from:Date} AND day < {to:Date}) AS reported FROM rollup_cases_daily FINAL WHERE {{scope}} GROUP BY org`);
     } else if (t) {
       parts.push(`SELECT org, max(${t.at}) AS last_at, max(${t.day} >= {from:Date} AND ${t.day} < {to:Date}) AS reported FROM ${s} WHERE {{scope}} GROUP BY org`);
     } else if ((DECLARED_SOURCES as readonly string[]).includes(s)) {

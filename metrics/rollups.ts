@@ -68,8 +68,8 @@ async function readRollupHealth(wh: Warehouse): Promise<{ health: RollupHealth; 
   const health: RollupHealth = {
     rollup_events_daily: Number(row.ev) === Number(row.ev_r),
     rollup_responses_daily: Number(row.sr) === Number(row.sr_r),
-    rollup_journeys_daily: marks.rollup_journeys_daily?.raw_rows === Number(row.ev) && marks.rollup_journeys_daily.reference === steps,
-    rollup_cases_daily: marks.rollup_cases_daily?.raw_rows === Number(row.cs)
+    rollup_journeys_daily: marks.rollup_journeys_daily?.raw_rows === Number(row.ev) && marks.rollup_journeys_daily.reference === referenceOf(DERIVED[0], steps),
+    rollup_cases_daily: marks.rollup_cases_daily?.raw_rows === Number(row.cs) && marks.rollup_cases_daily.reference === referenceOf(DERIVED[1], steps)
   };
   return { health, version: Object.values(row).map(Number).join('.') };
 }
@@ -105,12 +105,14 @@ const CHUNK_ROWS = 10_000_000;
 interface Mark {
   raw_rows: number;
   watermark: string;
-  /** UInt64 fingerprint, as decimal text (beyond JavaScript's safe integers). */
+  /** `revision:fingerprint` of what the rows were computed from (see referenceOf). */
   reference: string;
 }
 
 interface DerivedSpec {
   table: 'rollup_journeys_daily' | 'rollup_cases_daily';
+  /** Changes whenever the rollup's rows are computed differently: a rollup built by another revision is rebuilt. */
+  revision: number;
   raw: 'service_events' | 'cases';
   /** Toronto day of a raw row, and how many days before it a row's arrival can change the rollup (a completion
    *  changes the journey that started up to the window's length earlier). */
@@ -126,6 +128,7 @@ const W = JOURNEY_WINDOW_DAYS;
 const DERIVED: readonly DerivedSpec[] = [
   {
     table: 'rollup_journeys_daily',
+    revision: 1,
     raw: 'service_events',
     day: "toDate(occurred_at, 'America/Toronto')",
     reach: W + 1,
@@ -164,16 +167,18 @@ GROUP BY org, service, day, channel, step_index`
   },
   {
     table: 'rollup_cases_daily',
+    revision: 2,
     raw: 'cases',
     day: "toDate(received_at, 'America/Toronto')",
     reach: 0,
-    build: () => `INSERT INTO rollup_cases_daily (org, service, day, channel, standard_days, working_days, decided, decided_met, pending, version)
-SELECT org, service, day, channel, standard_days, working_days, sum(decided), sum(decided_met), sum(pending), {version:UInt64}
+    build: () => `INSERT INTO rollup_cases_daily (org, service, day, channel, standard_days, working_days, decided, decided_met, pending, last_at, version)
+SELECT org, service, day, channel, standard_days, working_days, sum(decided), sum(decided_met), sum(pending), max(last_at), {version:UInt64}
 FROM (
     SELECT org, service, rday AS day, channel, standard_days, working_days,
-           countIf(is_decided) AS decided, countIf(is_decided AND elapsed <= standard_days) AS decided_met, countIf(NOT is_decided) AS pending
+           countIf(is_decided) AS decided, countIf(is_decided AND elapsed <= standard_days) AS decided_met, countIf(NOT is_decided) AS pending,
+           max(received_at) AS last_at
     FROM (
-        SELECT org, service, channel, standard_days, working_days, toDate(received_at, 'America/Toronto') AS rday,
+        SELECT org, service, channel, standard_days, working_days, received_at, toDate(received_at, 'America/Toronto') AS rday,
                decided_at IS NOT NULL AS is_decided,
                toDate(ifNull(decided_at, received_at), 'America/Toronto') AS dday,
                if(NOT is_decided, 0,
@@ -187,7 +192,7 @@ FROM (
     )
     GROUP BY org, service, day, channel, standard_days, working_days
     UNION ALL
-    SELECT org, service, day, channel, standard_days, working_days, 0, 0, 0 FROM rollup_cases_daily FINAL
+    SELECT org, service, day, channel, standard_days, working_days, 0, 0, 0, toDateTime64(0, 3, 'UTC') FROM rollup_cases_daily FINAL
     WHERE ${ORG_FILTER} AND day >= {a:Date} AND day < {b:Date}
 )
 GROUP BY org, service, day, channel, standard_days, working_days`
@@ -207,6 +212,12 @@ async function readMarks(wh: Warehouse): Promise<Partial<Record<Rollup, Mark>>> 
 async function stepsFingerprint(wh: Warehouse): Promise<string> {
   const [r] = await wh.query<{ f: string }>(`SELECT toString(groupBitXor(cityHash64(org, code, steps))) AS f FROM services FINAL`);
   return String(r?.f ?? '0');
+}
+
+/** What a derived rollup's rows depend on besides its raw table: how they are computed and, for journeys, services'
+ *  steps. */
+function referenceOf(spec: DerivedSpec, steps: string): string {
+  return `${spec.revision}:${spec.table === 'rollup_journeys_daily' ? steps : ''}`;
 }
 
 /** Days [a, b) holding about `rows` raw rows, cut into chunks of about CHUNK_ROWS rows (a month at least, and at most
@@ -258,7 +269,7 @@ async function refreshNow(wh: Warehouse, forceFull: boolean): Promise<Record<str
   for (const spec of DERIVED) {
     const [{ n: rawRows }] = await wh.query<{ n: number }>(`SELECT count() AS n FROM ${spec.raw}`);
     const mark = marks[spec.table];
-    const reference = spec.table === 'rollup_journeys_daily' ? steps : '0';
+    const reference = referenceOf(spec, steps);
     const full = forceFull || !mark || Number(rawRows) < mark.raw_rows || mark.reference !== reference;
     if (!full && Number(rawRows) === mark.raw_rows) {
       out[spec.table] = { mode: 'current', chunks: 0, rows: await rollupRows(wh, spec) };

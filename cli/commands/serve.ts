@@ -54,10 +54,13 @@ async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running
   log(`Jalon prêt en ${((performance.now() - t0) / 1000).toFixed(1)} s / ready — ClickHouse ${version} (${warehouse.kind}: ${warehouse.location})`);
   process.stdout.write(`Jalon: ${http.url}\n`);
   if (loadDemoIfEmpty) process.stdout.write(`${formatDemoAccounts(await ensureDemoAccounts(warehouse), http.url)}\n`);
-  // The first scorecard is computed from raw tables (seconds on 2 cores): ask for the home pages once in the
-  // background, through the same HTTP path a visitor uses, so the first person finds the answers ready.
+  // In the background: bring the journeys and cases rollups up to date and prepare the scorecards (the rollups job,
+  // run now rather than at its first tick), then ask for the home pages once through the same HTTP path a visitor
+  // uses, so that the first person finds the answers ready.
   const base = http.url;
+  const jobs = scheduler;
   void (async () => {
+    await jobs.run('rollups');
     for (const path of ['/fr', '/en']) await fetch(`${base}${path}`).then((r) => r.arrayBuffer()).catch(() => undefined);
   })();
   return 'running';

@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS rollup_journeys_daily
 )
 ENGINE = ReplacingMergeTree(version)
 PARTITION BY toYear(day)
-ORDER BY (org, service, day, channel, step_index);
+ORDER BY (step_index, org, service, day, channel);     -- journey rows (step 0) first: most reads want only them
 
 -- Cases with a service standard, per day of receipt: decided ones with how many met the standard (working days follow
 -- Québec's statutory holidays when the standard says so), and pending ones kept apart, since whether a pending case

@@ -59,6 +59,8 @@ describe.each(backends)('journeys and cases rollups — %s', (backend) => {
     const viaRollup = await runMetric(t.wh, settings, ask(metric, grain));
     const viaRaw = await runMetric(t.wh, settings, ask(metric, grain), { forceRaw: true });
     expect(viaRollup.rows).toEqual(viaRaw.rows);
+    // Provenance read from the rollups (last data time, organizations that reported) agrees with the raw tables'.
+    expect({ last: viaRollup.provenance.last_data_at, completeness: viaRollup.provenance.completeness }).toEqual({ last: viaRaw.provenance.last_data_at, completeness: viaRaw.provenance.completeness });
     return { table: viaRollup.provenance.table, rows: viaRollup.rows.map((r) => [r.period, r.step?.index ?? null, r.numerator, r.denominator]) };
   };
 

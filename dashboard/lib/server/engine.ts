@@ -74,7 +74,7 @@ async function computeMetric(req: MetricRequest): Promise<MetricAnswer> {
   const { warehouse, config } = await getRuntime();
   const def = definitions().get(req.metric);
   const answer = def
-    ? runEngineMetric(warehouse, engineSettings(config), req)
+    ? runEngineMetric(warehouse, engineSettings(config), req, { cache: true })
     : runInterimMetric(warehouse, config, req);
   return answer;
 }
