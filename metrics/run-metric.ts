@@ -106,7 +106,8 @@ export async function runMetric(wh: Warehouse, settings: EngineSettings, request
   return hit;
 }
 
-async function computeMetric(wh: Warehouse, settings: EngineSettings, request: MetricRequest, options: RunOptions = {}): Promise<MetricAnswer> {
+/** `figuresOnly`: the previous period of a comparison needs its rows, not its provenance. */
+async function computeMetric(wh: Warehouse, settings: EngineSettings, request: MetricRequest, options: RunOptions = {}, figuresOnly = false): Promise<MetricAnswer> {
   const definitions = options.definitions ?? catalogue().definitions;
   const def = definitions.get(request.metric);
   if (!def) throw new MetricError('unknown_metric', [`métrique inconnue / unknown metric "${request.metric}"`]);
@@ -121,7 +122,7 @@ async function computeMetric(wh: Warehouse, settings: EngineSettings, request: M
   const [coarse, raw, prov] = await Promise.all([
     compiled.grainCheck ? wh.query<{ org: string; service: string; period_grain: string; source: string }>(compiled.grainCheck.sql, compiled.grainCheck.params) : Promise.resolve([]),
     wh.query<RawRow>(compiled.main.sql, compiled.main.params),
-    wh.query<{ last_data_at: string | null; reported: number; expected: number }>(compiled.provenance.sql, compiled.provenance.params)
+    figuresOnly ? Promise.resolve([]) : wh.query<{ last_data_at: string | null; reported: number; expected: number }>(compiled.provenance.sql, compiled.provenance.params)
   ]);
   if (coarse.length) {
     const names = [...new Set(coarse.map((c) => `${c.org}/${c.service} (${c.source}: ${c.period_grain})`))];
@@ -137,7 +138,7 @@ async function computeMetric(wh: Warehouse, settings: EngineSettings, request: M
 
   if (request.compare !== 'none') {
     const range = shiftRange(request.grain, request.from, request.to, request.compare);
-    const previous = await computeMetric(wh, settings, { ...request, ...range, compare: 'none' }, options);
+    const previous = await computeMetric(wh, settings, { ...request, ...range, compare: 'none' }, options, true);
     const byKey = new Map(previous.rows.map((r) => [rowKey(r), r]));
     rows = rows.map((r) => {
       const label = request.grain === 'all' ? 'all' : shiftLabel(request.grain, r.period, request.compare as 'previous_period' | 'previous_year');
