@@ -252,7 +252,7 @@ function hintsOf(spec: KindSpec): Record<string, string> {
 /**
  * SELECT ...: every staged row typed, with `reason` ('' when valid), `field` and the offending value, and a message
  * for people naming the field and the fix. `source` is a relation yielding (line, raw, doc): the staging table, or
- * the engine reading a staged file or the source file itself. Run with VALIDATION_SETTINGS.
+ * the engine reading a staged file or the source file itself.
  */
 export function buildValidationSelect(kind: Kind, source: string, opts: ValidationOptions): Sql {
   const spec = KIND_SPECS[kind];
@@ -301,15 +301,15 @@ FROM
 }
 
 /** Conversions behind `if(reason = '', …)` guards may throw on a rejected row's value unless short-circuited. */
-export const VALIDATION_SETTINGS = "SETTINGS short_circuit_function_evaluation = 'force_enable'";
+export const VALIDATION_SETTINGS = { short_circuit_function_evaluation: 'force_enable' } as const;
 
 /** CREATE TABLE `valid` AS the validation SELECT (the batched path). */
 export function buildValidation(kind: Kind, source: string, valid: string, opts: ValidationOptions): Sql {
   const v = buildValidationSelect(kind, source, opts);
-  return { sql: `CREATE TABLE ${id(valid)} ENGINE = Memory AS\n${v.sql}\n${VALIDATION_SETTINGS}`, params: v.params };
+  return { sql: `CREATE TABLE ${id(valid)} ENGINE = Memory AS\n${v.sql}\nSETTINGS short_circuit_function_evaluation = 'force_enable'`, params: v.params };
 }
 
-/** Rejected rows of the batch into quarantine; `from` is the validation table (a quoted name) or a subquery. */
+/** Rejected rows of the batch into quarantine; `from` is the validation table (a quoted name) or a subquery (then run it with VALIDATION_SETTINGS). */
 export function buildQuarantine(kind: Kind, from: string, source: string, runId: string): Sql {
   return {
     sql: `INSERT INTO quarantine (run_id, kind, org, source, line, raw, reason, message)
@@ -367,11 +367,10 @@ export function buildStoredCheck(kind: Kind): string {
   AND ${t} >= {time_min:DateTime64(3, 'UTC')} AND ${t} <= {time_max:DateTime64(3, 'UTC')} LIMIT 1`;
 }
 
-/** The valid rows of the validation SELECT `select`, straight into the kind's table with the run id. */
+/** The valid rows of the validation SELECT `select`, straight into the kind's table with the run id (VALIDATION_SETTINGS). */
 export function buildInsertValid(kind: Kind, select: string): string {
   const cols = targetColumnList(kind);
-  return `INSERT INTO ${id(KIND_SPECS[kind].table)} (${cols}, run_id) SELECT ${cols}, {run:String} FROM (${select}) WHERE reason = ''
-${VALIDATION_SETTINGS}`;
+  return `INSERT INTO ${id(KIND_SPECS[kind].table)} (${cols}, run_id) SELECT ${cols}, {run:String} FROM (${select}) WHERE reason = ''`;
 }
 
 /**
