@@ -343,6 +343,9 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     // cores, time: the work is in the SQL after the split. Smaller insert blocks keep the insert under 1 GB.
     const fileRead = { storage_file_read_method: 'pread', input_format_parallel_parsing: 0 };
     const insertBlocks = { min_insert_block_size_rows: 262_144, min_insert_block_size_bytes: 64 << 20 };
+    // `WHERE reason = ''` over the validation subquery: pushed down, the filter made the engine evaluate the checks
+    // again (the quarantine pass took 2.8 times as long, and `count() … WHERE reason != ''` 25 times as long).
+    const keepFilter = { query_plan_filter_push_down: 0, enable_optimize_predicate_expression: 0 };
     const at = { first: 1, stage_file: path.resolve(input.source.path) };
     const maxLines = options.inPlaceMaxLines ?? IN_PLACE_MAX_LINES;
     const pre = buildPrecheck(kind, LINES_RELATION_LIMITED, opts);
@@ -362,14 +365,14 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
       return Number(row.n);
     };
     const before = await countRun();
-    await wh.command(buildInsertValid(kind, v.sql), { ...v.params, ...at, run: runId }, { settings: { ...fileRead, ...insertBlocks, ...VALIDATION_SETTINGS } });
+    await wh.command(buildInsertValid(kind, v.sql), { ...v.params, ...at, run: runId }, { settings: { ...fileRead, ...insertBlocks, ...keepFilter, ...VALIDATION_SETTINGS } });
     const inserted = (await countRun()) - before;
     lap('insert');
     const rows = Number(c.read);
     const rejected = rows - inserted;
     if (rejected > 0) {
       const qs = buildQuarantine(kind, `(${v.sql})`, input.name, runId);
-      await wh.command(qs.sql, { ...v.params, ...at, ...qs.params }, { settings: { ...fileRead, ...VALIDATION_SETTINGS } });
+      await wh.command(qs.sql, { ...v.params, ...at, ...qs.params }, { settings: { ...fileRead, ...keepFilter, ...VALIDATION_SETTINGS } });
       const [n] = await wh.query<{ n: number }>('SELECT toUInt64(count()) AS n FROM quarantine WHERE run_id = {run:String} AND source = {source:String}', { run: runId, source: input.name });
       // Every line is accounted for, or the run fails (a restart then takes the batched path and counts again).
       if (Number(n.n) !== rejected) throw new Error(`${input.name}: ${rows} lignes lues, ${inserted} insérées, ${Number(n.n)} en quarantaine / lines read, inserted, quarantined do not add up`);
