@@ -171,6 +171,46 @@ describe('ingest in place against the batched path', () => {
     expect(s[2].rejects).toEqual([{ reason: 'unknown_org', count: 3 }]); // placeholders are not declared organizations
   });
 
+  it('a file longer than the in-place limit goes through the batched path', async () => {
+    const file = write('five.ndjson', [1, 2, 3, 4, 5].map((i) => ev({ event_id: `l${i}` })).join('\n'));
+    for (const [max, expected] of [[4, 'batched'], [5, 'in-place']] as const) {
+      const t = await embeddedTestWarehouse();
+      try {
+        await migrate(t.wh);
+        const phases = new Set<string>();
+        const s = await runIngest(t.wh, { kind: 'events', inputs: resolveInputs(file, null), inPlaceMaxLines: max, trace: (p) => phases.add(p) });
+        expect(phases.has('validate') ? 'batched' : 'in-place').toBe(expected);
+        expect([s.read, s.inserted]).toEqual([5, 5]);
+      } finally {
+        await t.dispose();
+      }
+    }
+  });
+
+  it('a run stopped right after the in-place insert, then restarted, ends as one clean run', async () => {
+    const file = write('stopped.ndjson', dirtyEvents);
+    const clean = await compare([{ kind: 'events', file }]);
+    const t = await embeddedTestWarehouse();
+    try {
+      await migrate(t.wh);
+      const stop = (phase: string) => {
+        if (phase === 'insert') throw new Error('stopped');
+      };
+      await expect(runIngest(t.wh, { kind: 'events', inputs: resolveInputs(file, null), trace: stop })).rejects.toThrow('stopped');
+      const phases = new Set<string>();
+      const s = await runIngest(t.wh, { kind: 'events', inputs: resolveInputs(file, null), trace: (p) => phases.add(p) });
+      expect(phases.has('validate')).toBe(true); // stored rows in the file's range: the batched look-up
+      expect([s.read, s.inserted, s.duplicates, s.rejected]).toEqual([19, 0, 5, 14]);
+      const after = await snapshot(t.wh, []);
+      expect(after.rows).toEqual(clean.snap.rows);
+      expect(after.quarantine).toEqual(clean.snap.quarantine);
+      expect(after.codes).toEqual(clean.snap.codes);
+      expect(s.new_codes).toEqual((clean.snap.summaries[0] as { new_codes: string[] }).new_codes);
+    } finally {
+      await t.dispose();
+    }
+  });
+
   it('a folder of files: each file in place, in order', async () => {
     const folder = path.join(dir, 'folder');
     fs.mkdirSync(folder);
