@@ -342,7 +342,8 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     // 2–3 times slower than pread on a 1.4 GB file. Parallel parsing of lines cost memory (about 100 MB) and, on two
     // cores, time: the work is in the SQL after the split. Smaller insert blocks keep the insert under 1 GB.
     const fileRead = { storage_file_read_method: 'pread', input_format_parallel_parsing: 0 };
-    const insertBlocks = { min_insert_block_size_rows: 262_144, min_insert_block_size_bytes: 64 << 20 };
+    // Two insert pipelines: the MergeTree write and the rollup views otherwise run on one core after the validation.
+    const insertBlocks = { min_insert_block_size_rows: 262_144, min_insert_block_size_bytes: 64 << 20, max_insert_threads: 2 };
     // `WHERE reason = ''` over the validation subquery: pushed down, the filter made the engine evaluate the checks
     // again (the quarantine pass took 2.8 times as long, and `count() … WHERE reason != ''` 25 times as long).
     const keepFilter = { query_plan_filter_push_down: 0, enable_optimize_predicate_expression: 0 };
