@@ -1,5 +1,6 @@
 // One ingest run: read sources in batches, stage each batch in the engine, validate and convert it there, send
 // rejects to quarantine, register unknown codes, and insert only rows not already stored. Recorded in ingest_runs.
+// A new UTF-8 NDJSON file of events or surveys is read by the embedded engine in place instead (`ingestInPlace`).
 // A re-run, an overlapping file or a run killed and restarted counts stored rows as duplicates: nothing twice.
 import fs from 'node:fs';
 import os from 'node:os';
