@@ -36,18 +36,27 @@ interface Column {
 
 const DATE_SHAPE = "'^\\\\d{4}-\\\\d{2}-\\\\d{2}'";
 
+/** A field's text as validation reads it from the tuple `_t` (trimmed, '' when absent, the forced organization when empty). */
+function fieldText(f: FieldSpec, opts: ValidationOptions, spec: KindSpec): string {
+  let rawText = `trimBoth(ifNull(tupleElement(_t, ${word(f.name)}), ''))`;
+  if (f.type === 'json') {
+    const jr = `JSONExtractRaw(_doc, ${word(f.name)})`;
+    rawText = `if(startsWith(${jr}, '"'), JSONExtractString(${jr}), if(${jr} = 'null', '', ${jr}))`;
+  }
+  if (f.name === spec.orgField && opts.org !== null) rawText = `if(${rawText} = '', {force_org:String}, ${rawText})`;
+  return rawText;
+}
+
+/** A datetime field's value: ISO 8601, local Toronto time without an offset, in UTC; NULL when unreadable. */
+const parsedDateTime = (text: string): string => `toTimeZone(parseDateTime64BestEffortOrNull(${text}, 3, 'America/Toronto'), 'UTC')`;
+
 function fieldExprs(f: FieldSpec, params: Record<string, unknown>, opts: ValidationOptions, spec: KindSpec): { select: string[]; checks: string[] } {
   const n = f.name;
   const s = id(`s_${n}`);
   const p = id(`p_${n}`);
   const select: string[] = [];
   const checks: string[] = [];
-  let rawText = `trimBoth(ifNull(tupleElement(_t, ${word(n)}), ''))`;
-  if (f.type === 'json') {
-    const jr = `JSONExtractRaw(_doc, ${word(n)})`;
-    rawText = `if(startsWith(${jr}, '"'), JSONExtractString(${jr}), if(${jr} = 'null', '', ${jr}))`;
-  }
-  if (n === spec.orgField && opts.org !== null) rawText = `if(${rawText} = '', {force_org:String}, ${rawText})`;
+  const rawText = fieldText(f, opts, spec);
   if (f.fallback !== undefined) {
     params[`fb_${n}`] = f.fallback;
     select.push(`if((${rawText} AS ${id(`r_${n}`)}) = '', {fb_${n}:String}, ${id(`r_${n}`)}) AS ${s}`);
@@ -67,7 +76,7 @@ function fieldExprs(f: FieldSpec, params: Record<string, unknown>, opts: Validat
       checks.push(`${present} AND NOT has({vals_${n}:Array(String)}, ${s}), (${word(n === 'channel' ? 'unknown_channel' : 'bad_value')}, ${word(n)})`);
       break;
     case 'datetime':
-      select.push(`toTimeZone(parseDateTime64BestEffortOrNull(${s}, 3, 'America/Toronto'), 'UTC') AS ${p}`);
+      select.push(`${parsedDateTime(s)} AS ${p}`);
       // The engine would roll 2024-02-30 over to March: the calendar date written must exist as written.
       checks.push(
         `${s} != '' AND (${p} IS NULL OR NOT match(${s}, ${DATE_SHAPE}) OR toString(toDateOrNull(substring(${s}, 1, 10))) != substring(${s}, 1, 10)), (${word('bad_date')}, ${word(n)})`
@@ -241,11 +250,11 @@ function hintsOf(spec: KindSpec): Record<string, string> {
 }
 
 /**
- * CREATE TABLE `valid` AS SELECT ...: every staged row typed, with `reason` ('' when valid), `field` and the
- * offending value, and a message for people naming the field and the fix.
+ * SELECT ...: every staged row typed, with `reason` ('' when valid), `field` and the offending value, and a message
+ * for people naming the field and the fix. `source` is a relation yielding (line, raw, doc): the staging table, or
+ * the engine reading a staged file or the source file itself.
  */
-/** `source` is a relation yielding (line, raw, doc): the staging table, or the engine reading a staged file. */
-export function buildValidation(kind: Kind, source: string, valid: string, opts: ValidationOptions): Sql {
+export function buildValidationSelect(kind: Kind, source: string, opts: ValidationOptions): Sql {
   const spec = KIND_SPECS[kind];
   const params: Record<string, unknown> = { reasons: REASONS, hints: hintsOf(spec), bad_char: '\ufffd' };
   if (opts.org !== null) params.force_org = opts.org;
@@ -274,8 +283,7 @@ export function buildValidation(kind: Kind, source: string, valid: string, opts:
   // The offending value, for the message only (computed for rejected rows alone).
   const fieldValue = `multiIf(${spec.fields.map((f) => `_field = ${word(f.name)}, ${sv(f.name)}`).join(', ')}, '')`;
   const cols = targetColumns(kind);
-  const sql = `CREATE TABLE ${id(valid)} ENGINE = Memory AS
-SELECT line, if(_r.1 = '', '', raw) AS raw, _r.1 AS reason, _r.2 AS field, ${orgS} AS q_org,
+  const sql = `SELECT line, if(_r.1 = '', '', raw) AS raw, _r.1 AS reason, _r.2 AS field, ${orgS} AS q_org,
        if(reason = '', '', concat(field, if((${fieldValue} AS _bad) = '', '', concat(' = «', substringUTF8(_bad, 1, 80), '»')), ' : ',
           {reasons:Map(String, String)}[reason], {hints:Map(String, String)}[field])) AS message,
        ${cols.map((c) => `CAST(${guarded(c)}, ${typeLit(plain(c.type))}) AS ${id(c.name)}`).join(',\n       ')}
@@ -288,19 +296,81 @@ FROM
          multiIf(${checks.join(',\n                 ')}, ('', '')) AS _r,
          _r.2 AS _field
   FROM ${source}
-)
-SETTINGS short_circuit_function_evaluation = 'force_enable'`;
+)`;
   return { sql, params };
 }
 
-/** Rejected rows of the batch into quarantine. */
-export function buildQuarantine(kind: Kind, valid: string, source: string, runId: string): Sql {
+/** Conversions behind `if(reason = '', …)` guards may throw on a rejected row's value unless short-circuited. */
+export const VALIDATION_SETTINGS = { short_circuit_function_evaluation: 'force_enable' } as const;
+
+/** CREATE TABLE `valid` AS the validation SELECT (the batched path). */
+export function buildValidation(kind: Kind, source: string, valid: string, opts: ValidationOptions): Sql {
+  const v = buildValidationSelect(kind, source, opts);
+  return { sql: `CREATE TABLE ${id(valid)} ENGINE = Memory AS\n${v.sql}\nSETTINGS short_circuit_function_evaluation = 'force_enable'`, params: v.params };
+}
+
+/** Rejected rows of the batch into quarantine; `from` is the validation table (a quoted name) or a subquery (then run it with VALIDATION_SETTINGS). */
+export function buildQuarantine(kind: Kind, from: string, source: string, runId: string): Sql {
   return {
     sql: `INSERT INTO quarantine (run_id, kind, org, source, line, raw, reason, message)
 SELECT {run:String}, {kind:String}, q_org, {source:String}, line, raw, reason, message
-FROM ${id(valid)} WHERE reason != ''`,
+FROM ${from} WHERE reason != ''`,
     params: { run: runId, kind, source }
   };
+}
+
+/**
+ * Whether a whole file of an identity kind can go in with one `INSERT … SELECT` (the in-place path), read in one light
+ * pass: the row count, whether two rows share a key, and the organizations and time range of the rows that have a
+ * key and a readable time (only those can be inserted). Key and time are computed as validation computes them; keys
+ * are compared through a 64-bit hash, so a collision can only report a duplicate that is not one (and send the file
+ * to the batched path), never hide one.
+ */
+export function buildPrecheck(kind: Kind, source: string, opts: ValidationOptions): Sql {
+  const spec = KIND_SPECS[kind];
+  const cols = targetColumns(kind);
+  const fieldOf = (col: string): FieldSpec => {
+    const c = cols.find((x) => x.name === col);
+    const f = spec.fields.find((x) => c && (c.expr === sv(x.name) || c.expr === `assumeNotNull(${pv(x.name)})`));
+    if (!f) throw new Error(`${kind}: column ${col} is not a plain field`);
+    return f;
+  };
+  if (spec.uniqueness !== 'identity' || !spec.timeColumn) throw new Error(`${kind}: the in-place path is for identity kinds`);
+  const keys = spec.key.map(fieldOf);
+  const time = fieldOf(spec.timeColumn);
+  const org = fieldOf(spec.key[0]);
+  const used = [...new Set([...keys, time])];
+  const params: Record<string, unknown> = {};
+  if (opts.org !== null) params.force_org = opts.org;
+  const text = (f: FieldSpec) => fieldText(f, opts, spec);
+  const sql = `SELECT toUInt64(count()) AS read, toUInt64(countIf(_keyed)) AS keyed, toUInt64(uniqExactIf(_h, _keyed)) AS distinct_keys,
+       toString(minIf(_time, _keyed)) AS time_min, toString(maxIf(_time, _keyed)) AS time_max,
+       groupUniqArrayIf(${MAX_ORGS + 1})(_org, _keyed) AS orgs
+FROM
+(
+  SELECT ${keys.map((f, i) => `${text(f)} AS _k${i}`).join(', ')}, ${parsedDateTime(text(time))} AS _time, ${text(org)} AS _org,
+         ${keys.map((_, i) => `_k${i} != ''`).join(' AND ')} AND _time IS NOT NULL AS _keyed,
+         cityHash64(${keys.map((_, i) => `_k${i}`).join(', ')}) AS _h
+  FROM (SELECT JSONExtract(if(doc = '', raw, doc), ${typeLit(`Tuple(${used.map((f) => `${f.name} Nullable(String)`).join(', ')})`)}) AS _t FROM ${source})
+)`;
+  return { sql, params };
+}
+
+/** Above this many organizations in one file the stored-row check is not worth a list: the batched path takes it. */
+export const MAX_ORGS = 1000;
+
+/** Whether any stored row of these organizations falls in the time range (then the batched path's look-up is needed). */
+export function buildStoredCheck(kind: Kind): string {
+  const spec = KIND_SPECS[kind];
+  const t = id(spec.timeColumn ?? '');
+  return `SELECT 1 AS found FROM ${id(spec.table)} WHERE ${id(spec.key[0])} IN {orgs:Array(String)}
+  AND ${t} >= {time_min:DateTime64(3, 'UTC')} AND ${t} <= {time_max:DateTime64(3, 'UTC')} LIMIT 1`;
+}
+
+/** The valid rows of the validation SELECT `select`, straight into the kind's table with the run id (VALIDATION_SETTINGS). */
+export function buildInsertValid(kind: Kind, select: string): string {
+  const cols = targetColumnList(kind);
+  return `INSERT INTO ${id(KIND_SPECS[kind].table)} (${cols}, run_id) SELECT ${cols}, {run:String} FROM (${select}) WHERE reason = ''`;
 }
 
 /**
