@@ -96,9 +96,10 @@ export async function backfillRollups(wh: Warehouse): Promise<Record<string, num
 
 // ---- Rollups rebuilt by refresh (journeys, cases) -------------------------------------------------------------
 
-/** How far back of the last refresh's watermark a refresh looks again: an insert that started before the watermark
- *  may become visible after it. Refreshing a day twice gives the same rows. */
-const OVERLAP_MS = 60 * 60_000;
+/** How far back of the last refresh's watermark a refresh looks again: a row's `ingested_at` is set when its block is
+ *  formed, and the block becomes visible when written, seconds later. Refreshing a day twice gives the same rows;
+ *  a longer overlap only redoes more days (after a bulk load, all of them). */
+const OVERLAP_MS = 10 * 60_000;
 /** Raw rows a refresh statement should read at most (about): bounds the memory of the journey grouping. */
 const CHUNK_ROWS = 10_000_000;
 
