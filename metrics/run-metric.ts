@@ -27,6 +27,8 @@ export interface RunOptions {
   /** Answer from raw tables even when a rollup could (benchmarks, tests). */
   forceRaw?: boolean;
   definitions?: ReadonlyMap<string, MetricDefinition>;
+  /** false: figures only — the provenance's last data time and completeness are not read (a chart's trend). */
+  provenance?: boolean;
 }
 
 /** A request the engine cannot answer as asked; `problems` lists every reason. */
@@ -95,7 +97,7 @@ export async function runMetric(wh: Warehouse, settings: EngineSettings, request
   const scope = scopeOrgs(request.caller, request.filters.org?.length ? request.filters.org : null);
   const hide = options.public === true || !seesSmallCounts(request.caller);
   const { caller: _caller, ...asked } = request;
-  const key = JSON.stringify([version, { ...asked, now: request.now.toISOString().slice(0, 10) }, scope, hide, engineSettings(settings), options.forceRaw ?? false]);
+  const key = JSON.stringify([version, { ...asked, now: request.now.toISOString().slice(0, 10) }, scope, hide, engineSettings(settings), options.forceRaw ?? false, options.provenance ?? true]);
   let hit = answers.get(key);
   if (!hit) {
     hit = computeMetric(wh, settings, request, options);
@@ -119,10 +121,11 @@ async function computeMetric(wh: Warehouse, settings: EngineSettings, request: M
 
   // The grain check, the figures and their provenance run together; the figures are dropped if the check refuses.
   const notes: string[] = [];
+  const withoutProvenance = figuresOnly || options.provenance === false;
   const [coarse, raw, prov] = await Promise.all([
     compiled.grainCheck ? wh.query<{ org: string; service: string; period_grain: string; source: string }>(compiled.grainCheck.sql, compiled.grainCheck.params) : Promise.resolve([]),
     wh.query<RawRow>(compiled.main.sql, compiled.main.params),
-    figuresOnly ? Promise.resolve([]) : wh.query<{ last_data_at: string | null; reported: number; expected: number }>(compiled.provenance.sql, compiled.provenance.params)
+    withoutProvenance ? Promise.resolve([]) : wh.query<{ last_data_at: string | null; reported: number; expected: number }>(compiled.provenance.sql, compiled.provenance.params)
   ]);
   if (coarse.length) {
     const names = [...new Set(coarse.map((c) => `${c.org}/${c.service} (${c.source}: ${c.period_grain})`))];
@@ -173,7 +176,8 @@ async function computeMetric(wh: Warehouse, settings: EngineSettings, request: M
       completeness: { reported: Number(p?.reported ?? 0), expected: Number(p?.expected ?? 0) },
       ...(def.modelled ? { modelled: true } : {}),
       table: compiled.main.table,
-      ...(notes.length ? { notes } : {})
+      ...(notes.length ? { notes } : {}),
+      ...(withoutProvenance ? { omitted: true as const } : {})
     }
   };
 }

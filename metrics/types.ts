@@ -53,6 +53,8 @@ export interface Provenance {
   table?: 'rollup' | 'raw';
   /** Anything left out of the answer and why (e.g. declared data coarser than the grain). */
   notes?: readonly string[];
+  /** The request asked for figures only (RunOptions.provenance false): last data time and completeness not read. */
+  omitted?: true;
 }
 
 export interface MetricAnswer {

@@ -39,6 +39,16 @@ describe('rollups', () => {
     // Event i falls in month i mod 12 and is on the phone when i is a multiple of 4 (Q1: i = 0, 12, 24, 36 of 12 events).
     expect(viaRollup.rows.map((r) => [r.period, r.numerator, r.denominator])).toEqual([['2024-Q1', 8, 12], ['2024-Q2', 7, 10], ['2024-Q3', 6, 9], ['2024-Q4', 9, 9]]);
   });
+  it('figures only (a chart’s trend): the same rows, the provenance marked as not read', async () => {
+    const full = await runMetric(t.wh, settings, request);
+    const figures = await runMetric(t.wh, settings, request, { provenance: false, cache: true });
+    expect(figures.rows).toEqual(full.rows);
+    expect(full.provenance.omitted).toBeUndefined();
+    expect(full.provenance.last_data_at).toBe('2024-12-10T15:00:00.000Z');
+    expect(figures.provenance).toMatchObject({ omitted: true, last_data_at: null, completeness: { reported: 0, expected: 0 } });
+    // A cached figures-only answer is never handed to a caller who wants the provenance.
+    expect((await runMetric(t.wh, settings, request, { cache: true })).provenance.last_data_at).toBe('2024-12-10T15:00:00.000Z');
+  });
   it('are left aside while incomplete, and a backfill brings them back', async () => {
     await t.wh.command('TRUNCATE TABLE rollup_events_daily'); // as if the rollup had been created after the data
     forgetRollupHealth(t.wh);
