@@ -4,6 +4,8 @@
 import { json, type RequestHandler } from '@sveltejs/kit';
 import { getRuntime } from '$lib/server/runtime';
 import { apiError, errorResponse } from '$lib/server/api';
+import { requireRole } from '$lib/server/auth-http';
+import { SQL_ROLES } from '../../../../../access/caller.ts';
 import { runSandboxedQuery } from '../../../../../access/sql-sandbox.ts';
 import { resultToCsv } from '../../../../../access/result-csv.ts';
 import { recordAudit } from '../../../../../access/audit.ts';
@@ -11,8 +13,8 @@ import { recordAudit } from '../../../../../access/audit.ts';
 export const POST: RequestHandler = async ({ request, locals, url }) => {
   const body = (await request.json().catch(() => null)) as { sql?: unknown } | null;
   if (typeof body?.sql !== 'string') return errorResponse(400, 'bad_request', 'Corps attendu : {"sql": "SELECT …"} / expected body: {"sql": "SELECT …"}');
-  if (locals.caller.role === 'public') return errorResponse(401, 'unauthorized', 'Connexion requise / sign-in required');
   try {
+    requireRole(locals.caller, SQL_ROLES);
     const { config, warehouse } = await getRuntime();
     const csv = url.searchParams.get('format') === 'csv';
     const result = await runSandboxedQuery(warehouse, locals.caller, body.sql, { via: csv ? 'api-csv' : 'api', signal: request.signal, limits: config.sql });

@@ -2,11 +2,13 @@
 import { json, type RequestHandler } from '@sveltejs/kit';
 import { getRuntime } from '$lib/server/runtime';
 import { apiError, errorResponse } from '$lib/server/api';
+import { requireRole } from '$lib/server/auth-http';
+import { SQL_ROLES } from '../../../../../../access/caller.ts';
 import { listSavedQueries, saveQuery } from '../../../../../../access/saved-queries.ts';
 
 export const GET: RequestHandler = async ({ locals }) => {
-  if (locals.caller.role === 'public') return errorResponse(401, 'unauthorized', 'Connexion requise / sign-in required');
   try {
+    requireRole(locals.caller, SQL_ROLES);
     const { warehouse } = await getRuntime();
     return json({ queries: await listSavedQueries(warehouse, locals.caller) });
   } catch (err) {
@@ -15,7 +17,11 @@ export const GET: RequestHandler = async ({ locals }) => {
 };
 
 export const POST: RequestHandler = async ({ locals, request }) => {
-  if (locals.caller.role === 'public') return errorResponse(401, 'unauthorized', 'Connexion requise / sign-in required');
+  try {
+    requireRole(locals.caller, SQL_ROLES);
+  } catch (err) {
+    return apiError(err);
+  }
   const body = (await request.json().catch(() => null)) as { id?: unknown; title?: unknown; sql?: unknown; shared?: unknown } | null;
   if (typeof body?.title !== 'string' || typeof body.sql !== 'string') return errorResponse(400, 'bad_request', 'Attendu / expected: {title, sql, shared}');
   try {
