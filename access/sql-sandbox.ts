@@ -5,7 +5,7 @@
 //   the checked tree inside our wrapper → run in the analyst database → audit (refusals included).
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import { WarehouseError } from '../warehouse/warehouse.ts';
-import { quoteIdentifier } from '../warehouse/identifiers.ts';
+import { quoteIdentifier, quoteString } from '../warehouse/identifiers.ts';
 import { allowedOrgs, maySql, type Caller } from './caller.ts';
 import { isOrgCode } from './org-scope.ts';
 import { CURATED_VIEWS, CURATED_VIEW_NAMES, analystDatabaseOf, ensureCuratedViews } from './curated-views.ts';
@@ -118,10 +118,6 @@ function firstLine(message: string): string {
     .slice(0, 400);
 }
 
-/** A ClickHouse string literal holding `text` (used only for texts built here from checked identifiers and codes). */
-function chString(text: string): string {
-  return `'${text.replace(/\\/gu, '\\\\').replace(/'/gu, "''")}'`;
-}
 
 /**
  * The organization filter: for every curated view and the table under it, `column IN (...)`. Applied by the engine
@@ -132,9 +128,9 @@ export function scopeFilters(database: string, orgs: readonly string[]): string 
   const entries: string[] = [];
   for (const view of CURATED_VIEWS) {
     quoteIdentifier(view.orgColumn);
-    const filter = chString(`${view.orgColumn} IN (${list})`);
-    entries.push(`${chString(`${analystDatabaseOf(database)}.${view.name}`)}: ${filter}`);
-    entries.push(`${chString(`${database}.${view.source}`)}: ${filter}`);
+    const filter = quoteString(`${view.orgColumn} IN (${list})`);
+    entries.push(`${quoteString(`${analystDatabaseOf(database)}.${view.name}`)}: ${filter}`);
+    entries.push(`${quoteString(`${database}.${view.source}`)}: ${filter}`);
   }
   return `{${entries.join(', ')}}`;
 }

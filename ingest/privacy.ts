@@ -1,6 +1,7 @@
 // Privacy at the door: survey comments are scrubbed of e-mail addresses, phone numbers, social-insurance (NAS/SIN)
 // and health-insurance (RAMQ) numbers, postal codes and street addresses before they are stored. The patterns run
 // inside the engine (RE2), on every path (files, push API).
+import { quoteString } from '../warehouse/identifiers.ts';
 
 /** Ordered: longer, more specific patterns first (RAMQ before phone, phone before NAS). */
 export const SCRUB_RULES: readonly { pattern: string; replacement: string }[] = [
@@ -23,10 +24,6 @@ export const SCRUB_RULES: readonly { pattern: string; replacement: string }[] = 
 /** The SQL expression scrubbing `column` (patterns are our constants; RE2 syntax). */
 export function scrubSql(column: string): string {
   let expr = column;
-  for (const r of SCRUB_RULES) expr = `replaceRegexpAll(${expr}, ${sqlString(r.pattern)}, ${sqlString(r.replacement)})`;
+  for (const r of SCRUB_RULES) expr = `replaceRegexpAll(${expr}, ${quoteString(r.pattern)}, ${quoteString(r.replacement)})`;
   return expr;
-}
-
-function sqlString(s: string): string {
-  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }

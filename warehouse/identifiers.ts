@@ -1,5 +1,6 @@
-// The one helper that splices identifiers into SQL. Only names from our own allow-lists pass:
-// values always travel as typed parameters instead (STYLE habit 1).
+// The one place that splices names and texts into SQL. Only names from our own allow-lists pass, and only texts
+// Jalon builds itself (scrub patterns, checked codes) become literals: values from outside always travel as typed
+// parameters instead (STYLE habit 1).
 import { WarehouseError } from './warehouse.ts';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -16,4 +17,10 @@ export function quoteIdentifier(name: string, allowed?: ReadonlySet<string> | re
 /** Quotes `database.table` with both parts checked. */
 export function qualifiedName(database: string, table: string): string {
   return `${quoteIdentifier(database)}.${quoteIdentifier(table)}`;
+}
+
+/** A ClickHouse string literal holding `text`: for texts Jalon builds itself (patterns, checked codes), never for
+ *  values from outside (those are typed parameters). */
+export function quoteString(text: string): string {
+  return `'${text.replace(/\\/gu, '\\\\').replace(/'/gu, "\\'")}'`;
 }

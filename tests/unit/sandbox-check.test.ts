@@ -83,9 +83,9 @@ describe('settings', () => {
   it('binds the scope to every view and its table, and ends with readonly', () => {
     const s = sandboxSettings('jalon', ['AG1', 'MIN'], DEFAULT_LIMITS);
     expect(s.endsWith('readonly = 1')).toBe(true);
-    expect(scopeFilters('jalon', ['AG1'])).toContain("'jalon_analyst.events': 'org IN (''AG1'')'");
-    expect(scopeFilters('jalon', ['AG1'])).toContain("'jalon.service_events': 'org IN (''AG1'')'");
-    expect(scopeFilters('jalon', ['AG1'])).toContain("'jalon.organizations': 'code IN (''AG1'')'");
+    expect(scopeFilters('jalon', ['AG1'])).toContain("'jalon_analyst.events': 'org IN (\\'AG1\\')'");
+    expect(scopeFilters('jalon', ['AG1'])).toContain("'jalon.service_events': 'org IN (\\'AG1\\')'");
+    expect(scopeFilters('jalon', ['AG1'])).toContain("'jalon.organizations': 'code IN (\\'AG1\\')'");
     expect(sandboxSettings('jalon', null, DEFAULT_LIMITS)).not.toContain('additional_table_filters');
     expect(wrapQuery('SELECT 1', 11, 'readonly = 1')).toBe('SELECT * FROM (\nSELECT 1\n) LIMIT 11\nSETTINGS readonly = 1');
   });
