@@ -12,6 +12,9 @@ import { runMetric } from '../../metrics/run-metric.ts';
 import { runIngest } from '../../ingest/run-ingest.ts';
 import type { Kind } from '../../ingest/kinds.ts';
 import type { MetricRequest } from '../../metrics/types.ts';
+import { loadConfig } from '../../config/config.ts';
+import { runJob } from '../../jobs/job.ts';
+import { rollupsJob } from '../../jobs/rollups.ts';
 
 const settings = { smallCountThreshold: 10, digitalChannels: ['web', 'mobile'] };
 const NOW = new Date('2024-06-30T12:00:00Z');
@@ -128,6 +131,24 @@ describe.each(backends)('journeys and cases rollups — %s', (backend) => {
     expect((await refreshRollups(t.wh)).rollup_journeys_daily).toMatchObject({ mode: 'full', rows: 5 });
     // Step b is no longer the last: going on means reaching c, which nobody did (0/2); step c is reached by none.
     expect(await both('step_drop_off', 'all')).toEqual({ table: 'rollup', rows: [['all', 1, 2, 3], ['all', 2, 0, 2]] });
+  });
+
+  it('the rollups job (run by serve every minute) refreshes after a delivery and prepares the scorecards', async () => {
+    await ingest('events', 'third.ndjson', [ev('16', 'j6', '2024-05-02T15:00:00Z', 'started'), ev('17', 'j6', '2024-05-02T15:20:00Z', 'completed', { outcome: 'success' })]);
+    expect((await rollupHealth(t.wh)).health.rollup_journeys_daily).toBe(false);
+    const config = loadConfig(backend === 'server' ? { CLICKHOUSE_URL: inject('clickhouseUrl'), CLICKHOUSE_DATABASE: t.wh.database } : { JALON_DATA_DIR: dir });
+    // The job's own clock (job_runs keeps a year of runs: a 2024 clock would have its record dropped on arrival).
+    const result = await runJob(rollupsJob('* * * * *'), { warehouse: t.wh, config, now: () => new Date(), log: () => undefined });
+    // The refresh redoes organization A's days touched by rows ingested in the last ten minutes (every delivery of
+    // this test: March 1 to May 2), from 31 days before: January 30 to May 3, 94 days, two statements of at most 92.
+    // Then the government scorecard and organization A's.
+    expect(result).toMatchObject({ status: 'ok', counts: { rollup_journeys_daily_statements: 2, scorecards: 2 } });
+    forgetRollupHealth(t.wh);
+    expect((await rollupHealth(t.wh)).health.rollup_journeys_daily).toBe(true);
+    // May: j6 completes within the window → 1/1 (March and April as before).
+    expect(await both('completion_rate')).toEqual({ table: 'rollup', rows: [['2024-03', null, 2, 4], ['2024-04', null, 1, 1], ['2024-05', null, 1, 1]] });
+    const runs = await t.wh.query<{ status: string }>("SELECT status FROM job_runs FINAL WHERE job_id = 'rollups'");
+    expect(runs.map((r) => r.status)).toEqual(['ok']);
   });
 
   it('cases: a decision sent later replaces the pending case, and the refresh follows', async () => {
