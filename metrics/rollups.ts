@@ -55,23 +55,28 @@ export async function rollupHealth(wh: Warehouse, now: number = Date.now()): Pro
 }
 
 async function readRollupHealth(wh: Warehouse): Promise<{ health: RollupHealth; version: string }> {
-  const [row] = await wh.query<Record<string, number>>(
+  // One query: raw counts (the data version), the view-fed rollups' sums, and each refreshed rollup's last mark with
+  // the fingerprint of the services' steps it must match.
+  const markOf = (table: string, column: string) => `(SELECT argMax(${column}, refreshed_at) FROM rollup_marks WHERE name = '${table}')`;
+  const [row] = await wh.query<Record<string, number | string | null>>(
     `SELECT
-       (SELECT count() FROM service_events) AS ev, (SELECT sum(events) FROM rollup_events_daily) AS ev_r,
-       (SELECT count() FROM survey_responses) AS sr, (SELECT sum(responses) FROM rollup_responses_daily) AS sr_r,
+       (SELECT count() FROM service_events) AS ev, (SELECT count() FROM survey_responses) AS sr,
        (SELECT count() FROM cases) AS cs, (SELECT count() FROM channel_volumes) AS cv, (SELECT count() FROM standard_results) AS st,
        (SELECT count() FROM declared_indicators) AS di, (SELECT count() FROM costs) AS co, (SELECT count() FROM availability_probes) AS ap,
-       (SELECT count() FROM services) AS sv, (SELECT count() FROM organizations) AS og`
+       (SELECT count() FROM services) AS sv, (SELECT count() FROM organizations) AS og,
+       (SELECT sum(events) FROM rollup_events_daily) AS ev_r, (SELECT sum(responses) FROM rollup_responses_daily) AS sr_r,
+       ${STEPS_FINGERPRINT} AS steps,
+       ${DERIVED.map((d) => `${markOf(d.table, 'raw_rows')} AS \`${d.table}.rows\`, ${markOf(d.table, 'reference')} AS \`${d.table}.reference\``).join(',\n       ')}`
   );
-  const marks = await readMarks(wh);
-  const steps = await stepsFingerprint(wh);
   const health: RollupHealth = {
     rollup_events_daily: Number(row.ev) === Number(row.ev_r),
-    rollup_responses_daily: Number(row.sr) === Number(row.sr_r),
-    rollup_journeys_daily: marks.rollup_journeys_daily?.raw_rows === Number(row.ev) && marks.rollup_journeys_daily.reference === referenceOf(DERIVED[0], steps),
-    rollup_cases_daily: marks.rollup_cases_daily?.raw_rows === Number(row.cs) && marks.rollup_cases_daily.reference === referenceOf(DERIVED[1], steps)
+    rollup_responses_daily: Number(row.sr) === Number(row.sr_r)
   };
-  return { health, version: Object.values(row).map(Number).join('.') };
+  for (const d of DERIVED) {
+    health[d.table] = Number(row[`${d.table}.rows`]) === Number(row[RAW_COUNT[d.raw]]) && row[`${d.table}.reference`] === referenceOf(d, String(row.steps));
+  }
+  const version = ['ev', 'sr', 'cs', 'cv', 'st', 'di', 'co', 'ap', 'sv', 'og'].map((k) => Number(row[k])).join('.');
+  return { health, version };
 }
 
 export function forgetRollupHealth(wh: Warehouse): void {
@@ -114,7 +119,13 @@ interface DerivedSpec {
   table: 'rollup_journeys_daily' | 'rollup_cases_daily';
   /** Changes whenever the rollup's rows are computed differently: a rollup built by another revision is rebuilt. */
   revision: number;
+  /** Whether its rows depend on services' steps (then a change of steps rebuilds it). */
+  usesSteps: boolean;
   raw: 'service_events' | 'cases';
+  /** How many journeys or cases the rollup holds (the refresh's report). */
+  held: string;
+  /** Parameters its statement needs besides the days and organizations. */
+  params(): Record<string, unknown>;
   /** Toronto day of a raw row, and how many days before it a row's arrival can change the rollup (a completion
    *  changes the journey that started up to the window's length earlier). */
   day: string;
@@ -130,7 +141,10 @@ const DERIVED: readonly DerivedSpec[] = [
   {
     table: 'rollup_journeys_daily',
     revision: 1,
+    usesSteps: true,
     raw: 'service_events',
+    held: 'SELECT sum(reached) AS n FROM rollup_journeys_daily FINAL WHERE step_index = 0',
+    params: () => ({}),
     day: "toDate(occurred_at, 'America/Toronto')",
     reach: W + 1,
     build: () => `INSERT INTO rollup_journeys_daily (org, service, day, channel, step_index, reached, reached_next, ended, version)
@@ -169,7 +183,10 @@ GROUP BY org, service, day, channel, step_index`
   {
     table: 'rollup_cases_daily',
     revision: 2,
+    usesSteps: false,
     raw: 'cases',
+    held: 'SELECT sum(decided + pending) AS n FROM rollup_cases_daily FINAL',
+    params: () => ({ holidays: quebecHolidaysBetween(2000, new Date().getUTCFullYear() + 3) }),
     day: "toDate(received_at, 'America/Toronto')",
     reach: 0,
     build: () => `INSERT INTO rollup_cases_daily (org, service, day, channel, standard_days, working_days, decided, decided_met, pending, last_at, version)
@@ -210,8 +227,12 @@ async function readMarks(wh: Warehouse): Promise<Partial<Record<Rollup, Mark>>> 
 }
 
 /** Fingerprint of every service's steps: the journey rollup's step rows are valid only for the steps it used. */
+const STEPS_FINGERPRINT = '(SELECT toString(groupBitXor(cityHash64(org, code, steps))) FROM services FINAL)';
+/** The health query's column counting each raw table. */
+const RAW_COUNT: Record<DerivedSpec['raw'], string> = { service_events: 'ev', cases: 'cs' };
+
 async function stepsFingerprint(wh: Warehouse): Promise<string> {
-  const [r] = await wh.query<{ f: string }>(`SELECT toString(groupBitXor(cityHash64(org, code, steps))) AS f FROM services FINAL`);
+  const [r] = await wh.query<{ f: string }>(`SELECT ${STEPS_FINGERPRINT} AS f`);
   return String(r?.f ?? '0');
 }
 
@@ -220,7 +241,7 @@ const range = (a: number, b: number): number[] => Array.from({ length: b - a + 1
 /** What a derived rollup's rows depend on besides its raw table: how they are computed and, for journeys, services'
  *  steps. */
 function referenceOf(spec: DerivedSpec, steps: string): string {
-  return `${spec.revision}:${spec.table === 'rollup_journeys_daily' ? steps : ''}`;
+  return `${spec.revision}:${spec.usesSteps ? steps : ''}`;
 }
 
 /** Days [a, b) holding about `rows` raw rows, cut into chunks of about CHUNK_ROWS rows (a month at least, and at most
@@ -267,7 +288,6 @@ export async function refreshRollups(wh: Warehouse, options: { full?: boolean } 
 async function refreshNow(wh: Warehouse, forceFull: boolean): Promise<Record<string, RefreshResult>> {
   const marks = await readMarks(wh);
   const steps = await stepsFingerprint(wh);
-  const holidays = quebecHolidaysBetween(2000, new Date().getUTCFullYear() + 3);
   const out: Record<string, RefreshResult> = {};
   for (const spec of DERIVED) {
     const [{ n: rawRows }] = await wh.query<{ n: number }>(`SELECT count() AS n FROM ${spec.raw}`);
@@ -302,7 +322,7 @@ async function refreshNow(wh: Warehouse, forceFull: boolean): Promise<Record<str
       }
     }
     for (const w of work) {
-      await wh.command(spec.build(), { all_orgs: w.orgs === null, orgs: w.orgs ?? [], a: w.a, b: w.b, version, ...(spec.raw === 'cases' ? { holidays } : {}) });
+      await wh.command(spec.build(), { all_orgs: w.orgs === null, orgs: w.orgs ?? [], a: w.a, b: w.b, version, ...spec.params() });
       statements++;
     }
     // Readers use FINAL: merging the partitions (years) just rewritten keeps that cheap.
@@ -320,9 +340,6 @@ async function refreshNow(wh: Warehouse, forceFull: boolean): Promise<Record<str
 }
 
 async function rollupRows(wh: Warehouse, spec: DerivedSpec): Promise<number> {
-  const sql = spec.table === 'rollup_journeys_daily'
-    ? 'SELECT sum(reached) AS n FROM rollup_journeys_daily FINAL WHERE step_index = 0'
-    : 'SELECT sum(decided + pending) AS n FROM rollup_cases_daily FINAL';
-  const [r] = await wh.query<{ n: number }>(sql);
+  const [r] = await wh.query<{ n: number }>(spec.held);
   return Number(r?.n ?? 0);
 }
