@@ -10,7 +10,7 @@ import { migrate } from '../warehouse/migrate.ts';
 import { DIMENSIONS, type Comparison, type Dimension, type Grain, type MetricAnswer, type MetricRequest } from './types.ts';
 import { METRICS_DIR, catalogue, type MetricDefinition } from './definition.ts';
 import { MetricError, runMetric, type EngineSettings } from './run-metric.ts';
-import { backfillRollups, forgetRollupHealth } from './rollups.ts';
+import { ROLLUP_TABLES, backfillRollups, forgetRollupHealth } from './rollups.ts';
 
 export const FIXTURES_DIR = path.join(METRICS_DIR, 'tests');
 
@@ -69,8 +69,7 @@ export interface TestReport {
 
 const TABLES = [
   'organizations', 'services', 'service_events', 'survey_responses', 'cases', 'channel_volumes', 'standard_results',
-  'declared_indicators', 'costs', 'availability_probes', 'rollup_events_daily', 'rollup_responses_daily', 'rollup_journeys_daily',
-  'rollup_cases_daily', 'rollup_marks'
+  'declared_indicators', 'costs', 'availability_probes', ...ROLLUP_TABLES
 ];
 
 function rowsOf(data: TableData): Record<string, unknown>[] {

@@ -3,7 +3,7 @@
 // backfill that rebuilds every rollup from its raw table for data loaded before the rollup existed.
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import { JOURNEY_WINDOW_DAYS, type RollupHealth } from './table-decider.ts';
-import type { Rollup } from './definition.ts';
+import { ROLLUPS, type Rollup } from './definition.ts';
 import { quebecHolidaysBetween } from './holidays.ts';
 import { addDays, isoDay, parseDay } from './periods.ts';
 
@@ -78,6 +78,9 @@ async function readRollupHealth(wh: Warehouse): Promise<{ health: RollupHealth; 
   const version = ['ev', 'sr', 'cs', 'cv', 'st', 'di', 'co', 'ap', 'sv', 'og'].map((k) => Number(row[k])).join('.');
   return { health, version };
 }
+
+/** Every table holding rollup rows or their bookkeeping: emptied with the raw tables they summarize. */
+export const ROLLUP_TABLES: readonly string[] = [...ROLLUPS, 'rollup_marks'];
 
 export function forgetRollupHealth(wh: Warehouse): void {
   cache.delete(wh);
@@ -321,8 +324,9 @@ async function refreshNow(wh: Warehouse, forceFull: boolean): Promise<Record<str
         for (const [a, b] of chunks(isoDay(addDays(parseDay(r.lo), -spec.reach)), isoDay(addDays(parseDay(r.hi), 1)), Number(r.n), 92)) work.push({ orgs: [r.org], a, b });
       }
     }
+    const params = spec.params();
     for (const w of work) {
-      await wh.command(spec.build(), { all_orgs: w.orgs === null, orgs: w.orgs ?? [], a: w.a, b: w.b, version, ...spec.params() });
+      await wh.command(spec.build(), { all_orgs: w.orgs === null, orgs: w.orgs ?? [], a: w.a, b: w.b, version, ...params });
       statements++;
     }
     // Readers use FINAL: merging the partitions (years) just rewritten keeps that cheap.

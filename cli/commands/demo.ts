@@ -7,7 +7,6 @@ import { migrate } from '../../warehouse/migrate.ts';
 import { generateDemo, type DemoSummary } from '../../ingest/demo/generate-demo.ts';
 import { UsageError, parseCount, type Command } from '../command.ts';
 import { createProgress } from '../terminal.ts';
-import { backfillRollups, forgetRollupHealth, rollupHealth } from '../../metrics/rollups.ts';
 
 const PHASES: Record<string, string> = {
   reference: 'référence', events: 'événements', surveys: 'sondages', cases: 'dossiers', aggregates: 'agrégats', probes: 'sondes', rollups: 'cumuls'
@@ -35,10 +34,6 @@ export async function runDemo(config: Config, opts: DemoRunOptions, wh?: Warehou
       ...(opts.now ? { now: opts.now } : {}),
       onProgress: (p) => progress.update(PHASES[p.phase] ?? p.phase, p.done, p.total)
     });
-    // --replace empties raw tables but not the metric rollups fed from them: rebuild those that no longer match.
-    forgetRollupHealth(warehouse);
-    const { health } = await rollupHealth(warehouse);
-    if (!Object.values(health).every(Boolean)) await backfillRollups(warehouse);
     progress.done(
       `Démo générée / demo generated: ${fmt.format(summary.tables.service_events)} événements / events, ${summary.seconds} s ` +
         `(${fmt.format(summary.events_per_second)} év./s) — ${warehouse.location}`

@@ -2,7 +2,7 @@
 // numbers() with seeded hashes) so that 100 million events never pass through JavaScript. Same seed, same size and
 // same `now` give the same rows. Reference data and small declared aggregates are built here and inserted in batches.
 import type { Warehouse } from '../../warehouse/warehouse.ts';
-import { refreshRollups } from '../../metrics/rollups.ts';
+import { ROLLUP_TABLES, refreshRollups } from '../../metrics/rollups.ts';
 import {
   CHANNEL_MINUTES, CHANNEL_UNIT_COST, DECLARED_INDICATORS, DEMO_START, ORGANIZATIONS, REGION_WEIGHTS, SEASONS,
   SEASON_PROFILE, SERVICES, STEP_DROP, SURVEY_COMMENTS, type DemoService
@@ -37,8 +37,6 @@ export const DEMO_TABLES = [
   'organizations', 'services', 'annotations', 'service_events', 'survey_responses', 'cases', 'channel_volumes',
   'standard_results', 'declared_indicators', 'costs', 'availability_probes'
 ] as const;
-
-const ROLLUP_TABLES = ['rollup_events_daily', 'rollup_responses_daily', 'rollup_journeys_daily', 'rollup_cases_daily', 'rollup_marks'] as const;
 
 const DAY_MS = 86_400_000;
 

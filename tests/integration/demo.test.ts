@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testWarehouse, type TestWarehouse } from '../support/warehouses.ts';
 import { migrate } from '../../warehouse/migrate.ts';
 import { generateDemo, type DemoSummary } from '../../ingest/demo/generate-demo.ts';
+import { forgetRollupHealth, rollupHealth } from '../../metrics/rollups.ts';
 
 const NOW = new Date('2026-11-01T00:00:00Z');
 const FINGERPRINT = `SELECT
@@ -41,6 +42,15 @@ describe('demo generator', () => {
     expect(prints[2]).toEqual(prints[0]);
   });
 
+  it('replaced by another seed, leaves every rollup holding exactly the new rows', async () => {
+    const wh = server!.wh;
+    await generateDemo(wh, { events: 20_000, seed: 9, now: NOW, replace: true });
+    forgetRollupHealth(wh);
+    expect((await rollupHealth(wh)).health).toEqual({ rollup_events_daily: true, rollup_responses_daily: true, rollup_journeys_daily: true, rollup_cases_daily: true });
+    const [sums] = await wh.query<{ ev: number; ev_r: number }>('SELECT (SELECT count() FROM service_events) AS ev, (SELECT sum(events) FROM rollup_events_daily) AS ev_r');
+    expect(Number(sums.ev_r)).toBe(Number(sums.ev));
+    await generateDemo(wh, { events: 30_000, seed: 7, now: NOW, replace: true }); // back to the data the shape checks read
+  }, 120_000);
   it('gives different data for another seed', () => {
     expect(prints[3]).not.toEqual(prints[0]);
   });
