@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import { isKind, type Kind } from './kinds.ts';
 import { runIngest, type IngestSummary, type RowError } from './run-ingest.ts';
+import { countLines } from './readers.ts';
 import { verifyToken } from './tokens.ts';
 
 export class PushError extends Error {
@@ -21,7 +22,7 @@ export class PushError extends Error {
 }
 
 /** Kinds a producer token may push (reference data about organizations stays with administrators). */
-export const PUSH_KINDS: readonly Kind[] = ['events', 'surveys', 'cases', 'volumes', 'standards', 'indicators', 'costs', 'services'];
+const PUSH_KINDS: readonly Kind[] = ['events', 'surveys', 'cases', 'volumes', 'standards', 'indicators', 'costs', 'services'];
 
 interface Queue {
   tail: Promise<unknown>;
@@ -48,7 +49,7 @@ export async function drainPushes(): Promise<void> {
   while (queue().pending > 0) await queue().tail;
 }
 
-export const PUSH_BATCH_BYTES = 8 << 20;
+const PUSH_BATCH_BYTES = 8 << 20;
 
 interface Pending {
   body: Buffer;
@@ -72,12 +73,6 @@ function buffers(): Map<string, Buffered> {
   return g[BUFFERS];
 }
 
-function lineCount(b: Buffer): number {
-  let n = 0;
-  for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) n++;
-  return n;
-}
-
 /** Writes one buffered batch as one run, then answers each request with its share. */
 function flush(key: string): void {
   const buf = buffers().get(key);
@@ -87,7 +82,7 @@ function flush(key: string): void {
   const ranges: [number, number][] = [];
   let line = 0;
   for (const item of buf.items) {
-    const n = lineCount(item.body);
+    const n = countLines(item.body);
     ranges.push([line + 1, line + n]);
     line += n;
   }
@@ -153,7 +148,7 @@ function bufferPush(wh: Warehouse, kind: Kind, org: string, tokenId: string, pse
   });
 }
 
-export async function authenticate(wh: Warehouse, authorization: string | null): Promise<{ org: string; tokenId: string }> {
+async function authenticate(wh: Warehouse, authorization: string | null): Promise<{ org: string; tokenId: string }> {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!m) throw new PushError(401, 'unauthorized', 'jeton requis : Authorization: Bearer <jeton> / token required: Authorization: Bearer <token>');
   const who = await verifyToken(wh, m[1]);
@@ -162,7 +157,7 @@ export async function authenticate(wh: Warehouse, authorization: string | null):
 }
 
 /** Reads the body, refusing it (413) as soon as it exceeds `limit` bytes. */
-export async function readLimited(body: ReadableStream<Uint8Array> | null, declaredLength: string | null, limit: number): Promise<Buffer> {
+async function readLimited(body: ReadableStream<Uint8Array> | null, declaredLength: string | null, limit: number): Promise<Buffer> {
   const tooLarge = () => new PushError(413, 'payload_too_large', `corps trop volumineux : au plus ${limit} octets par requête, découpez l’envoi / body too large: at most ${limit} bytes per request, split it`);
   if (declaredLength && Number(declaredLength) > limit) throw tooLarge();
   if (!body) return Buffer.alloc(0);
@@ -183,7 +178,7 @@ export async function readLimited(body: ReadableStream<Uint8Array> | null, decla
 }
 
 /** NDJSON as is; a JSON array becomes one line per element (line n = element n). */
-export function toNdjson(body: Buffer): Buffer {
+function toNdjson(body: Buffer): Buffer {
   const text = body.toString('utf8').replace(/^\ufeff/, '');
   if (!/^\s*\[/.test(text)) return body;
   let parsed: unknown;

@@ -117,17 +117,19 @@ async function* textOf(source: Source, forced?: Encoding): AsyncGenerator<{ text
   }
 }
 
+/** Newlines in a buffer (the line count of whole-line bytes). */
+export function countLines(b: Buffer): number {
+  let n = 0;
+  for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) n++;
+  return n;
+}
+
 /** Whole-line chunks of the source's bytes, untouched; the line count of each chunk keeps numbering exact. */
 async function* readRawLines(first: Buffer, rest: AsyncGenerator<Buffer>, opts: ReadOptions): AsyncGenerator<StageBatch> {
   let pending: Buffer[] = [first];
   let pendingBytes = first.length;
   let line = 1;
   let bytesRead = first.length;
-  const countLines = (b: Buffer) => {
-    let n = 0;
-    for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) n++;
-    return n;
-  };
   const cut = function* (final: boolean): Generator<StageBatch> {
     const all = pending.length === 1 ? pending[0] : Buffer.concat(pending);
     const end = final ? all.length : all.lastIndexOf(10) + 1;

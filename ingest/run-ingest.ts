@@ -86,8 +86,8 @@ export const DEFAULT_BATCH_BYTES = 32 << 20;
  * (128 MiB up to 8 M lines, plus one set per thread while reading), which this bounds; a longer file goes through the
  * batched path, whose memory follows the batch. The size in bytes is a cheaper first test.
  */
-export const IN_PLACE_MAX_LINES = 8_000_000;
-export const IN_PLACE_MAX_BYTES = 2 * 1024 ** 3;
+const IN_PLACE_MAX_LINES = 8_000_000;
+const IN_PLACE_MAX_BYTES = 2 * 1024 ** 3;
 
 /** Resolves a CLI path (file, folder or '-') into inputs; the format comes from the option, the mapping or the name. */
 export function resolveInputs(target: string, format: Format | null, stdin: NodeJS.ReadableStream = process.stdin): IngestInput[] {
@@ -185,8 +185,9 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
   let spoolDir: string | null = null;
   try {
     if (wh.kind === 'embedded') spoolDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jalon-ingest-'));
-    await wh.command(`CREATE TABLE ${q(stage)} (line UInt64, raw String, doc String) ENGINE = Memory`);
-    await wh.command(`CREATE TABLE ${q(fresh)} (${columnsOf(kind).map((c) => `${q(c.name)} ${c.type}`).join(', ')}) ENGINE = Memory`);
+    // Batches are staged in a table only without a spool folder (a server); state kinds count new rows in `fresh`.
+    if (!spoolDir) await wh.command(`CREATE TABLE ${q(stage)} (line UInt64, raw String, doc String) ENGINE = Memory`);
+    if (spec.uniqueness !== 'identity') await wh.command(`CREATE TABLE ${q(fresh)} (${columnsOf(kind).map((c) => `${q(c.name)} ${c.type}`).join(', ')}) ENGINE = Memory`);
     for (const input of options.inputs) {
       if (inPlaceCandidate(input) && (await ingestInPlace(input))) continue;
       const batches = readBatches(input.source, {

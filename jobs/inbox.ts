@@ -9,7 +9,7 @@ import { formatFromName } from '../ingest/readers.ts';
 import { runIngest, type IngestSummary } from '../ingest/run-ingest.ts';
 import type { Job, JobContext } from './job.ts';
 
-export const SETTLE_MS = 2_000;
+const SETTLE_MS = 2_000;
 const SKIP = new Set(['done', 'failed', 'mapping.json']);
 
 function move(file: string, toDir: string, report: unknown): string {
