@@ -2,6 +2,7 @@
 // schema) and searched by the admin page. Writing never throws: a failed audit write is reported on stderr
 // without the entry's detail, and the action it describes keeps its own outcome.
 import type { Warehouse } from '../warehouse/warehouse.ts';
+import type { Caller } from './caller.ts';
 
 export type AuditAction = 'sign_in' | 'sign_out' | 'query' | 'export' | 'view_restricted' | 'user_admin' | 'saved_query';
 
@@ -27,6 +28,11 @@ export function auditDetail(detail: Record<string, unknown> | undefined): string
   const clean: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(detail)) if (!SECRET_KEY.test(k)) clean[k] = v;
   return JSON.stringify(clean).slice(0, 30_000);
+}
+
+/** Who acts, as the audit log records a caller (actor, role, organizations). */
+export function auditWho(caller: Caller): Pick<AuditEntry, 'actor' | 'role' | 'org'> {
+  return { actor: caller.id, role: caller.role, org: caller.orgs.join(',') };
 }
 
 export async function recordAudit(wh: Warehouse, entry: AuditEntry, now: Date = new Date()): Promise<void> {

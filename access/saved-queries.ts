@@ -1,5 +1,6 @@
 // Analysts' saved queries: private to their owner, or shared within the owner's organization (government-wide
 // roles share with everyone who may run SQL). Only the owner changes or deletes one.
+import { MAX_SQL_LENGTH } from './sandbox-check.ts';
 import { randomUUID } from 'node:crypto';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import { AccessError, allowedOrgs, maySql, type Caller } from './caller.ts';
@@ -34,7 +35,7 @@ export async function saveQuery(wh: Warehouse, caller: Caller, input: { id?: str
   assertSql(caller);
   const title = input.title.trim().slice(0, 200);
   if (!title) throw new AccessError('Titre requis / title required');
-  if (input.sql.length > 20_000) throw new AccessError('Requête trop longue / query too long');
+  if (input.sql.length > MAX_SQL_LENGTH) throw new AccessError('Requête trop longue / query too long');
   let id = input.id ?? randomUUID();
   if (input.id) {
     const [existing] = await wh.query<{ owner: string }>('SELECT owner FROM saved_queries FINAL WHERE id = {id:String} AND NOT deleted', { id: input.id });

@@ -9,8 +9,8 @@ import { quoteIdentifier, quoteString } from '../warehouse/identifiers.ts';
 import { allowedOrgs, maySql, type Caller } from './caller.ts';
 import { isOrgCode } from './org-scope.ts';
 import { CURATED_VIEWS, CURATED_VIEW_NAMES, analystDatabaseOf, ensureCuratedViews } from './curated-views.ts';
-import { checkAst, checkSqlText, expectedWrappedRows, parseExplainRows, refusal, sameDump, type Refusal } from './sandbox-check.ts';
-import { recordAudit } from './audit.ts';
+import { MAX_SQL_LENGTH, checkAst, checkSqlText, expectedWrappedRows, parseExplainRows, refusal, sameDump, type Refusal } from './sandbox-check.ts';
+import { auditWho, recordAudit } from './audit.ts';
 
 export interface SandboxLimits {
   /** Engine time limit, in seconds. */
@@ -212,16 +212,14 @@ export async function runSandboxedQuery(wh: Warehouse, caller: Caller, sql: stri
       else running.set(key, n);
     }
     await recordAudit(wh, {
-      actor: caller.id,
-      role: caller.role,
-      org: caller.orgs.join(','),
+      ...auditWho(caller),
       action: 'query',
       target: options.via ?? 'api',
       ok: outcome.ok,
       durationMs: now() - started,
       rows: outcome.rows,
       detail: {
-        sql: sql.slice(0, 20_000),
+        sql: sql.slice(0, MAX_SQL_LENGTH),
         refused: outcome.ok ? null : outcome.code,
         error: outcome.message ?? null,
         truncated: outcome.truncated ?? false,

@@ -61,7 +61,7 @@ export const queryCommand: Command = {
       return 0;
     } catch (err) {
       if (err instanceof SandboxError || err instanceof AccessError) {
-        const code = err instanceof SandboxError ? err.code : err.code;
+        const code = err.code;
         if (values.json) process.stdout.write(JSON.stringify({ error: { code, message: err.message } }) + '\n');
         else process.stderr.write(`${err.message}\n`);
         return 1;

@@ -1,15 +1,13 @@
 // Server side of the access pages (sign-in, explore, audit): what each page loads and who may open it.
 // Nobody signed in on a restricted page → the sign-in page; signed in with the wrong role → 403.
-import { error, redirect, type Cookies } from '@sveltejs/kit';
-import type { Caller } from '../../../access/caller.ts';
-import { maySql } from '../../../access/caller.ts';
+import { error, redirect } from '@sveltejs/kit';
+import { isAdmin, maySql, type Caller } from '../../../access/caller.ts';
 import { getRuntime } from './runtime.ts';
 import { describeCuratedViews } from '../../../access/sql-sandbox.ts';
 import { listSavedQueries } from '../../../access/saved-queries.ts';
-import { auditFilterFromParams, searchAudit } from '../../../access/audit.ts';
-import { recordAudit } from '../../../access/audit.ts';
+import { auditFilterFromParams, auditWho, recordAudit, searchAudit } from '../../../access/audit.ts';
+import type { Lang } from '../i18n/index.ts';
 
-export type Lang = 'fr' | 'en';
 const LOGIN: Record<Lang, string> = { fr: '/fr/connexion', en: '/en/login' };
 
 function gate(caller: Caller, lang: Lang, path: string, allowed: (c: Caller) => boolean): void {
@@ -44,11 +42,10 @@ export async function loadExplore(lang: Lang, url: URL, locals: App.Locals) {
 }
 
 export async function loadAudit(lang: Lang, url: URL, locals: App.Locals) {
-  gate(locals.caller, lang, url.pathname, (c) => c.role === 'admin');
+  gate(locals.caller, lang, url.pathname, isAdmin);
   const { warehouse } = await getRuntime();
   const entries = await searchAudit(warehouse, auditFilterFromParams(url.searchParams));
-  await recordAudit(warehouse, { actor: locals.caller.id, role: locals.caller.role, org: '', action: 'view_restricted', target: 'audit_log', ok: true, rows: entries.length, detail: { search: url.search } });
+  await recordAudit(warehouse, { ...auditWho(locals.caller), action: 'view_restricted', target: 'audit_log', ok: true, rows: entries.length, detail: { search: url.search } });
   return { lang, entries, params: Object.fromEntries(url.searchParams) };
 }
 
-export type { Cookies };

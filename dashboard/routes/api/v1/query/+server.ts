@@ -8,7 +8,8 @@ import { requireRole } from '$lib/server/auth-http';
 import { SQL_ROLES } from '../../../../../access/caller.ts';
 import { runSandboxedQuery } from '../../../../../access/sql-sandbox.ts';
 import { resultToCsv } from '../../../../../access/result-csv.ts';
-import { recordAudit } from '../../../../../access/audit.ts';
+import { auditWho, recordAudit } from '../../../../../access/audit.ts';
+import { MAX_SQL_LENGTH } from '../../../../../access/sandbox-check.ts';
 
 export const POST: RequestHandler = async ({ request, locals, url }) => {
   const body = (await request.json().catch(() => null)) as { sql?: unknown } | null;
@@ -19,8 +20,7 @@ export const POST: RequestHandler = async ({ request, locals, url }) => {
     const csv = url.searchParams.get('format') === 'csv';
     const result = await runSandboxedQuery(warehouse, locals.caller, body.sql, { via: csv ? 'api-csv' : 'api', signal: request.signal, limits: config.sql });
     if (!csv) return json(result);
-    const c = locals.caller;
-    await recordAudit(warehouse, { actor: c.id, role: c.role, org: c.orgs.join(','), action: 'export', target: 'query.csv', ok: true, rows: result.rowCount, detail: { sql: body.sql.slice(0, 20_000) } });
+    await recordAudit(warehouse, { ...auditWho(locals.caller), action: 'export', target: 'query.csv', ok: true, rows: result.rowCount, detail: { sql: body.sql.slice(0, MAX_SQL_LENGTH) } });
     return new Response(resultToCsv(result.columns, result.rows), {
       headers: {
         'content-type': 'text/csv; charset=utf-8',
