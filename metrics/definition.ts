@@ -25,6 +25,11 @@ export type Source = (typeof SOURCES)[number];
 /** Sources declared per period (period_start/period_end/period_grain): a grain finer than theirs cannot be answered. */
 export const DECLARED_SOURCES: readonly Source[] = ['channel_volumes', 'standard_results', 'declared_indicators', 'costs'];
 
+/** Whether a definition reads only declared data and reference tables (no events, responses, cases or probes). */
+export function declaredOnly(def: Pick<MetricDefinition, 'sources'>): boolean {
+  return def.sources.every((s) => DECLARED_SOURCES.includes(s) || s === 'services' || s === 'organizations');
+}
+
 export const ROLLUPS = ['rollup_events_daily', 'rollup_responses_daily', 'rollup_journeys_daily', 'rollup_cases_daily'] as const;
 export type Rollup = (typeof ROLLUPS)[number];
 

@@ -4,7 +4,7 @@
 import { scopeOrgs, seesSmallCounts } from '../access/caller.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import type { Dimension, MetricAnswer, MetricRequest, MetricRow } from './types.ts';
-import { catalogue, type MetricDefinition } from './definition.ts';
+import { catalogue, declaredOnly, type MetricDefinition } from './definition.ts';
 import { compileMetric } from './compile.ts';
 import { rollupHealth } from './rollups.ts';
 import { shiftLabel, shiftRange } from './periods.ts';
@@ -129,8 +129,7 @@ async function computeMetric(wh: Warehouse, settings: EngineSettings, request: M
   ]);
   if (coarse.length) {
     const names = [...new Set(coarse.map((c) => `${c.org}/${c.service} (${c.source}: ${c.period_grain})`))];
-    const allDeclared = def.sources.every((s) => ['channel_volumes', 'standard_results', 'declared_indicators', 'costs', 'services', 'organizations'].includes(s));
-    if (request.filters.org?.length || request.filters.service?.length || allDeclared) {
+    if (request.filters.org?.length || request.filters.service?.length || declaredOnly(def)) {
       throw new MetricError('grain_too_fine', [
         `grain « ${request.grain} » plus fin que les données déclarées / grain "${request.grain}" is finer than the declared data: ${names.slice(0, 8).join(', ')}${names.length > 8 ? '…' : ''} — choisissez un grain plus large / choose a coarser grain`
       ]);

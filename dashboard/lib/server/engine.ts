@@ -3,7 +3,7 @@
 // yet (declared by organizations) come from the interim runner in the same contract. Shapes that are not metrics
 // (completion-time histogram, comments, annotations) are read here.
 import { MetricError, engineSettings, runMetric as runEngineMetric } from '../../../metrics/run-metric.ts';
-import { catalogue as engineCatalogue, type MetricDefinition } from '../../../metrics/definition.ts';
+import { catalogue as engineCatalogue, declaredOnly, type MetricDefinition } from '../../../metrics/definition.ts';
 import type { Caller } from '../../../access/caller.ts';
 import { publishedOnly, scopeOrgs, seesSmallCounts } from '../../../access/caller.ts';
 import type { Dimension, Grain, MetricAnswer, MetricRequest, MetricRow, Status } from '../../../metrics/types.ts';
@@ -55,7 +55,7 @@ const COARSER: Record<Grain, Grain | null> = { day: 'week', week: 'month', month
 
 /** Like runMetric, but a grain finer than some declared data falls back to the next coarser grain (a chart of
  *  quarters rather than an error page); the answer's `grain` says which grain answered. */
-export async function runMetricCoarsening(req: MetricRequest, provenance = false): Promise<MetricAnswer> {
+async function runMetricCoarsening(req: MetricRequest, provenance = false): Promise<MetricAnswer> {
   try {
     return await runMetric(req, provenance);
   } catch (err) {
@@ -67,7 +67,7 @@ export async function runMetricCoarsening(req: MetricRequest, provenance = false
 
 /** One figure for a page. `provenance`: whether the page shows its last data time and completeness (a provenance
  *  card, a value card); charts and rankings ask for figures only, one query in three fewer. */
-export async function runMetric(req: MetricRequest, provenance = false): Promise<MetricAnswer> {
+async function runMetric(req: MetricRequest, provenance = false): Promise<MetricAnswer> {
   const key = JSON.stringify({ ...req, now: req.now.toISOString().slice(0, 10), caller: [req.caller.role, ...req.caller.orgs], provenance });
   return cached(`metric:${key}`, () => computeMetric(req, provenance));
 }
@@ -77,7 +77,7 @@ async function computeMetric(req: MetricRequest, provenance: boolean): Promise<M
   const def = definitions().get(req.metric);
   const answer = def
     ? runEngineMetric(warehouse, engineSettings(config), req, { cache: true, provenance })
-    : runInterimMetric(warehouse, config, req);
+    : runInterimMetric(warehouse, config, req, provenance);
   return answer;
 }
 
@@ -87,7 +87,7 @@ function definitions(): ReadonlyMap<string, MetricDefinition> {
 }
 
 function infoOf(d: MetricDefinition): MetricInfo {
-  const declared = d.sources.every((s) => ['channel_volumes', 'standard_results', 'declared_indicators', 'costs', 'services', 'organizations'].includes(s));
+  const declared = declaredOnly(d);
   return {
     id: d.id, title: d.title, description: d.description, unit: d.unit, direction: d.direction === 'higher' ? 'up' : 'down',
     source: declared ? 'declared' : 'computed', sources: d.sources, dimensions: d.dimensions, formulaVersion: d.formulaVersion, modelled: d.modelled,
@@ -101,7 +101,7 @@ export function catalogue(): MetricInfo[] {
   return [...engine, ...listMetrics().filter((m) => !definitions().has(m.id))];
 }
 
-export function metricInfo(id: string): MetricInfo | null {
+function metricInfo(id: string): MetricInfo | null {
   const d = definitions().get(id);
   return d ? infoOf(d) : interimInfo(id);
 }
@@ -138,16 +138,16 @@ function request(ctx: Context, metric: string, range: Range, grain: Grain, by: r
 }
 
 /** Filters in force that a metric cannot honour (shown next to its figure). */
-export function ignoredFilters(metric: string, filters: Filters): Dimension[] {
+function ignoredFilters(metric: string, filters: Filters): Dimension[] {
   const allowed = metricInfo(metric)?.dimensions ?? [];
   return (Object.keys(dimensionFilters(filters)) as Dimension[]).filter((d) => !allowed.includes(d));
 }
 
-export function rangeOf(ctx: Context): Range {
+function rangeOf(ctx: Context): Range {
   return periodRange(ctx.filters.period, ctx.now);
 }
 
-export function grainFor(range: Range): Grain {
+function grainFor(range: Range): Grain {
   const days = (Date.parse(range.to) - Date.parse(range.from)) / 86_400_000;
   return days <= 100 ? 'week' : days <= 800 ? 'month' : 'quarter';
 }
@@ -292,7 +292,7 @@ export async function loadIndicator(ctx: Context, metric: string): Promise<Indic
   return { info, series, breakdowns, target: strategy.target, characteristics: strategy.characteristics.length ? strategy.characteristics : characteristicsOf(metric), range, ignored: ignoredFilters(metric, ctx.filters) };
 }
 
-export interface ServiceRank {
+interface ServiceRank {
   service: string;
   name: { fr: string; en: string };
   dropOff: number | null;
@@ -359,7 +359,7 @@ function median(values: number[]): number | null {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-export interface FunnelStep {
+interface FunnelStep {
   index: number;
   step: string;
   label: { fr: string; en: string };

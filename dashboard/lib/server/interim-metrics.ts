@@ -7,9 +7,9 @@ import type { Config } from '../../../config/config.ts';
 import { scopeOrgs, seesSmallCounts } from '../../../access/caller.ts';
 import type { Dimension, Grain, Localized, MetricAnswer, MetricRequest, MetricRow } from '../../../metrics/types.ts';
 import { comparisonRange } from '../filters.ts';
+import { periodSql } from '../../../metrics/periods.ts';
 
 export type Unit = 'ratio' | 'minutes' | 'hours' | 'cad' | 'count' | 'percent' | 'score';
-import type { Grain as G } from '../../../metrics/types.ts';
 
 export interface MetricInfo {
   id: string;
@@ -23,7 +23,7 @@ export interface MetricInfo {
   formulaVersion: string;
   modelled?: boolean;
   /** Grains the metric answers at, when limited (e.g. only 'all'). */
-  grains?: readonly G[];
+  grains?: readonly Grain[];
 }
 
 interface Definition extends MetricInfo {
@@ -77,17 +77,7 @@ export function metricInfo(id: string): MetricInfo | null {
   return listMetrics().find((m) => m.id === d.id) ?? null;
 }
 
-const PERIOD: Record<Grain, (d: string) => string> = {
-  day: (d) => `toString(${d})`,
-  week: (d) => `concat(toString(toISOYear(${d})), '-W', leftPad(toString(toISOWeek(${d})), 2, '0'))`,
-  month: (d) => `formatDateTime(${d}, '%Y-%m')`,
-  quarter: (d) => `concat(toString(toYear(${d})), '-Q', toString(toQuarter(${d})))`,
-  fiscal_year: (d) => `if(toMonth(${d}) >= 4, concat(toString(toYear(${d})), '-', toString(toYear(${d}) + 1)), concat(toString(toYear(${d}) - 1), '-', toString(toYear(${d}))))`,
-  year: (d) => `toString(toYear(${d}))`,
-  all: () => `'all'`
-};
-
-export class MetricRequestError extends Error {
+class MetricRequestError extends Error {
   readonly code = 'bad_request';
   constructor(message: string) {
     super(message);
@@ -124,7 +114,7 @@ async function query(wh: Warehouse, config: Config, def: Definition, req: Metric
   where.push('(length({f_org:Array(String)}) = 0 OR org IN {f_org:Array(String)})');
   const by = req.by.filter((d) => def.dimensions.includes(d));
   const extra = Object.entries(def.extra ?? {}).map(([k, e]) => `, ${e} AS x_${k}`).join('');
-  const periodExpr = PERIOD[req.grain](`toDate(t, 'America/Toronto')`);
+  const periodExpr = periodSql(req.grain, `toDate(t, 'America/Toronto')`);
   const sql = `SELECT ${periodExpr} AS m_period${by.map((d) => `, ${d} AS d_${d}`).join('')},
       toFloat64(${def.num}) AS m_num, toFloat64(${def.den}) AS m_den, toFloat64(${def.value ?? `${def.num} / nullIf(${def.den}, 0)`}) AS m_value,
       toUInt64(${def.n}) AS m_n${extra}
@@ -140,7 +130,8 @@ async function query(wh: Warehouse, config: Config, def: Definition, req: Metric
 const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : v === null || v === undefined ? null : Number.isFinite(Number(v)) ? Number(v) : null);
 
 /** Runs one metric request and answers in the engine's shape, with small counts suppressed for the caller. */
-export async function runInterimMetric(wh: Warehouse, config: Config, req: MetricRequest): Promise<MetricAnswer> {
+/** `provenance` false: figures only, as for the engine's metrics (RunOptions.provenance). */
+export async function runInterimMetric(wh: Warehouse, config: Config, req: MetricRequest, provenance = true): Promise<MetricAnswer> {
   const def = BY_ID.get(req.metric);
   if (!def) throw new MetricRequestError(`indicateur inconnu / unknown metric "${req.metric}"`);
   const range = { from: req.from, to: req.to };
@@ -160,7 +151,10 @@ export async function runInterimMetric(wh: Warehouse, config: Config, req: Metri
         ...(def.extra ? { extra } : {})
       };
     });
-  const [raw, meta] = await Promise.all([query(wh, config, def, req, range), provenanceOf(wh, def, req, range)]);
+  const [raw, meta] = await Promise.all([
+    query(wh, config, def, req, range),
+    provenance ? provenanceOf(wh, def, req, range) : Promise.resolve({ last_data_at: null, completeness: { reported: 0, expected: 0 }, omitted: true as const })
+  ]);
   const rows = toRows(raw);
   const cmp = comparisonRange(range, req.compare);
   if (cmp) {
