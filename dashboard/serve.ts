@@ -47,8 +47,8 @@ export interface RunningHttp {
 
 type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse, next?: () => void) => void;
 
-export async function serveHttp(runtime: Runtime): Promise<RunningHttp> {
-  setRuntime(runtime);
+export async function serveHttp(given: Omit<Runtime, 'metrics'> & { metrics?: Runtime['metrics'] }): Promise<RunningHttp> {
+  const runtime = setRuntime(given);
   // adapter-node takes the site's origin from ORIGIN when it loads; without it, it assumes https and refuses
   // same-site form posts (sign-in) as cross-site. The public URL is the origin people use.
   process.env.ORIGIN ??= runtime.config.http.publicUrl;

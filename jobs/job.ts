@@ -3,10 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
+import type { MetricsService } from '../metrics/service.ts';
 
 export interface JobContext {
   warehouse: Warehouse;
   config: Config;
+  /** The process's one metrics service: a job that needs a figure asks it, never the warehouse. */
+  metrics: MetricsService;
   /** The clock: jobs take `now` instead of reading it. */
   now: () => Date;
   log: (line: string) => void;

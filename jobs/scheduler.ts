@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import cron, { type Logger, type ScheduledTask } from 'node-cron';
 import type { Config } from '../config/config.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
+import type { MetricsService } from '../metrics/service.ts';
 import { runJob, type Job, type JobContext, type JobRunResult } from './job.ts';
 import { inboxJob } from './inbox.ts';
 import { pullJob, type PullJobSpec } from './pull.ts';
@@ -42,10 +43,11 @@ export interface Scheduler {
   stop(): Promise<void>;
 }
 
-export function startScheduler(options: { warehouse: Warehouse; config: Config; jobs: readonly Job[]; now?: () => Date; log?: (line: string) => void }): Scheduler {
+export function startScheduler(options: { warehouse: Warehouse; config: Config; metrics: MetricsService; jobs: readonly Job[]; now?: () => Date; log?: (line: string) => void }): Scheduler {
   const ctx: JobContext = {
     warehouse: options.warehouse,
     config: options.config,
+    metrics: options.metrics,
     now: options.now ?? (() => new Date()),
     log: options.log ?? ((line) => process.stderr.write(`${line}\n`))
   };

@@ -1,6 +1,7 @@
 // `jalon jobs list | run <id>`: the configured jobs with their last run, or one job run now (recorded in job_runs).
 import { parseArgs } from 'node:util';
 import { openWarehouse } from '../../warehouse/open-warehouse.ts';
+import { createMetricsService } from '../../metrics/service.ts';
 import { migrate } from '../../warehouse/migrate.ts';
 import { runJob } from '../../jobs/job.ts';
 import { loadJobs } from '../../jobs/scheduler.ts';
@@ -20,7 +21,7 @@ export const jobsCommand: Command = {
     try {
       await migrate(wh);
       if (job) {
-        const result = await runJob(job, { warehouse: wh, config, now: () => new Date(), log: (l) => (!values.json ? process.stderr.write(`${l}\n`) : undefined) });
+        const result = await runJob(job, { warehouse: wh, config, metrics: createMetricsService(wh, config), now: () => new Date(), log: (l) => (!values.json ? process.stderr.write(`${l}\n`) : undefined) });
         if (values.json) process.stdout.write(JSON.stringify(result) + '\n');
         else process.stderr.write(`${job.id}: ${result.status} ${JSON.stringify(result.counts)} ${result.error}\n`);
         return result.status === 'failed' ? 1 : 0;

@@ -10,6 +10,7 @@ import { parsePort, type Command } from '../command.ts';
 import { runDemo } from './demo.ts';
 import { ensureDemoAccounts, formatDemoAccounts } from '../../access/demo-accounts.ts';
 import { loadJobs, startScheduler, type Scheduler } from '../../jobs/scheduler.ts';
+import { createMetricsService } from '../../metrics/service.ts';
 import { drainPushes } from '../../ingest/push.ts';
 
 async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running'> {
@@ -44,8 +45,10 @@ async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running
         await runDemo(config, { events: config.demo.events, seed: config.demo.seed, replace: false, json: false }, warehouse);
       }
     }
-    http = await serveHttp({ config, warehouse });
-    scheduler = startScheduler({ warehouse, config, jobs: loadJobs(config), log });
+    // One metrics service for the process: the pages, the API and the jobs share its catalogue and its cache.
+    const metrics = createMetricsService(warehouse, config);
+    http = await serveHttp({ config, warehouse, metrics });
+    scheduler = startScheduler({ warehouse, config, metrics, jobs: loadJobs(config), log });
   } catch (err) {
     await warehouse.close();
     throw err;

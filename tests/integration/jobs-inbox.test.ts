@@ -1,5 +1,6 @@
 // Jobs: the inbox scan on a real node-cron schedule picks up a dropped file within seconds and moves it with its
 // report; with an injected clock, files still being written wait; runs are recorded and never overlap; URL pulls.
+import { createMetricsService } from '../../metrics/service.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +23,7 @@ let config: Config;
 const logs: string[] = [];
 
 function ctxAt(now: Date): JobContext {
-  return { warehouse: t.wh, config, now: () => now, log: (l) => logs.push(l) };
+  return { warehouse: t.wh, config, metrics: createMetricsService(t.wh, config), now: () => now, log: (l) => logs.push(l) };
 }
 
 function drop(rel: string, content: string, mtime?: Date): string {
@@ -48,7 +49,7 @@ describe('inbox job', () => {
   it('on its cron schedule, picks up a dropped file within seconds and moves it to done/ with its report', async () => {
     const jobs = loadJobs(config);
     expect(jobs.map((j) => j.id)).toEqual(['inbox', 'rollups']);
-    const scheduler = startScheduler({ warehouse: t.wh, config, jobs, log: (l) => logs.push(l) });
+    const scheduler = startScheduler({ warehouse: t.wh, config, metrics: createMetricsService(t.wh, config), jobs, log: (l) => logs.push(l) });
     try {
       const dropped = Date.now();
       drop('RAMQ/events/batch-1.ndjson', [ev('i1'), ev('i2'), ev('i3', { channel: 'pigeon' })].join('\n') + '\n', new Date(dropped - 10_000));

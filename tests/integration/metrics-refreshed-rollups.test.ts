@@ -1,6 +1,7 @@
 // The journeys and cases rollups (sql/schema/040): rebuilt by `refreshRollups` for the days each ingest touched, left
 // aside while data has arrived since, and answering with the raw tables' figures — through the real ingest path, on
 // both engines. Expected values are worked out by hand from the rows below.
+import { createMetricsService } from '../../metrics/service.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -138,7 +139,7 @@ describe.each(backends)('journeys and cases rollups — %s', (backend) => {
     expect((await rollupHealth(t.wh)).health.rollup_journeys_daily).toBe(false);
     const config = loadConfig(backend === 'server' ? { CLICKHOUSE_URL: inject('clickhouseUrl'), CLICKHOUSE_DATABASE: t.wh.database } : { JALON_DATA_DIR: dir });
     // The job's own clock (job_runs keeps a year of runs: a 2024 clock would have its record dropped on arrival).
-    const result = await runJob(rollupsJob('* * * * *'), { warehouse: t.wh, config, now: () => new Date(), log: () => undefined });
+    const result = await runJob(rollupsJob('* * * * *'), { warehouse: t.wh, config, metrics: createMetricsService(t.wh, config), now: () => new Date(), log: () => undefined });
     // The refresh redoes organization A's days touched by rows ingested in the last ten minutes (every delivery of
     // this test: March 1 to May 2), from 31 days before: January 30 to May 3, 94 days, two statements of at most 92.
     // Then the government scorecard and organization A's.

@@ -4,17 +4,23 @@
 import { loadConfig, type Config } from '../../../config/config.ts';
 import type { Warehouse } from '../../../warehouse/warehouse.ts';
 import { openWarehouse } from '../../../warehouse/open-warehouse.ts';
+import { createMetricsService, type MetricsService } from '../../../metrics/service.ts';
 
 export interface Runtime {
   config: Config;
   warehouse: Warehouse;
+  /** The process's one metrics service (metrics/service.ts): every figure the app shows comes from it. */
+  metrics: MetricsService;
 }
 
 const KEY = Symbol.for('jalon.runtime');
 type Holder = { [KEY]?: Promise<Runtime> };
 
-export function setRuntime(runtime: Runtime): void {
-  (globalThis as Holder)[KEY] = Promise.resolve(runtime);
+/** `metrics` is the process's service when the caller already made one (serve: shared with the jobs). */
+export function setRuntime(runtime: Omit<Runtime, 'metrics'> & { metrics?: MetricsService }): Runtime {
+  const full: Runtime = { ...runtime, metrics: runtime.metrics ?? createMetricsService(runtime.warehouse, runtime.config) };
+  (globalThis as Holder)[KEY] = Promise.resolve(full);
+  return full;
 }
 
 export function getRuntime(): Promise<Runtime> {
@@ -23,7 +29,7 @@ export function getRuntime(): Promise<Runtime> {
     holder[KEY] = (async () => {
       const config = loadConfig();
       const warehouse = await openWarehouse(config.warehouse, { holder: 'jalon dev server' });
-      return { config, warehouse };
+      return { config, warehouse, metrics: createMetricsService(warehouse, config) };
     })();
   }
   return holder[KEY];
