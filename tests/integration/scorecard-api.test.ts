@@ -35,7 +35,7 @@ const body = async <T>(r: Response): Promise<T> => (await r.json()) as T;
 
 describe('GET /api/v1/metrics', () => {
   it('lists the whole catalogue with definitions', async () => {
-    const { metrics } = await body<{ metrics: { id: string; title: { fr: string; en: string }; formula_version: string }[] }>(listMetrics());
+    const { metrics } = await body<{ metrics: { id: string; title: { fr: string; en: string }; formula_version: string }[] }>(await listMetrics());
     expect(metrics.length).toBe(17);
     expect(metrics.every((m) => m.title.fr && m.title.en && m.formula_version)).toBe(true);
   });
