@@ -359,6 +359,8 @@ interface FunnelStep {
   label: { fr: string; en: string };
   reached: number | null;
   dropOff: number | null;
+  /** Drop-off at this step in the compared period (previous period or year), when a comparison is asked for. */
+  previous: number | null;
 }
 
 /** A figure of the service page, or why it is not shown under the filters in force. */
@@ -409,7 +411,7 @@ export async function loadService(ctx: Context, code: string): Promise<ServiceVi
   const standardUnavailable = missing('within_service_standard');
   const satInfo = infoOf(defs.get('satisfaction')!);
   const [funnelAnswer, times, satisfaction, channelShift, standard, completion, comments, annotations] = await Promise.all([
-    m.run({ ...request(sctx, 'step_drop_off', range, 'all'), compare: 'none' }),
+    m.run(request(sctx, 'step_drop_off', range, 'all')),
     m.run({ ...request(sctx, 'completion_time_distribution', range, 'all', ['channel']), compare: 'none' }),
     satisfactionUnavailable.length ? Promise.resolve(null) : m.run(request(sctx, 'satisfaction', range, 'all')),
     // One grain coarser than the other series: shares per channel need more cases per period before suppression.
@@ -430,7 +432,7 @@ export async function loadService(ctx: Context, code: string): Promise<ServiceVi
       const index = r.step?.index ?? 0;
       const known = ref.steps[index - 1];
       const name = r.step?.name || known?.name || '';
-      return { index, step: name, label: known && known.name === name ? known.label : { fr: name, en: name }, reached: r.suppressed ? null : r.denominator, dropOff: r.suppressed ? null : r.value };
+      return { index, step: name, label: known && known.name === name ? known.label : { fr: name, en: name }, reached: r.suppressed ? null : r.denominator, dropOff: r.suppressed ? null : r.value, previous: r.comparison?.value ?? null };
     });
   return {
     org,
