@@ -10,6 +10,7 @@ import type { Warehouse } from '../warehouse/warehouse.ts';
 import { quoteIdentifier } from '../warehouse/identifiers.ts';
 import { KIND_SPECS, type Kind } from './kinds.ts';
 import { detectEncoding, formatFromName, listFiles, readBatches, type Source, type StageBatch } from './readers.ts';
+import { decodeToNdjson } from './decode.ts';
 import type { Format, Mapping } from './mapping.ts';
 import {
   buildInsertValid, buildNewRows, buildPrecheck, buildQuarantine, buildStoredCheck, buildValidation, buildValidationSelect, columnsOf, MAX_ORGS,
@@ -47,7 +48,14 @@ export interface IngestOptions {
   inPlace?: boolean;
   /** Longest file (lines) the in-place path takes (default IN_PLACE_MAX_LINES; tests lower it). */
   inPlaceMaxLines?: number;
+  /** Excel: the sheet to read (else the mapping's `excel.sheet`, else the first). */
+  sheet?: string | null;
+  /** Excel: largest unzipped workbook read (config `JALON_EXCEL_MAX_UNZIPPED_BYTES`). */
+  excelMaxUnzippedBytes?: number;
 }
+
+/** Default of `JALON_EXCEL_MAX_UNZIPPED_BYTES`, for callers without a configuration (tests, benchmarks). */
+export const DEFAULT_EXCEL_MAX_UNZIPPED_BYTES = 200 * 1024 * 1024;
 
 export interface PartSummary {
   read: number;
@@ -96,7 +104,7 @@ export function resolveInputs(target: string, format: Format | null, stdin: Node
   const files = stat.isDirectory() ? listFiles(target) : [target];
   return files.map((file) => {
     const f = format ?? formatFromName(file);
-    if (!f) throw new Error(`${file}: format inconnu, précisez --format ndjson|csv|parquet|arrow / unknown format, give --format`);
+    if (!f) throw new Error(`${file}: format inconnu, précisez --format ndjson|csv|parquet|arrow|excel / unknown format, give --format`);
     return { source: { type: 'file', path: file }, name: path.resolve(file), format: f };
   });
 }
@@ -188,36 +196,12 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     // Batches are staged in a table only without a spool folder (a server); state kinds count new rows in `fresh`.
     if (!spoolDir) await wh.command(`CREATE TABLE ${q(stage)} (line UInt64, raw String, doc String) ENGINE = Memory`);
     if (spec.uniqueness !== 'identity') await wh.command(`CREATE TABLE ${q(fresh)} (${columnsOf(kind).map((c) => `${q(c.name)} ${c.type}`).join(', ')}) ENGINE = Memory`);
-    for (const input of options.inputs) {
-      if (inPlaceCandidate(input) && (await ingestInPlace(input))) continue;
-      const batches = readBatches(input.source, {
-        format: input.format,
-        mapping: options.mapping ?? null,
-        pseudonymKey: options.pseudonymKey ?? null,
-        batchRows: options.batchRows ?? DEFAULT_BATCH_ROWS,
-        batchBytes: options.batchBytes ?? DEFAULT_BATCH_BYTES,
-        rawLines: wh.kind === 'embedded'
-      });
-      // Read the next batch and write its spool file while the engine works on the current one: two spool slots,
-      // so the file of batch i+1 is written while batch i's file is read, and a slot is reused only once its batch is done.
-      let slot = 0;
-      const prepare = async (): Promise<Prepared | null> => {
-        const item = await batches.next();
-        if (item.done) return null;
-        const t = performance.now();
-        const staged = spoolDir ? await spoolBatch(item.value, spoolDir, slot++ % 2) : null;
-        if (staged) options.trace?.('stage', performance.now() - t);
-        return { batch: item.value, staged };
-      };
-      let next = prepare();
-      for (;;) {
-        const waited = performance.now();
-        const item = await next;
-        options.trace?.('wait', performance.now() - waited);
-        if (!item) break;
-        next = prepare();
-        next.catch(() => undefined); // surfaced when awaited
-        await processBatch(item, input.name);
+    for (const original of options.inputs) {
+      const decodeDir = original.format === 'parquet' || original.format === 'arrow' || original.format === 'excel' ? fs.mkdtempSync(path.join(os.tmpdir(), 'jalon-decode-')) : null;
+      try {
+        await ingestInput(original, decodeDir);
+      } finally {
+        if (decodeDir) fs.rmSync(decodeDir, { recursive: true, force: true });
       }
     }
     await countIdentityInserted();
@@ -246,6 +230,58 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
   } finally {
     for (const t of [stage, valid, fresh]) await wh.command(`DROP TABLE IF EXISTS ${q(t)}`).catch(() => undefined);
     if (spoolDir) fs.rmSync(spoolDir, { recursive: true, force: true });
+  }
+
+  /**
+   * One input through the pipeline. Parquet, Arrow and Excel are first decoded to an NDJSON spool file in `decodeDir`
+   * (line k = row k) and then take the NDJSON path like any file, in place when it fits.
+   */
+  async function ingestInput(original: IngestInput, decodeDir: string | null): Promise<void> {
+    let input = original;
+    let mapping = options.mapping ?? null;
+    if (decodeDir && (original.format === 'parquet' || original.format === 'arrow' || original.format === 'excel')) {
+      const t = performance.now();
+      const file = await decodeToNdjson(wh, original.source, original.format, {
+        name: original.name,
+        sheet: options.sheet ?? mapping?.excel?.sheet ?? null,
+        maxUnzippedBytes: options.excelMaxUnzippedBytes ?? DEFAULT_EXCEL_MAX_UNZIPPED_BYTES,
+        spoolDir: decodeDir
+      });
+      options.trace?.('decode', performance.now() - t);
+      input = { source: { type: 'file', path: file }, name: original.name, format: 'ndjson' };
+      // The spool is UTF-8 NDJSON whatever the mapping says of CSV.
+      if (mapping?.csv) mapping = { ...mapping, csv: undefined };
+    }
+    if (inPlaceCandidate(input) && (await ingestInPlace(input))) return;
+    const batches = readBatches(input.source, {
+      format: input.format,
+      mapping,
+      pseudonymKey: options.pseudonymKey ?? null,
+      batchRows: options.batchRows ?? DEFAULT_BATCH_ROWS,
+      batchBytes: options.batchBytes ?? DEFAULT_BATCH_BYTES,
+      rawLines: wh.kind === 'embedded'
+    });
+    // Read the next batch and write its spool file while the engine works on the current one: two spool slots,
+    // so the file of batch i+1 is written while batch i's file is read, and a slot is reused only once its batch is done.
+    let slot = 0;
+    const prepare = async (): Promise<Prepared | null> => {
+      const item = await batches.next();
+      if (item.done) return null;
+      const t = performance.now();
+      const staged = spoolDir ? await spoolBatch(item.value, spoolDir, slot++ % 2) : null;
+      if (staged) options.trace?.('stage', performance.now() - t);
+      return { batch: item.value, staged };
+    };
+    let next = prepare();
+    for (;;) {
+      const waited = performance.now();
+      const item = await next;
+      options.trace?.('wait', performance.now() - waited);
+      if (!item) break;
+      next = prepare();
+      next.catch(() => undefined); // surfaced when awaited
+      await processBatch(item, input.name);
+    }
   }
 
   async function processBatch({ batch, staged }: Prepared, source: string): Promise<void> {
