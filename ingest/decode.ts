@@ -78,8 +78,9 @@ const NAIVE_TIME = /^(Nullable\(|LowCardinality\()*DateTime(64)?(\(\d+\))?\)*$/;
  */
 async function decodeColumnar(engine: LocalEngine, file: string, format: 'parquet' | 'arrow', out: string, name: string): Promise<void> {
   const fmt = engineFormat(file, format, name);
-  // Naive timestamps are read in UTC so their text is the writer's wall clock, whatever this machine's zone.
-  const settings = { session_timezone: 'UTC' };
+  // Naive timestamps (Parquet isAdjustedToUTC=false, Arrow without a zone) are typed without a zone and read in UTC,
+  // so their text is the writer's wall clock whatever this machine's zone.
+  const settings = { session_timezone: 'UTC', input_format_parquet_local_time_as_utc: 0 };
   let columns: { name: string; type: string }[];
   try {
     columns = await engine.query<{ name: string; type: string }>(`DESCRIBE TABLE file({src:String}, ${fmt === 'Parquet' ? "'Parquet'" : fmt === 'Arrow' ? "'Arrow'" : "'ArrowStream'"})`, { src: file }, { settings });
