@@ -47,13 +47,14 @@ export async function scanInbox(ctx: JobContext, inboxDir: string, settleMs = SE
           const mappingFile = path.join(dir, 'mapping.json');
           const mapping = fs.existsSync(mappingFile) ? loadMapping(mappingFile) : null;
           const format = mapping?.format ?? formatFromName(name);
-          if (!format) throw new Error(`${name}: format inconnu (.ndjson, .csv, .parquet, .arrow) / unknown format`);
+          if (!format) throw new Error(`${name}: format inconnu (.ndjson, .csv, .parquet, .arrow, .xlsx) / unknown format`);
           const summary = await runIngest(ctx.warehouse, {
             kind: kindDir.name,
             inputs: [{ source: { type: 'file', path: file }, name: `inbox/${org.name}/${kindDir.name}/${name}`, format }],
             mapping,
             org: org.name,
             pseudonymKey: ctx.config.pseudonymKey,
+            excelMaxUnzippedBytes: ctx.config.ingest.excelMaxUnzippedBytes,
             now: ctx.now
           });
           report = { file: name, org: org.name, kind: kindDir.name, summary };

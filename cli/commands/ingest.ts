@@ -23,6 +23,8 @@ export interface IngestCliOptions {
   org?: string;
   strict?: boolean;
   json?: boolean;
+  /** Excel: the sheet to read. */
+  sheet?: string;
   batchRows?: number;
   /** Name recorded for the source instead of the path (e.g. 'stdin'). */
   label?: string;
@@ -69,6 +71,8 @@ export async function ingestFromCli(wh: Warehouse, config: Config, o: IngestCliO
       org: o.org ?? null,
       strict: o.strict ?? false,
       pseudonymKey: config.pseudonymKey,
+      sheet: o.sheet ?? null,
+      excelMaxUnzippedBytes: config.ingest.excelMaxUnzippedBytes,
       ...(o.batchRows ? { batchRows: o.batchRows } : {}),
       ...(o.label ? { label: o.label } : {}),
       onProgress: ({ rows, bytesRead, source }) => {
@@ -87,7 +91,7 @@ export async function ingestFromCli(wh: Warehouse, config: Config, o: IngestCliO
 
 export const ingestCommand: Command = {
   name: 'ingest',
-  help: `  ingest <type> <chemin|-> [--format ndjson|csv|parquet|arrow] [--mapping m.json] [--org CODE] [--strict] [--json]
+  help: `  ingest <type> <chemin|-> [--format ndjson|csv|parquet|arrow|excel] [--mapping m.json] [--sheet NOM] [--org CODE] [--strict] [--json]
                                         charge un fichier, un dossier ou stdin / load a file, a folder or stdin
                                         types: ${KINDS.join(', ')}`,
   async run(args, config) {
@@ -97,6 +101,7 @@ export const ingestCommand: Command = {
       options: {
         format: { type: 'string' },
         mapping: { type: 'string' },
+        sheet: { type: 'string' },
         org: { type: 'string' },
         strict: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false }
