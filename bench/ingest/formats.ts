@@ -74,17 +74,17 @@ async function ingest(wh: EmbeddedWarehouse, file: string, format: Format, phase
 
 const ndjson = path.join(work, `events-${events}.ndjson`);
 if (!fs.existsSync(ndjson)) await writeEventsFile(ndjson, events);
-const variants = [
-  { name: 'parquet-snappy', format: 'parquet' as const, engine: 'Parquet', settings: { output_format_parquet_compression_method: 'snappy' } },
-  { name: 'arrow-stream-none', format: 'arrow' as const, engine: 'ArrowStream', settings: { output_format_arrow_compression_method: 'none' } }
+const variants: { name: string; format: 'parquet' | 'arrow'; engine: string; settings: Record<string, string> }[] = [
+  { name: 'parquet-snappy', format: 'parquet', engine: 'Parquet', settings: { output_format_parquet_compression_method: 'snappy' } },
+  { name: 'arrow-stream-none', format: 'arrow', engine: 'ArrowStream', settings: { output_format_arrow_compression_method: 'none' } }
 ];
 await withWarehouse(async (wh) => {
   for (const v of variants) {
     await wh.command(
       `INSERT INTO FUNCTION file({out:String}, '${v.engine}') SELECT * REPLACE (parseDateTime64BestEffort(occurred_at, 3, 'UTC') AS occurred_at)
-       FROM file({f:String}, 'JSONEachRow') SETTINGS input_format_try_infer_datetimes = 0, engine_file_truncate_on_insert = 1`,
+       FROM file({f:String}, 'JSONEachRow')`,
       { f: ndjson, out: path.join(work, `${v.name}`) },
-      { settings: v.settings }
+      { settings: { input_format_try_infer_datetimes: 0, engine_file_truncate_on_insert: 1, ...v.settings } }
     );
   }
 });
