@@ -30,6 +30,8 @@ export interface IngestOptions {
   mapping?: Mapping | null;
   /** Rows must belong to this organization; rows without one get it. */
   org?: string | null;
+  /** Why rows must belong to `org`, for the foreign_org message: `{fr, en}` naming the folder, the option or the token. */
+  orgFrom?: { fr: string; en: string };
   strict?: boolean;
   pseudonymKey?: string | null;
   batchRows?: number;
@@ -80,12 +82,18 @@ export interface IngestSummary {
   duplicates: number;
   rejected: number;
   rejects: { reason: string; count: number }[];
+  /** The first NEW_CODES_SHOWN placeholder codes registered; the run's record (ingest_runs.new_codes) holds them all. */
   new_codes: string[];
+  /** How many placeholder codes the run registered. */
+  new_codes_count: number;
   errors: RowError[];
   error?: string;
   /** Per line range, when `lineRanges` was given. */
   parts?: PartSummary[];
 }
+
+/** A summary lists this many new codes (a file of 5,849 rows can register 1,100): the count and the record say the rest. */
+export const NEW_CODES_SHOWN = 20;
 
 export const DEFAULT_BATCH_ROWS = 250_000;
 export const DEFAULT_BATCH_BYTES = 32 << 20;
@@ -168,15 +176,23 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
   const label = options.label ?? options.inputs.map((i) => i.name).join(', ').slice(0, 1000);
   const formatLabel = [...new Set(options.inputs.map((i) => i.format))].join(',') || 'ndjson';
   const org = options.org ?? null;
+  const validationOptions = {
+    org,
+    strict: options.strict ?? false,
+    ...(org !== null && options.orgFrom
+      ? { foreignOrgReason: `ligne d’une autre organisation que ${org}, ${options.orgFrom.fr} / row for another organization than ${org}, ${options.orgFrom.en}` }
+      : {})
+  };
   const ranges = options.lineRanges ?? null;
   const parts: PartSummary[] = (ranges ?? []).map(() => ({ read: 0, inserted: 0, duplicates: 0, rejected: 0 }));
-  const summary: IngestSummary = { run_id: runId, kind, status: 'ok', read: 0, inserted: 0, duplicates: 0, rejected: 0, rejects: [], new_codes: [], errors: [] };
+  const summary: IngestSummary = { run_id: runId, kind, status: 'ok', read: 0, inserted: 0, duplicates: 0, rejected: 0, rejects: [], new_codes: [], new_codes_count: 0, errors: [] };
+  const newCodes: string[] = [];
   const record = async (status: string, finished: Date | null, error = '') => {
     await wh.insert('ingest_runs', [
       {
         run_id: runId, kind, source: label, format: formatLabel, org: org ?? '', started_at: iso(startedAt), finished_at: finished ? iso(finished) : null,
         status, read: summary.read, inserted: summary.inserted, duplicates: summary.duplicates, rejected: summary.rejected,
-        new_codes: summary.new_codes, error, updated_at: iso(finished ?? now())
+        new_codes: newCodes, error, updated_at: iso(finished ?? now())
       }
     ]);
   };
@@ -302,7 +318,7 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     }
     lap('stage');
     await wh.command(`DROP TABLE IF EXISTS ${q(valid)}`);
-    const v = buildValidation(kind, relation, valid, { org, strict: options.strict ?? false });
+    const v = buildValidation(kind, relation, valid, validationOptions);
     await wh.command(v.sql, { ...v.params, ...extra }, { settings: { input_format_tsv_empty_as_default: 1 } });
     lap('validate');
     const [counts] = await wh.query<{ read: number; rejected: number }>(
@@ -375,7 +391,7 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
       options.trace?.(phase, t - t0);
       t0 = t;
     };
-    const opts = { org, strict: options.strict ?? false };
+    const opts = validationOptions;
     // chDB maps the file by default: the pages read count in resident memory (the whole file by the end) and it was
     // 2–3 times slower than pread on a 1.4 GB file. Parallel parsing of lines cost memory (about 100 MB) and, on two
     // cores, time: the work is in the SQL after the split. Smaller insert blocks keep the insert under 1 GB.
@@ -448,6 +464,12 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     summary.inserted = Number(row.n);
   }
 
+  function noteNewCodes(codes: readonly string[]): void {
+    newCodes.push(...codes);
+    summary.new_codes = newCodes.slice(0, NEW_CODES_SHOWN);
+    summary.new_codes_count = newCodes.length;
+  }
+
   /** Registers the unknown organization and service codes of the valid rows in `rows` (a relation). */
   async function registerPlaceholders(rows: string, params: Record<string, unknown>): Promise<void> {
     if (kind === 'organizations') return;
@@ -458,7 +480,7 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     );
     if (orgs.length) {
       await wh.insert('organizations', orgs.map((o) => ({ code: o.code, name_fr: o.code, name_en: o.code, placeholder: true })));
-      summary.new_codes.push(...orgs.map((o) => o.code));
+      noteNewCodes(orgs.map((o) => o.code));
     }
     if (!spec.serviceField) return;
     const svc = q(spec.serviceField);
@@ -470,7 +492,7 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     if (services.length) {
       const today = now().toISOString().slice(0, 10);
       await wh.insert('services', services.map((s) => ({ org: s.org, code: s.code, name_fr: s.code, name_en: s.code, launched_on: today, placeholder: true })));
-      summary.new_codes.push(...services.map((s) => `${s.org}/${s.code}`));
+      noteNewCodes(services.map((s) => `${s.org}/${s.code}`));
     }
   }
 }

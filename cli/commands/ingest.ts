@@ -1,5 +1,6 @@
 // `jalon ingest <kind> <path|->`: loads a file, a folder or standard input into the warehouse, with progress on a
-// terminal and, with --json, the run summary `{run_id, kind, read, inserted, duplicates, rejected, rejects, new_codes}`.
+// terminal and, with --json, the run summary `{run_id, kind, read, inserted, duplicates, rejected, rejects, new_codes
+// (the first 20), new_codes_count}`; the run's record in ingest_runs keeps every new code.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -69,6 +70,7 @@ export async function ingestFromCli(wh: Warehouse, config: Config, o: IngestCliO
       inputs,
       mapping,
       org: o.org ?? null,
+      ...(o.org ? { orgFrom: { fr: `celle donnée par --org ${o.org} : retirez --org ou séparez le fichier par organisation`, en: `the one given by --org ${o.org}: drop --org or split the file by organization` } } : {}),
       strict: o.strict ?? false,
       pseudonymKey: config.pseudonymKey,
       sheet: o.sheet ?? null,
@@ -132,7 +134,12 @@ export const ingestCommand: Command = {
       );
       for (const r of summary.rejects) process.stderr.write(`  ${r.reason}: ${f.format(r.count)}\n`);
       for (const e of summary.errors.slice(0, 10)) process.stderr.write(`  ${e.source}:${e.line} ${e.reason} — ${e.message}\n`);
-      if (summary.new_codes.length) process.stderr.write(`Nouveaux codes (provisoires) / new placeholder codes: ${summary.new_codes.join(', ')}\n`);
+      if (summary.new_codes_count) {
+        const more = summary.new_codes_count > summary.new_codes.length;
+        process.stderr.write(
+          `Nouveaux codes (provisoires) / new placeholder codes: ${f.format(summary.new_codes_count)} — ${summary.new_codes.join(', ')}${more ? ` … (liste complète / full list: SELECT new_codes FROM ingest_runs WHERE run_id = '${summary.run_id}')` : ''}\n`
+        );
+      }
     }
     return 0;
   }
@@ -142,6 +149,6 @@ export const ingestCommand: Command = {
 export function publicSummary(s: IngestSummary): Record<string, unknown> {
   return {
     run_id: s.run_id, kind: s.kind, read: s.read, inserted: s.inserted, duplicates: s.duplicates, rejected: s.rejected,
-    rejects: s.rejects, new_codes: s.new_codes, status: s.status, ...(s.error ? { error: s.error } : {})
+    rejects: s.rejects, new_codes: s.new_codes, new_codes_count: s.new_codes_count, status: s.status, ...(s.error ? { error: s.error } : {})
   };
 }

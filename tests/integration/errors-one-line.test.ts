@@ -128,7 +128,7 @@ describe('every API route: a bad argument or body gives one JSON error, no stack
     await server?.stop();
   });
 
-  const API_CASES: { route: string; method: string; path: string; body?: string | Buffer; headers?: Record<string, string>; status: number; code: string }[] = [
+  const API_CASES: { route: string; method: string; path: string; body?: string; headers?: Record<string, string>; status: number; code: string }[] = [
     { route: 'metrics', method: 'POST', path: '/api/v1/metrics', body: '{}', status: 405, code: 'method_not_allowed' },
     { route: 'metrics/[id]', method: 'GET', path: '/api/v1/metrics/nope', status: 404, code: 'unknown_metric' },
     { route: 'metrics/[id]', method: 'GET', path: '/api/v1/metrics/digital_take_up?grain=decade', status: 400, code: 'bad_request' },
