@@ -7,7 +7,6 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { Warehouse } from '../warehouse/warehouse.ts';
-import { WarehouseError } from '../warehouse/warehouse.ts';
 import { quoteSourceColumn } from '../warehouse/identifiers.ts';
 import type { Source } from './readers.ts';
 
@@ -113,7 +112,10 @@ async function decodeColumnar(engine: LocalEngine, file: string, format: 'parque
 }
 
 function unreadable(err: unknown, name: string, format: string): DecodeError {
-  const detail = err instanceof WarehouseError ? err.message.replace(/^[a-z]+: /, '').replace(/^Code: \d+\. DB::Exception: /, '').slice(0, 240) : String((err as Error)?.message ?? err);
+  // The engine's innermost exception says what is wrong with the bytes (e.g. "Not a Parquet file (wrong magic bytes…)").
+  const text = String((err as Error)?.message ?? err);
+  const inner = text.split('DB::Exception: ').at(-1) ?? text;
+  const detail = inner.replace(/ \([A-Z_]{3,}\)[\s\S]*$/, '').replace(/\s+/g, ' ').replace(/\.$/, '').slice(0, 200);
   return new DecodeError(`${name} : fichier ${format} illisible (${detail}) ; réexportez-le ou vérifiez --format / unreadable ${format} file: export it again or check --format`);
 }
 
