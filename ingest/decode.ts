@@ -10,6 +10,13 @@ import type { Warehouse } from '../warehouse/warehouse.ts';
 import { quoteSourceColumn } from '../warehouse/identifiers.ts';
 import type { Source } from './readers.ts';
 
+export type DecodedFormat = 'parquet' | 'arrow' | 'excel';
+
+/** Formats that are decoded to NDJSON before ingest (the others are read as they are). */
+export function isDecodedFormat(format: string): format is DecodedFormat {
+  return format === 'parquet' || format === 'arrow' || format === 'excel';
+}
+
 /** A file that cannot be read as its format: one line naming the file and the fix. */
 export class DecodeError extends Error {
   constructor(message: string) {
@@ -267,7 +274,7 @@ async function decodeExcel(file: string, out: string, opts: DecodeOptions): Prom
  * embedded warehouse reads columnar files itself; for a server warehouse a private chDB does (the bytes never need a
  * JavaScript reader, and the server receives validated rows as for every format).
  */
-export async function decodeToNdjson(wh: Warehouse, source: Source, format: 'parquet' | 'arrow' | 'excel', opts: DecodeOptions): Promise<string> {
+export async function decodeToNdjson(wh: Warehouse, source: Source, format: DecodedFormat, opts: DecodeOptions): Promise<string> {
   const file = await fileOf(source, opts.spoolDir);
   const out = path.join(opts.spoolDir, `decoded-${format}.ndjson`);
   if (fs.statSync(file).size === 0) throw new DecodeError(`${opts.name} : fichier vide / empty file`);

@@ -10,7 +10,7 @@ import type { Warehouse } from '../warehouse/warehouse.ts';
 import { quoteIdentifier } from '../warehouse/identifiers.ts';
 import { KIND_SPECS, type Kind } from './kinds.ts';
 import { detectEncoding, formatFromName, listFiles, readBatches, type Source, type StageBatch } from './readers.ts';
-import { decodeToNdjson } from './decode.ts';
+import { decodeToNdjson, isDecodedFormat } from './decode.ts';
 import type { Format, Mapping } from './mapping.ts';
 import {
   buildInsertValid, buildNewRows, buildPrecheck, buildQuarantine, buildStoredCheck, buildValidation, buildValidationSelect, columnsOf, MAX_ORGS,
@@ -213,7 +213,7 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     if (!spoolDir) await wh.command(`CREATE TABLE ${q(stage)} (line UInt64, raw String, doc String) ENGINE = Memory`);
     if (spec.uniqueness !== 'identity') await wh.command(`CREATE TABLE ${q(fresh)} (${columnsOf(kind).map((c) => `${q(c.name)} ${c.type}`).join(', ')}) ENGINE = Memory`);
     for (const original of options.inputs) {
-      const decodeDir = original.format === 'parquet' || original.format === 'arrow' || original.format === 'excel' ? fs.mkdtempSync(path.join(os.tmpdir(), 'jalon-decode-')) : null;
+      const decodeDir = isDecodedFormat(original.format) ? fs.mkdtempSync(path.join(os.tmpdir(), 'jalon-decode-')) : null;
       try {
         await ingestInput(original, decodeDir);
       } finally {
@@ -255,7 +255,7 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
   async function ingestInput(original: IngestInput, decodeDir: string | null): Promise<void> {
     let input = original;
     let mapping = options.mapping ?? null;
-    if (decodeDir && (original.format === 'parquet' || original.format === 'arrow' || original.format === 'excel')) {
+    if (decodeDir && isDecodedFormat(original.format)) {
       const t = performance.now();
       const file = await decodeToNdjson(wh, original.source, original.format, {
         name: original.name,

@@ -239,7 +239,7 @@ describe.each(backends)('Parquet and Arrow files give the NDJSON original’s ro
     expect([s.read, s.inserted, s.duplicates, s.rejected]).toEqual([N, 0, counts[1], counts[3]]);
   });
 
-  it('decimals, dates and a timestamp mapped without `as`: costs and services from Parquet', async () => {
+  it('dates, nulls and timestamps mapped without `as`: costs from Parquet, cases from an Arrow stream', async () => {
     // Written by parquet-wasm from an Arrow table: a Decimal128 amount, a Date32 period and launch date, a
     // millisecond timestamp mapped to a datetime field without any conversion.
     const costs = new arrow.Table({
@@ -257,6 +257,27 @@ describe.each(backends)('Parquet and Arrow files give the NDJSON original’s ro
     expect(await t.wh.query("SELECT toString(period_start) AS p, period_grain AS g, channel, toString(amount_cad) AS a FROM costs FINAL WHERE org = 'RQ' ORDER BY p")).toEqual([
       { p: '2024-04-01', g: 'day', channel: 'web', a: '1234.5' },
       { p: '2024-05-01', g: 'day', channel: '', a: '99.99' }
+    ]);
+    // A zoned and a naive millisecond timestamp, mapped to datetime fields with no `as`.
+    const cases = new arrow.Table({
+      dossier: arrow.vectorFromArray(['c1']),
+      recu: arrow.vectorFromArray([new Date(Date.UTC(2024, 3, 1, 14, 0, 0, 250))], new arrow.TimestampMillisecond('UTC')),
+      decide: arrow.vectorFromArray([new Date(Date.UTC(2024, 3, 3, 9, 30))], new arrow.TimestampMillisecond()), // 09:30 in Toronto
+      org: arrow.vectorFromArray(['RQ']),
+      service: arrow.vectorFromArray(['impot']),
+      canal: arrow.vectorFromArray(['web']),
+      delai: arrow.vectorFromArray([30], new arrow.Int32())
+    });
+    const kf = path.join(dir, `cases-${backend}.arrows`);
+    fs.writeFileSync(kf, arrow.tableToIPC(cases, 'stream'));
+    const caseMapping = parseMapping({
+      kind: 'cases',
+      fields: { case_id: { column: 'dossier' }, received_at: { column: 'recu' }, decided_at: { column: 'decide' }, org: { column: 'org' }, service: { column: 'service' }, channel: { column: 'canal' }, standard_days: { column: 'delai' } }
+    });
+    const k = await ingest(t.wh, 'cases', kf, caseMapping);
+    expect([k.read, k.inserted, k.rejected]).toEqual([1, 1, 0]);
+    expect(await t.wh.query("SELECT toString(received_at) AS r, toString(decided_at) AS d, standard_days AS n FROM cases FINAL WHERE case_id = 'c1'")).toEqual([
+      { r: '2024-04-01 14:00:00.250', d: '2024-04-03 13:30:00.000', n: 30 }
     ]);
   });
 });
