@@ -60,8 +60,8 @@ const CLI_CASES: { command: string; args: (f: string) => string[]; env?: Record<
   { command: 'ingest', args: (f) => ['ingest', 'events', path.join(f, 'fake.parquet'), '--mapping', path.join(f, 'broken.json')], named: /broken\.json: JSON illisible/ },
   { command: 'ingest', args: () => ['ingest', 'pigeons', '-'], named: /unknown kind "pigeons"/ },
   { command: 'jobs', args: () => ['jobs', 'run', 'nope'], named: /unknown job "nope"/ },
-  { command: 'metrics', args: () => ['metrics', 'run', 'digital_take_up', '--as', 'service_owner', '--orgs', 'RAMQ', '--org', 'SAAQ'], named: /SAAQ/ },
-  { command: 'metrics', args: () => ['metrics', 'run', 'nope'], named: /unknown metric "nope"/ },
+  { command: 'metrics', args: () => ['metrics', 'run', 'digital_take_up', '--as', 'service_owner', '--orgs', 'RAMQ', '--org', 'SAAQ'], migrated: true, named: /SAAQ/ },
+  { command: 'metrics', args: () => ['metrics', 'run', 'nope'], migrated: true, named: /unknown metric "nope"/ },
   { command: 'metrics', args: () => ['metrics', 'strategy', '--id', 'nope'], named: /unknown strategy "nope"/ },
   { command: 'metrics', args: () => ['metrics', 'run', 'digital_take_up', '--grain', 'decade'], named: /grain "decade"/ },
   { command: 'migrate', args: () => ['migrate'], env: { CLICKHOUSE_URL: 'http://127.0.0.1:9' }, named: /CLICKHOUSE_URL/ },
@@ -108,7 +108,7 @@ describe('every CLI command: a bad argument or a bad file gives one line, no sta
   }, 120_000);
 
   it('with JALON_LOG_LEVEL=debug the same failure also prints its stack trace', async () => {
-    const r = await runJalon(['metrics', 'run', 'digital_take_up', '--as', 'service_owner', '--orgs', 'RAMQ', '--org', 'SAAQ'], { JALON_DATA_DIR: tempDir(), CLICKHOUSE_URL: '', JALON_LOG_LEVEL: 'debug' });
+    const r = await runJalon(['metrics', 'run', 'digital_take_up', '--as', 'service_owner', '--orgs', 'RAMQ', '--org', 'SAAQ'], { JALON_DATA_DIR: migrated, CLICKHOUSE_URL: '', JALON_LOG_LEVEL: 'debug' });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^\s+at \S/m);
   }, 60_000);
