@@ -83,13 +83,13 @@ const NAIVE_TIME = /^(Nullable\(|LowCardinality\()*DateTime(64)?(\(\d+\))?\)*$/;
  * values, nulls `null` (an absent field). Rows keep the file's order (line k = row k).
  */
 async function decodeColumnar(engine: LocalEngine, file: string, format: 'parquet' | 'arrow', out: string, name: string): Promise<void> {
-  const fmt = engineFormat(file, format, name);
+  const fmt = engineFormat(file, format, name); // one of three names of ours, spliced as a literal
   // Naive timestamps (Parquet isAdjustedToUTC=false, Arrow without a zone) are typed without a zone and read in UTC,
   // so their text is the writer's wall clock whatever this machine's zone.
   const settings = { session_timezone: 'UTC', input_format_parquet_local_time_as_utc: 0 };
   let columns: { name: string; type: string }[];
   try {
-    columns = await engine.query<{ name: string; type: string }>(`DESCRIBE TABLE file({src:String}, ${fmt === 'Parquet' ? "'Parquet'" : fmt === 'Arrow' ? "'Arrow'" : "'ArrowStream'"})`, { src: file }, { settings });
+    columns = await engine.query<{ name: string; type: string }>(`DESCRIBE TABLE file({src:String}, '${fmt}')`, { src: file }, { settings });
   } catch (err) {
     throw unreadable(err, name, format);
   }
