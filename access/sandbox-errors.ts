@@ -2,7 +2,6 @@
 // error's class, never the engine's own text, which can quote values of rows (e.g. "Cannot parse string 'X'"). Only
 // names the analyst wrote (a column, a function, a table) are repeated, and only when they look like names.
 // Parser positions are moved from the text the engine saw (ours around theirs) into the analyst's own text.
-import { WarehouseError } from '../warehouse/warehouse.ts';
 import type { TextPosition } from './sandbox-check.ts';
 
 export interface EngineFailure {
@@ -29,19 +28,24 @@ function suggestions(message: string): string[] {
   return [...list.matchAll(/'([^']*)'/gu)].map((m) => safeName(m[1])).filter((n): n is string => n !== null).slice(0, 5);
 }
 
-function typeOf(err: WarehouseError | null, message: string): string | null {
-  const t = err?.type && /^[A-Z_]{3,}$/u.test(err.type) && err.type !== 'WAREHOUSE_ERROR' ? err.type : null;
-  return t ?? /\(([A-Z_]{3,})\)\s*$/u.exec(message.trim())?.[1] ?? null;
+/**
+ * Code, type and text of an engine failure. Read from the error's fields rather than `instanceof WarehouseError`:
+ * in `serve` the warehouse comes from the CLI's copy of warehouse.ts and the sandbox runs in the app's bundle, whose
+ * copy of the class is another one.
+ */
+export function engineFields(err: unknown): { code: number | null; type: string | null; message: string } {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; type?: unknown; message?: unknown };
+  const message = typeof e.message === 'string' ? e.message : String(err);
+  const code = typeof e.code === 'number' ? e.code : Number(/Code: (\d+)\./u.exec(message)?.[1] ?? Number.NaN);
+  const given = typeof e.type === 'string' && /^[A-Z_]{3,}$/u.test(e.type) && e.type !== 'WAREHOUSE_ERROR' ? e.type : null;
+  return { code: Number.isFinite(code) ? code : null, type: given ?? /\(([A-Z_]{3,})\)\s*$/u.exec(message.trim())?.[1] ?? null, message };
 }
 
 const DATA_CODES = new Set([6, 26, 27, 32, 38, 41, 69, 70, 72, 117, 131, 153, 190, 321, 407, 395]);
 
 /** Classifies an engine failure of an analyst query. */
 export function classifyEngineError(err: unknown): EngineFailure {
-  const e = err instanceof WarehouseError ? err : null;
-  const message = e?.message ?? (err instanceof Error ? err.message : String(err));
-  const engineType = typeOf(e, message);
-  const code = e?.code ?? null;
+  const { code, type: engineType, message } = engineFields(err);
   const suffix = engineType ? ` (${engineType})` : '';
   const fail = (fr: string, en: string): EngineFailure => ({ status: 400, code: 'query_failed', fr: fr + suffix, en: en + suffix, engineType });
   const limit = (c: EngineFailure['code'], fr: string, en: string): EngineFailure => ({ status: 422, code: c, fr, en, engineType });
@@ -131,8 +135,7 @@ export interface ParseFailure {
  * analyst's own text from 0 (and lines and columns from 1). A position outside their text is dropped.
  */
 export function describeParseError(err: unknown, seen: { prefix: string; text: string; original: string; leading: number }): ParseFailure {
-  const e = err instanceof WarehouseError ? err : null;
-  const message = e?.message ?? String(err);
+  const { message } = engineFields(err);
   const at = /failed at position (\d+)/u.exec(message);
   let position: TextPosition | undefined;
   if (at) {

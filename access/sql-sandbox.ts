@@ -13,7 +13,7 @@ import { allowedOrgs, maySql, type Caller } from './caller.ts';
 import { isOrgCode } from './org-scope.ts';
 import { CURATED_VIEWS, CURATED_VIEW_NAMES, analystDatabaseOf, ensureCuratedViews } from './curated-views.ts';
 import { MAX_SQL_LENGTH, checkAst, checkSqlText, expectedWrappedRows, parseExplainRows, refusal, sameDump, type AstNode, type Refusal, type TextPosition } from './sandbox-check.ts';
-import { classifyEngineError, describeParseError } from './sandbox-errors.ts';
+import { classifyEngineError, describeParseError, engineFields } from './sandbox-errors.ts';
 import { auditWho, recordAudit } from './audit.ts';
 
 export interface SandboxLimits {
@@ -147,9 +147,9 @@ async function explain(wh: Warehouse, database: string, text: string): Promise<s
 
 /** A text the engine could not parse. `prefix` is what stood before the analyst's text in what the engine saw. */
 function parseFailure(err: unknown, seen: { prefix: string; text: string; original: string; leading: number }): SandboxError {
-  const e = err instanceof WarehouseError ? err : null;
-  if (e?.type === 'SERVER_UNREACHABLE' || e?.type === 'DATA_DIR_LOCKED') throw err;
-  if (e?.code === 456) return refusedBy([refusal('query_parameter')]);
+  const e = engineFields(err);
+  if (e.type === 'SERVER_UNREACHABLE' || e.type === 'DATA_DIR_LOCKED') throw err;
+  if (e.code === 456) return refusedBy([refusal('query_parameter')]);
   const parsed = describeParseError(err, seen);
   return refusedBy([{ code: 'syntax', message: `${parsed.fr} / ${parsed.en}`, fr: parsed.fr, en: parsed.en, ...(parsed.position ? { position: parsed.position } : {}) }]);
 }
@@ -205,8 +205,8 @@ export function wrapQuery(text: string, limit: number, settings: string): string
 }
 
 function mapRunError(err: unknown): SandboxError {
-  const e = err instanceof WarehouseError ? err : null;
-  if (e?.type === 'SERVER_UNREACHABLE' || e?.type === 'DATA_DIR_LOCKED') throw err;
+  const e = engineFields(err);
+  if (e.type === 'SERVER_UNREACHABLE' || e.type === 'DATA_DIR_LOCKED') throw err;
   const f = classifyEngineError(err);
   return new SandboxError(f.status, f.code, { fr: f.fr, en: f.en });
 }
