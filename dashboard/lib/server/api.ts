@@ -37,7 +37,11 @@ export function errorResponse(status: number, code: string, message: string, hea
 export function apiError(err: unknown): Response {
   if (err instanceof ApiError) return errorResponse(err.status, err.code, err.message);
   if (isAccessError(err)) return errorResponse(403, 'forbidden', err.message);
-  if (err instanceof SandboxError || err instanceof SignInError || err instanceof OidcError) return errorResponse(err.status, err.code, err.message);
+  if (err instanceof SandboxError) {
+    // Both languages apart (the explorer shows the page's), and where in the analyst's text.
+    return json({ error: { code: err.code, message: err.message, fr: err.fr, en: err.en, position: err.position } }, { status: err.status });
+  }
+  if (err instanceof SignInError || err instanceof OidcError) return errorResponse(err.status, err.code, err.message);
   if (isEngineFailure(err)) {
     if (err.type === 'SERVER_UNREACHABLE' || err.type === 'DATA_DIR_LOCKED') return errorResponse(503, 'warehouse_unavailable', err.toLine());
     if (err.code === 159 || err.code === 160) return errorResponse(504, 'timeout', err.toLine());
