@@ -13,7 +13,7 @@ import { detectEncoding, formatFromName, listFiles, readBatches, type Source, ty
 import type { Format, Mapping } from './mapping.ts';
 import {
   buildInsertValid, buildNewRows, buildPrecheck, buildQuarantine, buildStoredCheck, buildValidation, buildValidationSelect, columnsOf, MAX_ORGS,
-  targetColumnList, VALIDATION_SETTINGS
+  targetColumnList, VALIDATION_SETTINGS, withJourneyFill
 } from './validate-sql.ts';
 
 export interface IngestInput {
@@ -283,7 +283,7 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     const n = buildNewRows(kind, valid);
     if (spec.uniqueness === 'identity') {
       // Identity rows go straight in; they are counted by run id at the end (no stored key is ever inserted twice).
-      await wh.command(`INSERT INTO ${q(spec.table)} (${cols}, run_id) SELECT ${cols}, {run:String} FROM (${n.sql})`, { ...n.params, run: runId });
+      await wh.command(`INSERT INTO ${q(spec.table)} (${cols}, run_id) SELECT ${cols}, {run:String} FROM (${withJourneyFill(kind, n.sql)})`, { ...n.params, run: runId });
       lap('insert');
     } else {
       // State rows are few: count them exactly before they go in (merges may fold corrections later).

@@ -5,7 +5,7 @@ import { DECLARED_SOURCES, type MetricDefinition, type Source } from './definiti
 import { isDay, periodSql } from './periods.ts';
 import { quebecHolidaysBetween } from './holidays.ts';
 import { decideTable, type RollupHealth, type TableChoice } from './table-decider.ts';
-import { COMPLETIONS_MACRO, VALUE_PARAMETERS_MACRO } from './shared-sql.ts';
+import { COMPLETIONS_MACRO, JOURNEYS_MACRO, VALUE_PARAMETERS_MACRO } from './shared-sql.ts';
 
 export interface CompileContext {
   /** Organizations the caller may read after `scopeOrgs`: null = all. */
@@ -57,6 +57,8 @@ function expand(body: string, def: MetricDefinition, request: Pick<MetricRequest
         return by.map((d) => `, ${has(d) ? d : "''"} AS ${dimColumn(d)}`).join('');
       case 'group':
         return by.map((d) => `, ${dimColumn(d)}`).join('');
+      case 'journeys':
+        return JOURNEYS_MACRO;
       case 'completions':
         return COMPLETIONS_MACRO;
       case 'value_parameters':

@@ -74,8 +74,8 @@ export interface DefinitionProblem {
 const REQUIRED = ['id', 'title_fr', 'title_en', 'description_fr', 'description_en', 'unit', 'direction', 'characteristics', 'dimensions', 'sources', 'formula_version', 'effective_from'] as const;
 const OPTIONAL = ['grains', 'small_counts', 'modelled', 'window_days', 'rollup'] as const;
 const MACRO = /\{\{\s*([a-z_]+)(?:\((.*?)\))?\s*\}\}/g;
-/** `completions` and `value_parameters` expand to the shared fragments of metrics/shared-sql.ts (no argument). */
-const MACROS = new Set(['period', 'in_range', 'declared_range', 'scope', 'filters', 'dims', 'group', 'completions', 'value_parameters']);
+/** `journeys`, `completions` and `value_parameters` expand to the shared fragments of metrics/shared-sql.ts (no argument). */
+const MACROS = new Set(['period', 'in_range', 'declared_range', 'scope', 'filters', 'dims', 'group', 'journeys', 'completions', 'value_parameters']);
 
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 

@@ -6,7 +6,7 @@ import { JOURNEY_WINDOW_DAYS, type RollupHealth } from './table-decider.ts';
 import { ROLLUPS, type Rollup } from './definition.ts';
 import { quebecHolidaysBetween } from './holidays.ts';
 import { addDays, isoDay, parseDay } from './periods.ts';
-import { COMPLETION_LOOKBACK_DAYS, completionsSql } from './shared-sql.ts';
+import { COMPLETION_LOOKBACK_DAYS, completionsSql, journeysSql } from './shared-sql.ts';
 
 interface RollupSpec {
   raw: string;
@@ -148,37 +148,24 @@ const W = JOURNEY_WINDOW_DAYS;
 const DERIVED: readonly DerivedSpec[] = [
   {
     table: 'rollup_journeys_daily',
-    revision: 1,
+    // 2: journeys judged per start by the fragment the definitions share (metrics/shared-sql.ts).
+    revision: 2,
     usesSteps: true,
     raw: 'service_events',
     held: 'SELECT sum(reached) AS n FROM rollup_journeys_daily FINAL WHERE step_index = 0',
     params: () => ({}),
     day: "toDate(occurred_at, 'America/Toronto')",
+    // An event changes the journey started up to the window before it; a start, the starts after it within the window.
     reach: W + 1,
-    reachAfter: 0,
+    reachAfter: W + 1,
     build: () => `INSERT INTO rollup_journeys_daily (org, service, day, channel, step_index, reached, reached_next, ended, version)
 SELECT org, service, day, channel, step_index, sum(reached), sum(reached_next), sum(ended), {version:UInt64}
 FROM (
-    SELECT org, service, toDate(started_at, 'America/Toronto') AS day, channel, toUInt8(k) AS step_index,
+    SELECT org, service, day, channel, toUInt8(k) AS step_index,
            toUInt64(k = 0 OR has(idx, k)) AS reached,
            toUInt64(if(k = 0, completed_in, has(idx, k) AND (has(idx, k + 1) OR (k = max_k AND done)))) AS reached_next,
            toUInt64(k = 0 AND ended_in) AS ended
-    FROM (
-        SELECT org, service, journey_id,
-               minIf(occurred_at, type = 'started') AS started_at,
-               argMinIf(channel, occurred_at, type = 'started') AS channel,
-               countIf(type = 'completed' AND outcome IN ('success', 'ineligible')) > 0
-                 AND minIf(occurred_at, type = 'completed' AND outcome IN ('success', 'ineligible')) <= started_at + toIntervalDay(${W}) AS completed_in,
-               countIf(type IN ('completed', 'failed')) > 0
-                 AND minIf(occurred_at, type IN ('completed', 'failed')) <= started_at + toIntervalDay(${W}) AS ended_in,
-               groupUniqArrayIf(toUInt32(step_index), type = 'step') AS idx,
-               countIf(type = 'completed') > 0 AS done
-        FROM service_events
-        WHERE ${ORG_FILTER}
-          AND occurred_at >= toDateTime({a:Date}, 'America/Toronto') AND occurred_at < toDateTime({b:Date} + toIntervalDay(${W + 1}), 'America/Toronto')
-        GROUP BY org, service, journey_id
-        HAVING countIf(type = 'started') > 0 AND toDate(started_at, 'America/Toronto') >= {a:Date} AND toDate(started_at, 'America/Toronto') < {b:Date}
-    ) AS j
+    FROM (${journeysSql({ from: '{a:Date}', to: '{b:Date}', window: String(W), where: ORG_FILTER, final: false })}) AS j
     LEFT JOIN (SELECT org AS s_org, code AS s_service, toUInt32(length(steps)) AS max_k FROM services FINAL) AS s
       ON s.s_org = j.org AND s.s_service = j.service
     ARRAY JOIN range(0, toUInt32(max_k) + 1) AS k

@@ -1,7 +1,7 @@
 // SQL fragments that a metric definition and a rollup refresh must compute identically (issue 10: rollups equal raw
-// tables): completions with their time to complete, and the value-created parameters in force on each day. The
-// compiler expands them as the `{{completions}}` and `{{value_parameters}}` macros; metrics/rollups.ts builds the
-// completions rollup from the same text. Pure strings: no I/O, values only as typed parameters.
+// tables): journeys with their outcome, completions with their time to complete, and the value-created parameters in
+// force on each day. The compiler expands them as the `{{journeys}}`, `{{completions}}` and `{{value_parameters}}`
+// macros; metrics/rollups.ts builds the journeys and completions rollups from the same text. Pure strings: no I/O, values only as typed parameters.
 
 const TORONTO_DAY = (t: string): string => `toDate(${t}, 'America/Toronto')`;
 
@@ -41,6 +41,50 @@ ARRAY JOIN comps AS c
 WHERE ${TORONTO_DAY('c.1')} >= ${o.from} AND ${TORONTO_DAY('c.1')} < ${o.to}
   AND NOT arrayExists(x -> ${TORONTO_DAY('x.1')} >= ${TORONTO_DAY('c.1')} - ${lookback} AND (x.1 < c.1 OR (x.1 = c.1 AND x.2 < c.2)), comps)`;
 }
+
+/**
+ * One row per journey started on days [from, to) (SQL expressions of type Date), judged over a window of `window`
+ * days (an SQL expression): org, service, journey_id, started_at, day, event_id, channel, region, client_type (of the
+ * start), completed_in (a completion "success" or "ineligible" within the window), ended_in (a completion or a
+ * failure within the window), idx (step indices reached) and done (any completion). Local to each start, so that any
+ * range gives the same rows:
+ * - a start counts when its journey id has no other start in the window + 1 calendar days before it (a restart is
+ *   the same journey; an id reused later is a new one; an earlier start at the same instant wins by event id);
+ * - the journey's events are those from its start's Toronto day up to the start + the window.
+ * Events are read from `from` − (window + 1) days to `to` + window + 1 days; copies of an event count once.
+ */
+export function journeysSql(o: { from: string; to: string; window: string; where: string; final: boolean }): string {
+  const w = `toIntervalDay(${o.window})`;
+  return `SELECT org, service, journey_id, s.1 AS started_at, ${TORONTO_DAY('s.1')} AS day, s.2 AS event_id,
+       s.3 AS channel, s.4 AS region, s.5 AS client_type,
+       arrayFilter(e -> ${TORONTO_DAY('e.1')} >= day AND e.1 <= s.1 + ${w}, evs) AS mine,
+       arrayExists(e -> e.2 = 'completed' AND e.3 IN ('success', 'ineligible'), mine) AS completed_in,
+       arrayExists(e -> e.2 IN ('completed', 'failed'), mine) AS ended_in,
+       arrayDistinct(arrayMap(e -> toUInt32(e.4), arrayFilter(e -> e.2 = 'step', mine))) AS idx,
+       arrayExists(e -> e.2 = 'completed', mine) AS done
+FROM (
+    SELECT org, service, journey_id,
+           groupUniqArrayIf((occurred_at, event_id, channel, region, client_type), type = 'started') AS starts,
+           groupUniqArrayIf((occurred_at, toString(type), toString(outcome), step_index), type IN ('completed', 'failed', 'step')) AS evs
+    FROM service_events${o.final ? ' FINAL' : ''}
+    WHERE ${o.where}
+      AND ${TORONTO_DAY('occurred_at')} >= ${o.from} - ${w} - toIntervalDay(1) AND ${TORONTO_DAY('occurred_at')} < ${o.to} + ${w} + toIntervalDay(1)
+    GROUP BY org, service, journey_id
+    HAVING length(starts) > 0
+)
+ARRAY JOIN starts AS s
+WHERE ${TORONTO_DAY('s.1')} >= ${o.from} AND ${TORONTO_DAY('s.1')} < ${o.to}
+  AND NOT arrayExists(x -> ${TORONTO_DAY('x.1')} >= ${TORONTO_DAY('s.1')} - ${w} - toIntervalDay(1) AND (x.1 < s.1 OR (x.1 = s.1 AND x.2 < s.2)), starts)`;
+}
+
+/** The `{{journeys}}` macro of a metric body: the request's days and window, the caller's organizations. */
+export const JOURNEYS_MACRO = journeysSql({
+  from: '{from:Date}',
+  to: '{to:Date}',
+  window: '{window_days:UInt32}',
+  where: '({scope_all:Bool} OR org IN {scope_orgs:Array(String)})',
+  final: true
+});
 
 /** The `{{completions}}` macro of a metric body: the request's days, the caller's organizations. */
 export const COMPLETIONS_MACRO = completionsSql({
