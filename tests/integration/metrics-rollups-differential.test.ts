@@ -17,7 +17,7 @@ import { MetricError, runMetric } from '../../metrics/run-metric.ts';
 import { ROLLUP_DIMENSIONS, decideTable } from '../../metrics/table-decider.ts';
 import type { Dimension, MetricAnswer, MetricRequest, MetricRow } from '../../metrics/types.ts';
 
-const SEEDS = Array.from({ length: 3 }, (_, i) => 1001 + i);
+const SEEDS = Array.from({ length: 20 }, (_, i) => 1001 + i);
 /** The data set holding a month × channel group above 8,192 completions. */
 const BIG_SEED = SEEDS[0];
 const settings = { smallCountThreshold: 10, digitalChannels: ['web', 'mobile'] };
@@ -60,7 +60,7 @@ function differences(raw: MetricAnswer, roll: MetricAnswer): string[] {
   return out;
 }
 
-describe.each(['embedded'] as const)('rollups equal raw tables on random data — %s', (backend) => {
+describe.each(backends)('rollups equal raw tables on random data — %s', (backend) => {
   let t: TestWarehouse;
   let dir: string;
   const compared = new Map<string, number>();
@@ -118,7 +118,7 @@ describe.each(['embedded'] as const)('rollups equal raw tables on random data �
   it('compared rows for every metric and dimension a rollup keeps, and a month × channel group above 8,192 completions', async () => {
     expect(sets).toHaveLength(SEEDS.length);
     for (const def of rolled) for (const by of ['—', ...rollupDimensions(def)]) expect(compared.get(`${def.id} ${by}`) ?? 0, `${def.id} by ${by}`).toBeGreaterThan(0);
-    expect(answers).toBeGreaterThan(SEEDS.length * 300);
+    expect(answers).toBeGreaterThan(SEEDS.length * 50);
     // The largest month × channel group of time_to_complete, as both paths counted it (the rows compared equal).
     expect(largestGroup).toBeGreaterThan(8_192);
   });
