@@ -13,7 +13,7 @@ import { detectEncoding, formatFromName, listFiles, readBatches, type Source, ty
 import type { Format, Mapping } from './mapping.ts';
 import {
   buildInsertValid, buildNewRows, buildPrecheck, buildQuarantine, buildStoredCheck, buildValidation, buildValidationSelect, columnsOf, MAX_ORGS,
-  targetColumnList, VALIDATION_SETTINGS, withJourneyFill
+  targetColumnList, VALIDATION_SETTINGS, withJourneyFill, buildParametersFromServices
 } from './validate-sql.ts';
 
 export interface IngestInput {
@@ -298,6 +298,8 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
             : `INSERT INTO ${q(spec.table)} (${cols}) SELECT ${cols} FROM ${q(fresh)}`,
           { run: runId }
         );
+        // Baselines and unit costs sent on services become value-created parameters (nothing sent is ignored).
+        if (kind === 'services') await wh.command(buildParametersFromServices(fresh), { run: runId }, { settings: { transform_null_in: 1 } });
       }
       lap('insert');
       summary.inserted += Number(added.n);

@@ -446,3 +446,25 @@ WHERE (${cmp}) NOT IN (
 export function targetColumnList(kind: Kind): string {
   return targetColumns(kind).map((c) => id(c.name)).join(', ');
 }
+
+/**
+ * Services sent with baseline minutes or unit costs (the form parameters had before value_parameters, sql/schema/062):
+ * each channel whose figures differ from the latest such report becomes a value_parameters report in force since
+ * always, under this run — a service's first report reaches back, a later one only to the month it arrives in
+ * (metrics/shared-sql.ts). `fresh` holds the services rows this run stores. Run with `transform_null_in = 1`.
+ */
+export function buildParametersFromServices(fresh: string): string {
+  return `INSERT INTO value_parameters (org, service, channel, effective_from, baseline_minutes, unit_cost_cad, source, run_id)
+SELECT org, service, channel, toDate('1970-01-01'), bm, uc, 'services', {run:String}
+FROM (
+    SELECT org, code AS service, toString(channel) AS channel,
+           if(has(mapKeys(baseline_minutes), channel), toNullable(baseline_minutes[channel]), NULL) AS bm,
+           if(has(mapKeys(unit_cost_cad), channel), toNullable(unit_cost_cad[channel]), NULL) AS uc
+    FROM ${id(fresh)}
+    ARRAY JOIN arrayDistinct(arrayConcat(mapKeys(baseline_minutes), mapKeys(unit_cost_cad))) AS channel
+)
+WHERE (org, service, channel, bm, uc) NOT IN (
+    SELECT org, service, channel, baseline_minutes, unit_cost_cad FROM value_parameters FINAL
+    WHERE effective_from = toDate('1970-01-01') AND org IN (SELECT org FROM ${id(fresh)})
+    ORDER BY reported_at DESC LIMIT 1 BY org, service, channel)`;
+}

@@ -129,6 +129,20 @@ describe.each(backends)('value-created parameters with effective dates — %s', 
     const [audit] = await t.wh.query<{ n: number }>("SELECT count() AS n FROM audit_log WHERE action = 'restate' AND target = 'A/A-S1'");
     expect(Number(audit.n)).toBe(1);
   });
+
+  it('baselines and unit costs sent on services become parameters, once', async () => {
+    const svc = { org: 'A', code: 'A-S2', name_fr: 'S2', launched_on: '2020-01-01', baseline_minutes: { web: 12, phone: 30 }, unit_cost_cad: { phone: 9 } };
+    await ingest('services', 'services', [svc]);
+    const read = () => t.wh.query<{ channel: string; baseline_minutes: number | null; unit_cost_cad: number | null; source: string }>(
+      "SELECT channel, baseline_minutes, unit_cost_cad, source FROM value_parameters WHERE service = 'A-S2' ORDER BY channel, reported_at"
+    );
+    expect((await read()).map((r) => [r.channel, r.baseline_minutes, r.unit_cost_cad, r.source])).toEqual([['phone', 30, 9, 'services'], ['web', 12, null, 'services']]);
+    // The same service again (a new name only): no new report. A changed baseline: one new report, for its channel.
+    await ingest('services', 'services-renamed', [{ ...svc, name_fr: 'S2 renommé' }]);
+    expect(await read()).toHaveLength(2);
+    await ingest('services', 'services-changed', [{ ...svc, baseline_minutes: { web: 12, phone: 35 } }]);
+    expect((await read()).map((r) => [r.channel, r.baseline_minutes])).toEqual([['phone', 30], ['phone', 35], ['web', 12]]);
+  });
 });
 
 describe('jalon ingest value_parameters, jalon metrics restate', () => {

@@ -201,6 +201,7 @@ export async function loadDataSet(wh: Warehouse, seed: number, dir: string, big 
     ...rows.filter(() => chance(0.2)).map((x) => ({ ...x, reported_at: '2025-07-01 00:00:00.000', ...(table === 'standard_results' ? { met: 1 } : table === 'costs' ? { amount_cad: 777.77 } : { volume: 4242 }) }))
   ];
   const volumes: Record<string, unknown>[] = [];
+  const costs: Record<string, unknown>[] = [];
   const standards: Record<string, unknown>[] = [];
   for (const ym of months) {
     for (const ch of ['web', 'counter', 'phone']) {
@@ -208,9 +209,10 @@ export async function loadDataSet(wh: Warehouse, seed: number, dir: string, big 
       if (chance(0.4)) volumes.push({ org: 'A', service: 'A-S2', period_start: `${ym}-01`, period_grain: 'month', channel: ch, period_end: monthEnd(ym), period: ym, volume: Math.floor(r() * 300) });
     }
     standards.push({ org: 'C', service: 'C-S1', period_start: `${ym}-01`, period_grain: 'month', channel: 'web', period_end: monthEnd(ym), period: ym, met: 50, total: 60 + Math.floor(r() * 40) });
+    // Monthly costs of some services (a fiscal year rarely fits in the requested range).
+    if (chance(0.6)) costs.push({ org: 'A', service: pick(['A-S1', 'A-S2']), period_start: `${ym}-01`, period_grain: 'month', channel: pick(['', 'web', 'counter']), period_end: monthEnd(ym), period: ym, amount_cad: (100 + Math.floor(r() * 900000)) / 100 });
   }
   const fyStart = Number(dayOf(spanStart).slice(0, 4)) - (dayOf(spanStart).slice(5, 7) < '04' ? 1 : 0);
-  const costs: Record<string, unknown>[] = [];
   for (let y = fyStart; y <= fyStart + 1; y++) {
     const fy = { period_start: `${y}-04-01`, period_grain: 'fiscal_year', period_end: `${y + 1}-03-31`, period: `${y}-${y + 1}` };
     volumes.push({ org: 'C', service: 'C-S1', ...fy, channel: 'mail', volume: Math.floor(r() * 900) });
