@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Warehouse } from '../../warehouse/warehouse.ts';
 import { runIngest } from '../../ingest/run-ingest.ts';
 import type { Kind } from '../../ingest/kinds.ts';
-import { forgetRollupHealth, refreshRollups } from '../../metrics/rollups.ts';
+import { ROLLUP_TABLES, forgetRollupHealth, refreshRollups } from '../../metrics/rollups.ts';
 
 /** mulberry32: small, fast, and the same sequence on every machine for a seed. */
 export function rng(seed: number): () => number {
@@ -152,8 +152,7 @@ export async function loadDataSet(wh: Warehouse, seed: number, dir: string, big 
 
   for (const t of [
     'organizations', 'services', 'service_events', 'survey_responses', 'cases', 'channel_volumes', 'standard_results', 'declared_indicators',
-    'costs', 'availability_probes', 'value_parameters', 'value_restatements', 'rollup_events_daily', 'rollup_responses_daily',
-    'rollup_journeys_daily', 'rollup_cases_daily', 'rollup_completions_daily', 'rollup_marks', 'ingest_runs', 'quarantine'
+    'costs', 'availability_probes', 'value_parameters', 'value_restatements', 'ingest_runs', 'quarantine', ...ROLLUP_TABLES
   ]) await wh.command(`TRUNCATE TABLE ${t}`);
 
   await wh.insert('organizations', ['A', 'B', 'C'].map((code) => ({ code, name_fr: code, name_en: code, reporting: code === 'C' ? 'aggregates' : 'events' })));
@@ -166,14 +165,13 @@ export async function loadDataSet(wh: Warehouse, seed: number, dir: string, big 
     const s = await runIngest(wh, { kind, inputs: [{ source: { type: 'file', path: file }, name, format: 'ndjson' }] });
     if (s.rejected) throw new Error(`${name}: ${s.rejected} rejected: ${JSON.stringify(s.errors.slice(0, 3))}`);
   };
-  const T = performance.now(); const lap = (l: string) => process.env.JALON_TRACE && console.log(l, Math.round(performance.now() - T));
-  await ingest("surveys", "responses-early", earlyResponses); lap("s1"); // some before their journey's events: region stays ''
-  await ingest('events', 'events-early', early); lap('e1');
+  await ingest('surveys', 'responses-early', earlyResponses); // some before their journey's events: region stays ''
+  await ingest('events', 'events-early', early);
   // Every fourth data set brings the rollups up to date between the deliveries: the late one then goes through the
   // incremental refresh (slower: it rebuilds every day the late rows touch).
-  if (seed % 4 === 0) await refreshRollups(wh); lap('r1');
-  await ingest('events', 'events-late', late); lap('e2');
-  await ingest('surveys', 'responses-late', lateResponses); lap('s2');
+  if (seed % 4 === 0) await refreshRollups(wh);
+  await ingest('events', 'events-late', late);
+  await ingest('surveys', 'responses-late', lateResponses);
 
   // Cases: some pending, some decided; a quarter of the pending ones resent later with their decision.
   const cases: Record<string, unknown>[] = [];
@@ -240,8 +238,8 @@ export async function loadDataSet(wh: Warehouse, seed: number, dir: string, big 
   await wh.insert('value_parameters', params);
   if (chance(0.4)) await wh.insert('value_restatements', [{ org: 'A', service: chance(0.5) ? 'A-S1' : '', from_day: dayOf(inSpan()), restated_at: isoSql(spanEnd), actor: 'test', reason: 'differential' }]);
 
-  lap('declared');
-  await refreshRollups(wh); lap('r2');
+ 
+  await refreshRollups(wh);
   forgetRollupHealth(wh);
   // The request covers the span but starts and ends on arbitrary days.
   const from = dayOf(spanStart + Math.floor(r() * 20) * DAY);
