@@ -1,19 +1,38 @@
-// Server hooks: who is asking (event.locals.caller, decided by access/), the page language for <html lang>, and
-// security headers on every response. Pages' Content-Security-Policy comes from kit.csp (svelte.config.js);
+// Server hooks: the client's address (forwarded headers believed only from JALON_TRUSTED_PROXIES), its rate limit,
+// who is asking (event.locals.caller, decided by access/), the page language for <html lang>, and security headers
+// on every response. Pages' Content-Security-Policy comes from kit.csp (svelte.config.js);
 // other responses (API, files) get a closed one here.
 import type { Handle } from '@sveltejs/kit';
 import { dev } from '$app/environment';
 import { getRuntime } from '$lib/server/runtime';
 import { identifyRequest } from '../access/request-caller.ts';
 import { SESSION_COOKIE } from '../access/sessions.ts';
-import { DEMO_EXECUTIVE, PUBLIC_CALLER } from '../access/caller.ts';
+import { DEMO_VISITOR, PUBLIC_CALLER } from '../access/caller.ts';
+import { clientAddress } from '../access/client-address.ts';
+import { errorResponse } from '$lib/server/api';
 
 const DEV_CALLER_COOKIE = 'jalon_dev_caller';
 
+/** Built assets cost nothing to serve and a page needs many: they are not counted against the client. */
+const UNCOUNTED = /^\/(_app\/|favicon)/u;
+
 export const handle: Handle = async ({ event, resolve }) => {
   const lang = event.url.pathname.startsWith('/en') ? 'en' : 'fr';
+  const runtime = await getRuntime().catch(() => null);
+  event.locals.clientAddress = clientAddress(event.getClientAddress(), event.request.headers.get('x-forwarded-for'), runtime?.config.http.trustedProxies ?? []);
+  if (runtime && !UNCOUNTED.test(event.url.pathname)) {
+    const now = Date.now();
+    const { requests } = runtime.guards;
+    if (!requests.take(event.locals.clientAddress, now)) {
+      const retry = String(Math.max(1, requests.retryAfter(event.locals.clientAddress, now)));
+      const message = 'Trop de requêtes : réessayez dans un instant / too many requests: try again shortly';
+      if (event.url.pathname.startsWith('/api/')) return errorResponse(429, 'rate_limited', message, { 'retry-after': retry });
+      return new Response(message, { status: 429, headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': retry } });
+    }
+  }
   try {
-    const { config, warehouse } = await getRuntime();
+    if (!runtime) throw new Error('no runtime');
+    const { config, warehouse } = runtime;
     // Development caller switch: `?as=service_owner:MIN` (kept in a cookie; `?as=executive` to return). Whether it
     // applies is decided in access/request-caller.ts: the Vite dev server, sign-in not required, nobody signed in.
     const asked = dev && !config.auth.required ? event.url.searchParams.get('as') : null;
@@ -25,7 +44,7 @@ export const handle: Handle = async ({ event, resolve }) => {
   } catch {
     // No warehouse (or no access tables yet): nobody is signed in. Pages report the warehouse error themselves.
     const { config } = await getRuntime().catch(() => ({ config: null }));
-    event.locals.caller = config?.auth.required === false ? DEMO_EXECUTIVE : PUBLIC_CALLER;
+    event.locals.caller = config?.auth.required === false ? DEMO_VISITOR : PUBLIC_CALLER;
     event.locals.username = null;
   }
   const response = await resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', lang) });

@@ -261,7 +261,10 @@ export function buildValidationSelect(kind: Kind, source: string, opts: Validati
   const selects: string[] = [];
   const checks: string[] = [
     `positionUTF8(raw, {bad_char:String}) > 0 OR NOT isValidUTF8(raw), (${word('bad_encoding')}, ${word('line')})`,
-    `${spec.fields.map((f) => `tupleElement(_t, ${word(f.name)}) IS NULL`).join(' AND ')}, (${word('malformed_row')}, ${word('line')})`
+    `${spec.fields.map((f) => `tupleElement(_t, ${word(f.name)}) IS NULL`).join(' AND ')}, (${word('malformed_row')}, ${word('line')})`,
+    // A valid line can still decode to invalid text: a JSON escape of a lone surrogate ("\udcff") becomes bytes
+    // that are not UTF-8 once extracted. Fields are joined with a newline so no two halves make a valid character.
+    `NOT isValidUTF8(arrayStringConcat([${spec.fields.map((f) => `ifNull(tupleElement(_t, ${word(f.name)}), '')`).join(', ')}], '\\n')), (${word('bad_encoding')}, ${word('line')})`
   ];
   for (const f of spec.fields) {
     const e = fieldExprs(f, params, opts, spec);
@@ -271,6 +274,15 @@ export function buildValidationSelect(kind: Kind, source: string, opts: Validati
   checks.push(...crossChecks(kind));
   const orgS = sv(spec.orgField);
   if (opts.org !== null) checks.push(`${orgS} != {force_org:String}, (${word('foreign_org')}, ${word(spec.orgField)})`);
+  // A service code belongs to the one organization that declared it (or first sent rows for it): a row naming a code
+  // another organization owns would create or change that organization's service, or file figures under it.
+  const serviceField = kind === 'services' ? 'code' : spec.serviceField;
+  if (serviceField) {
+    const svc = sv(serviceField);
+    checks.push(
+      `${svc} != '' AND ${svc} IN (SELECT code FROM services) AND (${orgS}, ${svc}) NOT IN (SELECT org, code FROM services), (${word('foreign_service')}, ${word(serviceField)})`
+    );
+  }
   if (opts.strict && kind !== 'organizations') {
     checks.push(`${orgS} NOT IN (SELECT code FROM organizations WHERE NOT placeholder), (${word('unknown_org')}, ${word(spec.orgField)})`);
     if (spec.serviceField) {

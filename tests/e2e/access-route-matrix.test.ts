@@ -12,7 +12,6 @@ import { migrate } from '../../warehouse/migrate.ts';
 import { serveHttp, ROOT, type RunningHttp } from '../../dashboard/serve.ts';
 import { ensureBuiltApp } from '../support/built-app.ts';
 import { saveAccount } from '../../access/accounts.ts';
-import { resetAttempts } from '../../access/sign-in.ts';
 import { seedAccessData } from '../support/access-fixtures.ts';
 
 type Who = 'anonymous' | 'admin' | 'executive' | 'service_owner' | 'analyst' | 'public';
@@ -173,7 +172,6 @@ describe('role-by-route matrix (sign-in required)', () => {
     await saveAccount(wh, { username: 'm-service_owner', role: 'service_owner', orgs: ['MIN'], withChildren: true, password: PASSWORD });
     await saveAccount(wh, { username: 'm-analyst', role: 'analyst', orgs: ['AG1'], password: PASSWORD });
     await saveAccount(wh, { username: 'm-public', role: 'public', password: PASSWORD });
-    resetAttempts();
     http = await serveHttp({ config, warehouse: wh });
     for (const who of WHO) if (who !== 'anonymous') await signIn(who);
   }, 300_000);

@@ -210,6 +210,7 @@ export const en: Messages = {
   nav_explore: 'Explore (SQL)',
   nav_audit: 'Audit log',
   account_label: 'Account',
+  open_demo: 'Open demo: no sign-in, served on this computer only (127.0.0.1). The SQL explorer and comments ask for sign-in.',
   caller_as: 'Viewing as: {role}',
   role_executive: 'executive (all organizations)',
   role_admin: 'administrator',

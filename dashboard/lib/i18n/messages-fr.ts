@@ -209,6 +209,7 @@ export const fr = {
   nav_explore: 'Explorer (SQL)',
   nav_audit: "Journal d'audit",
   account_label: 'Compte',
+  open_demo: 'Démo ouverte : sans connexion, servie sur cet ordinateur seulement (127.0.0.1). L’explorateur SQL et les commentaires demandent une connexion.',
   caller_as: 'Vous consultez en tant que : {role}',
   role_executive: 'dirigeant (toutes les organisations)',
   role_admin: 'administrateur',

@@ -12,7 +12,7 @@ const LOGIN: Record<Lang, string> = { fr: '/fr/connexion', en: '/en/login' };
 
 function gate(caller: Caller, lang: Lang, path: string, allowed: (c: Caller) => boolean): void {
   if (allowed(caller)) return;
-  if (caller.role === 'public') redirect(303, `${LOGIN[lang]}?next=${encodeURIComponent(path)}`);
+  if (caller.anonymous || caller.role === 'public') redirect(303, `${LOGIN[lang]}?next=${encodeURIComponent(path)}`);
   error(403, lang === 'fr' ? `Accès refusé au rôle ${caller.role}` : `Access denied for role ${caller.role}`);
 }
 

@@ -23,9 +23,13 @@ export function clearSessionCookie(cookies: Cookies, config: Config): void {
   cookies.delete(SESSION_COOKIE, cookieOptions(config));
 }
 
-/** Refuses with 401 when nobody signed in and sign-in is required, 403 when the role is not among `roles`. */
+/** Refuses with 401 when nobody signed in (the public, or the open demo's visitor: neither runs SQL nor reads the
+ *  audit log), 403 when the role is not among `roles`. */
 export function requireRole(caller: Caller, roles: readonly Caller['role'][]): void {
+  if (caller.anonymous || caller.role === 'public') {
+    if (roles.includes('public') && !caller.anonymous) return;
+    throw new ApiError(401, 'unauthorized', 'Connexion requise / sign-in required');
+  }
   if (roles.includes(caller.role)) return;
-  if (caller.role === 'public') throw new ApiError(401, 'unauthorized', 'Connexion requise / sign-in required');
   throw new ApiError(403, 'forbidden', `Accès refusé au rôle ${caller.role} / access denied for role ${caller.role}`);
 }
