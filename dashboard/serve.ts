@@ -43,6 +43,8 @@ export async function buildDashboard(log: (line: string) => void): Promise<void>
 
 export interface RunningHttp {
   url: string;
+  /** Where a process on this machine reaches the server (loopback when it listens on every interface). */
+  localUrl: string;
   close(): Promise<void>;
 }
 
@@ -120,8 +122,10 @@ export async function serveHttp(given: Omit<Runtime, 'metrics' | 'guards'> & Par
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = runtime.config.http.publicUrl.replace(/:\d+$/, `:${actualPort}`);
+  const localHost = host === '0.0.0.0' || host === '::' || host === 'localhost' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return {
     url,
+    localUrl: `http://${localHost}:${actualPort}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -14,6 +14,7 @@ import { loadJobs, startScheduler, type Scheduler } from '../../jobs/scheduler.t
 import { createMetricsService } from '../../metrics/service.ts';
 import { drainPushes } from '../../ingest/push.ts';
 import { flushAudit } from '../../access/audit.ts';
+import { newOperatorKey, removeOperatorFile, writeOperatorFile } from '../../access/operator-key.ts';
 
 const OPEN_DEMO_NOTE =
   'Démo ouverte : sans connexion, sur cet ordinateur seulement (127.0.0.1) ; JALON_AUTH_REQUIRED=true pour exiger la connexion / ' +
@@ -34,6 +35,7 @@ async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running
     closing = true;
     log(`${signal}: arrêt / shutting down…`);
     try {
+      if (config.warehouse.kind === 'embedded') removeOperatorFile(config.warehouse.dataDir);
       await http?.close();
       await scheduler?.stop(); // running jobs end first
       await drainPushes(); // accepted pushes are written before the warehouse closes
@@ -56,7 +58,12 @@ async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running
     }
     // One metrics service for the process: the pages, the API and the jobs share its catalogue and its cache.
     const metrics = createMetricsService(warehouse, config);
-    http = await serveHttp({ config, warehouse, metrics });
+    // `jalon users` and `jalon tokens` cannot open a folder this process holds: they ask this server, with this key.
+    const operatorKey = config.warehouse.kind === 'embedded' ? newOperatorKey() : null;
+    http = await serveHttp({ config, warehouse, metrics, operatorKey });
+    if (config.warehouse.kind === 'embedded' && operatorKey) {
+      writeOperatorFile(config.warehouse.dataDir, { url: http.localUrl, key: operatorKey, pid: process.pid });
+    }
     scheduler = startScheduler({ warehouse, config, metrics, jobs: loadJobs(config), log });
   } catch (err) {
     await warehouse.close();

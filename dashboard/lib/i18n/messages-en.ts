@@ -208,6 +208,7 @@ export const en: Messages = {
   sign_out: 'Sign out',
   sign_in: 'Sign in',
   nav_explore: 'Explore (SQL)',
+  nav_accounts: 'Accounts and tokens',
   nav_audit: 'Audit log',
   account_label: 'Account',
   open_demo: 'Open demo: no sign-in, served on this computer only (127.0.0.1). The SQL explorer and comments ask for sign-in.',

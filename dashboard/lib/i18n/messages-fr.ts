@@ -207,6 +207,7 @@ export const fr = {
   sign_out: 'Se déconnecter',
   sign_in: 'Se connecter',
   nav_explore: 'Explorer (SQL)',
+  nav_accounts: 'Comptes et jetons',
   nav_audit: "Journal d'audit",
   account_label: 'Compte',
   open_demo: 'Démo ouverte : sans connexion, servie sur cet ordinateur seulement (127.0.0.1). L’explorateur SQL et les commentaires demandent une connexion.',

@@ -4,6 +4,8 @@ import type { Config } from '../../../config/config.ts';
 import { SESSION_COOKIE } from '../../../access/sessions.ts';
 import type { Caller } from '../../../access/caller.ts';
 import { ApiError } from './api.ts';
+import { isOperator } from '../../../access/operator-key.ts';
+import type { Operator } from '../../../access/admin-actions.ts';
 
 export function cookieOptions(config: Config, expires?: Date) {
   return {
@@ -32,4 +34,11 @@ export function requireRole(caller: Caller, roles: readonly Caller['role'][]): v
   }
   if (roles.includes(caller.role)) return;
   throw new ApiError(403, 'forbidden', `Accès refusé au rôle ${caller.role} / access denied for role ${caller.role}`);
+}
+
+/** Who may change accounts and tokens: a signed-in administrator, or the CLI presenting this server's operator key. */
+export function requireAdmin(locals: App.Locals, request: Request, operatorKey: string | null | undefined): Operator {
+  if (isOperator(operatorKey ?? null, request.headers.get('authorization'))) return { actor: 'cli:operator' };
+  requireRole(locals.caller, ['admin']);
+  return { actor: locals.username ?? locals.caller.id };
 }

@@ -15,6 +15,8 @@ export interface Runtime {
   metrics: MetricsService;
   /** Rate limits per client address and producer token, for every request of the process. */
   guards: Guards;
+  /** The key `jalon users` / `jalon tokens` present to the admin API while this server holds the folder (null: none). */
+  operatorKey?: string | null;
 }
 
 function guardsFor(config: Config): Guards {
