@@ -4,6 +4,7 @@
 // row errors, with its own line numbers. Runs pass through one queue per process, one batch after another.
 import { producerCaller, scopeOrgs } from '../access/caller.ts';
 import { Readable } from 'node:stream';
+import { isUtf8 } from 'node:buffer';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import { isKind, type Kind } from './kinds.ts';
 import { runIngest, type IngestSummary, type RowError } from './run-ingest.ts';
@@ -216,8 +217,12 @@ async function readLimited(body: ReadableStream<Uint8Array> | null, declaredLeng
   return Buffer.concat(chunks);
 }
 
-/** NDJSON as is; a JSON array becomes one line per element (line n = element n). */
-function toNdjson(body: Buffer): Buffer {
+/**
+ * NDJSON as is; a JSON array becomes one line per element (line n = element n). JSON is UTF-8 (RFC 8259): bytes that
+ * are not become U+FFFD here, never another encoding's letters, so their lines are quarantined as bad_encoding.
+ */
+function toNdjson(given: Buffer): Buffer {
+  const body = isUtf8(given) ? given : Buffer.from(given.toString('utf8'));
   const text = body.toString('utf8').replace(/^\ufeff/, '');
   const array = /^\s*\[/.test(text);
   // An array counts one level more than its rows.

@@ -12,7 +12,10 @@ export const POST: RequestHandler = async ({ cookies, request, locals, url }) =>
   const origin = request.headers.get('origin');
   const type = request.headers.get('content-type') ?? '';
   const isForm = type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data');
-  if (origin !== null && origin !== url.origin) return errorResponse(403, 'cross_origin', 'Déconnexion depuis un autre site refusée / sign-out from another site refused');
+  // A browser sends the Host it is talking to and the Origin of the page that posts: they differ across sites.
+  const host = request.headers.get('host');
+  const sameSite = origin === url.origin || (host !== null && origin === `${url.protocol}//${host}`);
+  if (origin !== null && !sameSite) return errorResponse(403, 'cross_origin', 'Déconnexion depuis un autre site refusée / sign-out from another site refused');
   if (origin === null && !isForm && !type.startsWith('application/json')) {
     return errorResponse(415, 'unsupported_media_type', 'Formulaire ou JSON attendu / form or JSON expected');
   }
