@@ -91,8 +91,8 @@ class AuditWriter {
       this.waiters.push(resolve);
       if (this.rows.length >= AUDIT_BATCH_ROWS) this.flush();
       else if (!this.timer) {
+        // Not unref'd: a command that audits and then ends waits the 100 ms for its entry to be written.
         this.timer = setTimeout(() => this.flush(), AUDIT_FLUSH_MS);
-        this.timer.unref();
       }
     });
   }
