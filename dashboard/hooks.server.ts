@@ -26,8 +26,8 @@ export const handle: Handle = async ({ event, resolve }) => {
     if (!requests.take(event.locals.clientAddress, now)) {
       const retry = String(Math.max(1, requests.retryAfter(event.locals.clientAddress, now)));
       const message = 'Trop de requêtes : réessayez dans un instant / too many requests: try again shortly';
-      if (event.url.pathname.startsWith('/api/')) return errorResponse(429, 'rate_limited', message, { 'retry-after': retry });
-      return new Response(message, { status: 429, headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': retry } });
+      if (event.url.pathname.startsWith('/api/')) return withSecurityHeaders(errorResponse(429, 'rate_limited', message, { 'retry-after': retry }), event.url);
+      return withSecurityHeaders(new Response(message, { status: 429, headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': retry } }), event.url);
     }
   }
   try {
@@ -48,6 +48,11 @@ export const handle: Handle = async ({ event, resolve }) => {
     event.locals.username = null;
   }
   const response = await resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', lang) });
+  if (event.locals.username) response.headers.set('cache-control', 'private, no-store');
+  return withSecurityHeaders(response, event.url);
+};
+
+function withSecurityHeaders(response: Response, url: URL): Response {
   response.headers.set('x-content-type-options', 'nosniff');
   response.headers.set('referrer-policy', 'same-origin');
   response.headers.set('x-frame-options', 'DENY');
@@ -56,7 +61,6 @@ export const handle: Handle = async ({ event, resolve }) => {
   if (!response.headers.has('content-security-policy')) {
     response.headers.set('content-security-policy', "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
   }
-  if (event.url.protocol === 'https:') response.headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
-  if (event.locals.username) response.headers.set('cache-control', 'private, no-store');
+  if (url.protocol === 'https:') response.headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
   return response;
-};
+}

@@ -274,15 +274,6 @@ export function buildValidationSelect(kind: Kind, source: string, opts: Validati
   checks.push(...crossChecks(kind));
   const orgS = sv(spec.orgField);
   if (opts.org !== null) checks.push(`${orgS} != {force_org:String}, (${word('foreign_org')}, ${word(spec.orgField)})`);
-  // A service code belongs to the one organization that declared it (or first sent rows for it): a row naming a code
-  // another organization owns would create or change that organization's service, or file figures under it.
-  const serviceField = kind === 'services' ? 'code' : spec.serviceField;
-  if (serviceField) {
-    const svc = sv(serviceField);
-    checks.push(
-      `${svc} != '' AND ${svc} IN (SELECT code FROM services) AND (${orgS}, ${svc}) NOT IN (SELECT org, code FROM services), (${word('foreign_service')}, ${word(serviceField)})`
-    );
-  }
   if (opts.strict && kind !== 'organizations') {
     checks.push(`${orgS} NOT IN (SELECT code FROM organizations WHERE NOT placeholder), (${word('unknown_org')}, ${word(spec.orgField)})`);
     if (spec.serviceField) {
@@ -291,6 +282,16 @@ export function buildValidationSelect(kind: Kind, source: string, opts: Validati
         `${spec.serviceOptional ? `${svc} != '' AND ` : ''}(${orgS}, ${svc}) NOT IN (SELECT org, code FROM services WHERE NOT placeholder), (${word('unknown_service')}, ${word(spec.serviceField)})`
       );
     }
+  }
+  // A service code belongs to the one organization that declared it (or first sent rows for it): a row naming a code
+  // another organization owns would create or change that organization's service, or file figures under it. Checked
+  // after the strict checks, whose reasons (an undeclared organization or service) say more.
+  const serviceField = kind === 'services' ? 'code' : spec.serviceField;
+  if (serviceField) {
+    const svc = sv(serviceField);
+    checks.push(
+      `${svc} != '' AND ${svc} IN (SELECT code FROM services) AND (${orgS}, ${svc}) NOT IN (SELECT org, code FROM services), (${word('foreign_service')}, ${word(serviceField)})`
+    );
   }
   // The offending value, for the message only (computed for rejected rows alone).
   const fieldValue = `multiIf(${spec.fields.map((f) => `_field = ${word(f.name)}, ${sv(f.name)}`).join(', ')}, '')`;

@@ -323,3 +323,21 @@ describe('the open demo (JALON_AUTH_REQUIRED=false, loopback only)', () => {
     expect(service.text).not.toContain('COMMENTAIRE-SECRET');
   });
 });
+
+describe('per-client rate limit on pages and API', () => {
+  beforeAll(async () => {
+    await restart({ JALON_REQUESTS_PER_MINUTE: '10' });
+  }, 60_000);
+
+  it('answers 429 with Retry-After past the limit, in the one error shape, and counts no built asset', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await send('GET', `/api/v1/metrics/completion_rate?from=2024-01-01&to=2024-02-0${(i % 9) + 1}`)).status);
+    expect(statuses.slice(0, 10).every((s) => s === 200)).toBe(true);
+    const limited = await send('GET', '/api/v1/scorecard');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.json()).toMatchObject({ error: { code: 'rate_limited' } });
+    expect(limited.headers.get('x-content-type-options')).toBe('nosniff');
+    expect((await send('GET', '/fr')).status).toBe(429);
+  });
+});
