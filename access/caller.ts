@@ -27,6 +27,12 @@ export class AccessError extends Error {
   }
 }
 
+/** Whether `err` is an AccessError — by name, since the built app and the serving process each load this module (an
+ *  error thrown by the process's one metrics service fails the app copy's `instanceof`). */
+export function isAccessError(err: unknown): err is AccessError {
+  return err instanceof Error && err.name === 'AccessError';
+}
+
 /** The executive the CLI and the tests act as when no role is given (a person at the terminal, not a visitor). */
 export const DEMO_EXECUTIVE: Caller = { role: 'executive', orgs: [], id: 'demo-executive' };
 /** Nobody signed in while sign-in is required (the default). */

@@ -315,10 +315,7 @@ describe('the open demo (JALON_AUTH_REQUIRED=false, loopback only)', () => {
     expect((await send('GET', '/fr')).text).not.toContain('href="/fr/explorer"');
   });
 
-  // Known gap, outside this branch: dashboard/lib/server/engine.ts keys its page cache by role and organizations only,
-  // so the anonymous visitor is served the page a signed-in executive opened before, comments included. The lead's
-  // engine rewrite must key cached pages by `publishedOnly(caller)` too; this test then passes and `.fails` goes.
-  it.fails('withholds comments from the anonymous visitor even on a view a signed-in executive opened first (engine cache key)', async () => {
+  it('withholds comments from the anonymous visitor even on a view a signed-in executive opened first (no answer shared across callers)', async () => {
     const service = await send('GET', '/fr/services/oth-permis?period=all');
     expect(service.text).not.toContain('COMMENTAIRE-SECRET');
   });

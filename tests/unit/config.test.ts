@@ -40,7 +40,7 @@ describe('loadConfig', () => {
   it('is closed by default: sign-in required; the open demo only when asked, and never beyond loopback (issue 11)', () => {
     const c = loadConfig({});
     expect(c.auth.required).toBe(true);
-    expect(c.answerCache.maxBytes).toBe(256 * 1024 * 1024);
+    expect(c.metrics.answerCacheBytes).toBe(256 * 1024 * 1024);
     expect(withOpenDemo(c).auth.required).toBe(false); // `jalon start`
     expect(withOpenDemo(loadConfig({ JALON_AUTH_REQUIRED: 'true' })).auth.required).toBe(true);
     expect(openBeyondLoopback(withOpenDemo(c))).toBeNull();

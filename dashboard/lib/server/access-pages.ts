@@ -8,7 +8,7 @@ import { listSavedQueries } from '../../../access/saved-queries.ts';
 import { auditFilterFromParams, auditWho, recordAudit, searchAudit } from '../../../access/audit.ts';
 import type { Lang } from '../i18n/index.ts';
 import { adminLists, revokeProducerToken, setAccountDisabled } from '../../../access/admin-actions.ts';
-import { AccessError } from '../../../access/caller.ts';
+import { isAccessError } from '../../../access/caller.ts';
 
 const LOGIN: Record<Lang, string> = { fr: '/fr/connexion', en: '/en/login' };
 
@@ -69,7 +69,7 @@ export function accountActions(lang: Lang) {
       await run(form, { actor: event.locals.username ?? event.locals.caller.id });
       return { done: true };
     } catch (err) {
-      if (err instanceof AccessError) return fail(404, { message: err.message });
+      if (isAccessError(err)) return fail(404, { message: err.message });
       throw err;
     }
   };

@@ -4,7 +4,7 @@ import { getRuntime } from '$lib/server/runtime';
 import { apiError, ApiError } from '$lib/server/api';
 import { requireAdmin } from '$lib/server/auth-http';
 import { revokeProducerToken } from '../../../../../../../access/admin-actions.ts';
-import { AccessError } from '../../../../../../../access/caller.ts';
+import { isAccessError } from '../../../../../../../access/caller.ts';
 
 export const DELETE: RequestHandler = async ({ locals, request, params }) => {
   try {
@@ -13,7 +13,7 @@ export const DELETE: RequestHandler = async ({ locals, request, params }) => {
     try {
       await revokeProducerToken(warehouse, by, params.id ?? '');
     } catch (err) {
-      if (err instanceof AccessError) throw new ApiError(404, 'unknown_token', err.message);
+      if (isAccessError(err)) throw new ApiError(404, 'unknown_token', err.message);
       throw err;
     }
     return json({ token_id: params.id, revoked: true });
