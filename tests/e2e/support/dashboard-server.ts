@@ -34,7 +34,7 @@ export interface RunningDashboard {
 export async function startDashboard(clickhouseUrl: string): Promise<RunningDashboard> {
   const database = `e2e_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, PORT: String(port), JALON_LOG_LEVEL: 'warn', JALON_AUTH_REQUIRED: 'false' };
+  const env: NodeJS.ProcessEnv = { ...process.env, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, PORT: String(port), JALON_LOG_LEVEL: 'warn', JALON_AUTH_REQUIRED: 'false', JALON_REQUESTS_PER_MINUTE: '6000' };
   const jalon = path.join(ROOT, 'bin', 'jalon.js');
   await promisify(execFile)(process.execPath, [jalon, 'demo', '--events', String(DEMO.events), '--seed', String(DEMO.seed), '--now', DEMO.now], { cwd: ROOT, env, maxBuffer: 16 << 20 });
   const child: ChildProcess = spawn(process.execPath, [jalon, 'serve', '--port', String(port)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
