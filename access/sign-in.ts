@@ -47,14 +47,14 @@ export async function signInWithPassword(
   if (!username || !input.password || username.length > 128 || input.password.length > 1024) {
     throw new SignInError(400, 'bad_request', 'Nom et mot de passe requis / name and password required');
   }
-  const audit = (_ok: false, reason: string) => recordRefusedSignIn(wh, { username, address: input.address, reason }, now);
+  const refused = (reason: string) => recordRefusedSignIn(wh, { username, address: input.address, reason }, now);
   if (!input.limiter.take(input.address, now.getTime())) {
-    await audit(false, 'rate_limited');
+    await refused('rate_limited');
     throw new SignInError(429, 'rate_limited', 'Trop de tentatives : réessayez dans une minute / too many attempts: try again in a minute');
   }
   const since = new Date(now.getTime() - auth.lockoutMinutes * 60_000);
   if ((await recentFailures(wh, username, input.address, since)) >= auth.maxFailures) {
-    await audit(false, 'locked');
+    await refused('locked');
     throw new SignInError(
       423,
       'locked',
@@ -66,7 +66,7 @@ export async function signInWithPassword(
   const ok = (await verifyPassword(stored, input.password)) && account !== null && !account.disabled && account.password_hash !== '';
   if (!ok || !account) {
     await wh.insert('login_failures', [{ username, at: now.toISOString(), address: input.address }]);
-    await audit(false, 'invalid_credentials');
+    await refused('invalid_credentials');
     throw new SignInError(401, 'invalid_credentials', INVALID);
   }
   const session = await createSession(wh, account.username, 'password', auth.sessionHours, now);
