@@ -159,8 +159,11 @@ describe('sign-in required by default (no JALON_AUTH_REQUIRED)', () => {
       Array.from({ length: 120 }, (_, i) => postJson('/api/v1/auth/login', { username: `ghost${i % 7}`, password: 'wrong password!' }, { headers: { 'x-forwarded-for': '198.51.100.8' } }))
     );
     const statuses = results.map((r) => r.status);
-    expect(statuses.filter((s) => s === 401).length).toBe(10); // JALON_LOGIN_ATTEMPTS_PER_MINUTE
-    expect(statuses.filter((s) => s === 429).length).toBe(110);
+    // JALON_LOGIN_ATTEMPTS_PER_MINUTE (10), plus one per 6 s the burst takes to arrive on a busy machine.
+    const refused = statuses.filter((s) => s === 401).length;
+    expect(refused).toBeGreaterThanOrEqual(10);
+    expect(refused).toBeLessThanOrEqual(13);
+    expect(statuses.filter((s) => s === 429).length).toBe(120 - refused);
     await flushAudit(wh);
     const rows = await wh.query<{ rows: number; detail: string }>(
       "SELECT rows, detail FROM audit_log WHERE action = 'sign_in' AND NOT ok AND detail LIKE '%198.51.100.8%'"
