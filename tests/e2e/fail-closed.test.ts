@@ -261,14 +261,16 @@ describe('sign-in required by default (no JALON_AUTH_REQUIRED)', () => {
     const pushes = await Promise.all(
       Array.from({ length: 32 }, (_, i) => push('volumes', token, JSON.stringify({ period: `2024-${String((i % 12) + 1).padStart(2, '0')}`, service: 'ag1-permis', channel: 'web', volume: i }), { 'x-forwarded-for': '192.0.2.50' }))
     );
-    const statuses = pushes.map((r) => r.status).sort();
-    expect(statuses.filter((s) => s === 200)).toHaveLength(30);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(2);
+    // (A slow machine may refill one token while they arrive: 0.5 per second.)
+    const statuses = pushes.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(30);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(1);
+    expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
     const wrong = `${token.slice(0, -4)}AAAA`;
     const refused: number[] = [];
-    for (let i = 0; i < 12; i++) refused.push((await push('volumes', wrong, '{}', { 'x-forwarded-for': '192.0.2.99' })).status);
-    expect(refused.slice(0, 10).every((s) => s === 401)).toBe(true);
-    expect(refused.slice(10)).toEqual([429, 429]);
+    for (let i = 0; i < 16 && !refused.includes(429); i++) refused.push((await push('volumes', wrong, '{}', { 'x-forwarded-for': '192.0.2.99' })).status);
+    expect(refused.slice(0, 10).every((s) => s === 401)).toBe(true); // 10 argon2 checks per minute and address…
+    expect(refused.at(-1)).toBe(429); // …then refused before any check
   });
 
   it('administrators disable an account and revoke a token from the app, effective at once', async () => {
@@ -334,10 +336,15 @@ describe('per-client rate limit on pages and API', () => {
 
   it('answers 429 with Retry-After past the limit, in the one error shape, and counts no built asset', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 12; i++) statuses.push((await send('GET', `/api/v1/metrics/completion_rate?from=2024-01-01&to=2024-02-0${(i % 9) + 1}`)).status);
-    expect(statuses.slice(0, 10).every((s) => s === 200)).toBe(true);
-    const limited = await send('GET', '/api/v1/scorecard');
-    expect(limited.status).toBe(429);
+    let limited: Sent | null = null;
+    for (let i = 0; i < 30 && !limited; i++) {
+      const res = await send('GET', i % 2 ? '/api/v1/scorecard' : `/api/v1/metrics/completion_rate?from=2024-01-01&to=2024-02-0${(i % 9) + 1}`);
+      if (res.status === 429) limited = res;
+      else statuses.push(res.status);
+    }
+    expect(statuses.length).toBeGreaterThanOrEqual(10); // the burst of 10, plus one per 6 s on a slow machine
+    expect(statuses.every((st) => st === 200)).toBe(true);
+    if (!limited) throw new Error('never limited');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(limited.json()).toMatchObject({ error: { code: 'rate_limited' } });
     expect(limited.headers.get('x-content-type-options')).toBe('nosniff');
