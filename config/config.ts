@@ -26,7 +26,7 @@ export interface Config {
   pseudonymKey: string | null;
   demo: { events: number; seed: number };
   /** Push API body limit, inbox folder scanned by the jobs, and the optional jobs file (issue 3). */
-  ingest: { maxBodyBytes: number; pushIntervalMs: number; inboxDir: string; inboxSchedule: string; jobsFile: string | null };
+  ingest: { maxBodyBytes: number; pushIntervalMs: number; inboxDir: string; inboxSchedule: string; jobsFile: string | null; excelMaxUnzippedBytes: number };
   /** How often `serve` brings the journeys and cases rollups up to date and prepares the scorecards (cron). */
   rollupSchedule: string;
   timeZone: 'America/Toronto';
@@ -201,7 +201,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     pushIntervalMs: integer('JALON_INGEST_PUSH_INTERVAL_MS', 200, 0, 60_000),
     inboxDir: path.resolve(cwd, text('JALON_INBOX_DIR', warehouse.kind === 'embedded' ? path.join(warehouse.dataDir, 'inbox') : './inbox')),
     inboxSchedule,
-    jobsFile: jobsFile ? path.resolve(cwd, jobsFile) : null
+    jobsFile: jobsFile ? path.resolve(cwd, jobsFile) : null,
+    // A workbook is a zip: its unzipped XML, not its file size, is what reading it costs in memory (issue 19).
+    excelMaxUnzippedBytes: integer('JALON_EXCEL_MAX_UNZIPPED_BYTES', 200 * 1024 * 1024, 1024 * 1024, 2 ** 32)
   };
 
   const trustedProxies = text('JALON_TRUSTED_PROXIES', '').split(',').map((a) => a.trim()).filter(Boolean);

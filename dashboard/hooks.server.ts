@@ -16,6 +16,23 @@ const DEV_CALLER_COOKIE = 'jalon_dev_caller';
 /** Built assets cost nothing to serve and a page needs many: they are not counted against the client. */
 const UNCOUNTED = /^\/(_app\/|favicon)/u;
 
+/**
+ * The API's one error shape for what SvelteKit answers itself before any endpoint runs (no such route, a method the
+ * route does not have, an unexpected failure): `{error: {code, message}}` with the same status, never a page or text.
+ */
+function apiFallbackError(response: Response, method: string, pathname: string): Response {
+  const allow = response.headers.get('allow');
+  const [code, message] =
+    response.status === 405
+      ? ['method_not_allowed', `${method} ${pathname} : méthode non permise${allow ? ` (permises : ${allow})` : ''} / method not allowed${allow ? ` (allowed: ${allow})` : ''}`]
+      : response.status === 404
+        ? ['not_found', `${pathname} : adresse inconnue de l’API, voir /api/v1/openapi.json / unknown API address, see /api/v1/openapi.json`]
+        : ['internal', `${method} ${pathname} : erreur interne, consignée sur le serveur / internal error, logged on the server`];
+  const headers = new Headers({ 'content-type': 'application/json' });
+  if (allow) headers.set('allow', allow);
+  return new Response(JSON.stringify({ error: { code, message } }), { status: response.status, headers });
+}
+
 export const handle: Handle = async ({ event, resolve }) => {
   const lang = event.url.pathname.startsWith('/en') ? 'en' : 'fr';
   const runtime = await getRuntime().catch(() => null);
@@ -47,7 +64,10 @@ export const handle: Handle = async ({ event, resolve }) => {
     event.locals.caller = config?.auth.required === false ? DEMO_VISITOR : PUBLIC_CALLER;
     event.locals.username = null;
   }
-  const response = await resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', lang) });
+  let response = await resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', lang) });
+  if (event.url.pathname.startsWith('/api/') && response.status >= 400 && !(response.headers.get('content-type') ?? '').includes('json')) {
+    response = apiFallbackError(response, event.request.method, event.url.pathname);
+  }
   if (event.locals.username) response.headers.set('cache-control', 'private, no-store');
   return withSecurityHeaders(response, event.url);
 };

@@ -115,7 +115,8 @@ export async function serveHttp(given: Omit<Runtime, 'metrics' | 'guards'> & Par
   const { host, port } = runtime.config.http;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'EADDRINUSE' ? new Error(`Le port ${port} est déjà utilisé / port ${port} is already in use: choisissez-en un autre avec --port ou PORT / pick another with --port or PORT`) : err);
+      // The system error keeps its code and port: the CLI's choke point turns it into one line naming both and the fix.
+      reject(err);
     });
     server.listen(port, host, () => resolve());
   });

@@ -95,6 +95,7 @@ function flush(key: string): void {
         kind: buf.kind,
         inputs: [{ source: { type: 'stream', stream: Readable.from([body]), name: 'api' }, name: 'api', format: 'ndjson' }],
         org: buf.org,
+        orgFrom: { fr: 'celle du jeton : envoyez-la avec le jeton de son organisation', en: 'the token’s: send it with its organization’s token' },
         strict: false,
         pseudonymKey: buf.pseudonymKey,
         label: buf.label,

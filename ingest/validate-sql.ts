@@ -9,6 +9,8 @@ export interface ValidationOptions {
   /** Rows must belong to this organization (push API token, `--org`); rows without one get it. */
   org: string | null;
   strict: boolean;
+  /** The foreign_org message naming where the organization comes from (an inbox folder, --org, a token). */
+  foreignOrgReason?: string;
 }
 
 export interface Sql {
@@ -256,7 +258,8 @@ function hintsOf(spec: KindSpec): Record<string, string> {
  */
 export function buildValidationSelect(kind: Kind, source: string, opts: ValidationOptions): Sql {
   const spec = KIND_SPECS[kind];
-  const params: Record<string, unknown> = { reasons: REASONS, hints: hintsOf(spec), bad_char: '\ufffd' };
+  const reasons = opts.foreignOrgReason ? { ...REASONS, foreign_org: opts.foreignOrgReason } : REASONS;
+  const params: Record<string, unknown> = { reasons, hints: hintsOf(spec), bad_char: '\ufffd' };
   if (opts.org !== null) params.force_org = opts.org;
   const selects: string[] = [];
   const checks: string[] = [
@@ -322,11 +325,15 @@ export function buildValidation(kind: Kind, source: string, valid: string, opts:
   return { sql: `CREATE TABLE ${id(valid)} ENGINE = Memory AS\n${v.sql}\nSETTINGS short_circuit_function_evaluation = 'force_enable'`, params: v.params };
 }
 
-/** Rejected rows of the batch into quarantine; `from` is the validation table (a quoted name) or a subquery (then run it with VALIDATION_SETTINGS). */
+/**
+ * Rejected rows of the batch into quarantine; `from` is the validation table (a quoted name) or a subquery (then run it
+ * with VALIDATION_SETTINGS). The raw text and the message (which quotes the offending value) are scrubbed with the
+ * comments' rules before they are stored: a rejected row is kept a year, and may hold anything a producer sent.
+ */
 export function buildQuarantine(kind: Kind, from: string, source: string, runId: string): Sql {
   return {
     sql: `INSERT INTO quarantine (run_id, kind, org, source, line, raw, reason, message)
-SELECT {run:String}, {kind:String}, q_org, {source:String}, line, raw, reason, message
+SELECT {run:String}, {kind:String}, q_org, {source:String}, line, ${scrubSql('raw')}, reason, ${scrubSql('message')}
 FROM ${from} WHERE reason != ''`,
     params: { run: runId, kind, source }
   };

@@ -41,6 +41,7 @@ export function pullJob(spec: PullJobSpec): Job {
         mapping,
         org: spec.org,
         pseudonymKey: ctx.config.pseudonymKey,
+        excelMaxUnzippedBytes: ctx.config.ingest.excelMaxUnzippedBytes,
         now: ctx.now
       });
       return { read: summary.read, inserted: summary.inserted, duplicates: summary.duplicates, rejected: summary.rejected };

@@ -97,7 +97,8 @@ const MATRIX: readonly Probe[] = [
   { method: 'GET', route: '/api/v1/query/views', path: '/api/v1/query/views', expect: sqlRoles(200) },
   { method: 'GET', route: '/api/v1/query/saved', path: '/api/v1/query/saved', expect: sqlRoles(200) },
   { method: 'POST', route: '/api/v1/query/saved', path: '/api/v1/query/saved', body: { title: 'Volumes', sql: 'SELECT count() FROM events', shared: true }, expect: sqlRoles(201) },
-  { method: 'DELETE', route: '/api/v1/query/saved/[id]', path: '/api/v1/query/saved/none', expect: sqlRoles(200) },
+  // An id that is not one of the caller's own saved queries: 404, the same whether it exists or not.
+  { method: 'DELETE', route: '/api/v1/query/saved/[id]', path: '/api/v1/query/saved/none', expect: sqlRoles(404) },
   { method: 'GET', route: '/api/v1/audit', path: '/api/v1/audit?action=sign_in', expect: { anonymous: 401, public: 401, admin: 200, executive: 403, service_owner: 403, analyst: 403 } },
   // The development caller switch never applies in a built app with sign-in required.
   { method: 'GET', route: '/api/v1/audit', path: '/api/v1/audit?as=admin', expect: { anonymous: 401, public: 401, admin: 200, executive: 403, service_owner: 403, analyst: 403 } },

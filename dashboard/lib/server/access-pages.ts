@@ -3,7 +3,7 @@
 import { error, fail, redirect, type RequestEvent } from '@sveltejs/kit';
 import { isAdmin, maySql, type Caller } from '../../../access/caller.ts';
 import { getRuntime } from './runtime.ts';
-import { describeCuratedViews } from '../../../access/sql-sandbox.ts';
+import { describeCuratedViews } from '../../../access/curated-views.ts';
 import { listSavedQueries } from '../../../access/saved-queries.ts';
 import { auditFilterFromParams, auditWho, recordAudit, searchAudit } from '../../../access/audit.ts';
 import type { Lang } from '../i18n/index.ts';
@@ -35,7 +35,7 @@ export async function loadExplore(lang: Lang, url: URL, locals: App.Locals) {
   const { warehouse } = await getRuntime();
   return {
     lang,
-    views: describeCuratedViews(),
+    views: await describeCuratedViews(warehouse),
     saved: await listSavedQueries(warehouse, locals.caller),
     role: locals.caller.role,
     orgs: locals.caller.orgs,

@@ -50,7 +50,11 @@ const LIMIT_CODES = new Set([158, 159, 160, 241, 307, 396]);
 export function apiError(err: unknown): Response {
   if (err instanceof ApiError) return errorResponse(err.status, err.code, err.message);
   if (isAccessError(err)) return errorResponse(403, 'forbidden', err.message);
-  if (err instanceof SandboxError || err instanceof SignInError || err instanceof OidcError) return errorResponse(err.status, err.code, err.message);
+  if (err instanceof SandboxError) {
+    // Both languages apart (the explorer shows the page's), and where in the analyst's text.
+    return json({ error: { code: err.code, message: err.message, fr: err.fr, en: err.en, position: err.position } }, { status: err.status });
+  }
+  if (err instanceof SignInError || err instanceof OidcError) return errorResponse(err.status, err.code, err.message);
   if (isEngineFailure(err)) {
     if (err.type === 'SERVER_UNREACHABLE' || err.type === 'DATA_DIR_LOCKED') return errorResponse(503, 'warehouse_unavailable', err.toLine());
     // Time, memory and size limits are the request's own limits, answered as such (422), never as a failure.
