@@ -262,5 +262,6 @@ export const REASONS: Record<string, string> = {
   inconsistent: 'champs incohérents entre eux / fields inconsistent with each other',
   unknown_org: 'organisation inconnue (--strict) : déclarez-la d’abord (jalon ingest organizations) / unknown organization (--strict): declare it first',
   unknown_service: 'service inconnu (--strict) : déclarez-le d’abord (jalon ingest services) / unknown service (--strict): declare it first',
-  foreign_org: 'ligne d’une autre organisation que celle du jeton ou de --org / row for another organization than the token’s or --org'
+  foreign_org: 'ligne d’une autre organisation que celle du jeton ou de --org / row for another organization than the token’s or --org',
+  foreign_service: 'ce code de service appartient à une autre organisation : utilisez un code propre à la vôtre / this service code belongs to another organization: use a code of your own'
 };

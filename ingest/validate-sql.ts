@@ -274,7 +274,10 @@ export function buildValidationSelect(kind: Kind, source: string, opts: Validati
   const selects: string[] = [];
   const checks: string[] = [
     `positionUTF8(raw, {bad_char:String}) > 0 OR NOT isValidUTF8(raw), (${word('bad_encoding')}, ${word('line')})`,
-    `${spec.fields.map((f) => `tupleElement(_t, ${word(f.name)}) IS NULL`).join(' AND ')}, (${word('malformed_row')}, ${word('line')})`
+    `${spec.fields.map((f) => `tupleElement(_t, ${word(f.name)}) IS NULL`).join(' AND ')}, (${word('malformed_row')}, ${word('line')})`,
+    // A valid line can still decode to invalid text: a JSON escape of a lone surrogate ("\udcff") becomes bytes
+    // that are not UTF-8 once extracted. Fields are joined with a newline so no two halves make a valid character.
+    `NOT isValidUTF8(arrayStringConcat([${spec.fields.map((f) => `ifNull(tupleElement(_t, ${word(f.name)}), '')`).join(', ')}], '\\n')), (${word('bad_encoding')}, ${word('line')})`
   ];
   for (const f of spec.fields) {
     const e = fieldExprs(f, params, opts, spec);
@@ -292,6 +295,16 @@ export function buildValidationSelect(kind: Kind, source: string, opts: Validati
         `${spec.serviceOptional ? `${svc} != '' AND ` : ''}(${orgS}, ${svc}) NOT IN (SELECT org, code FROM services WHERE NOT placeholder), (${word('unknown_service')}, ${word(spec.serviceField)})`
       );
     }
+  }
+  // A service code belongs to the one organization that declared it (or first sent rows for it): a row naming a code
+  // another organization owns would create or change that organization's service, or file figures under it. Checked
+  // after the strict checks, whose reasons (an undeclared organization or service) say more.
+  const serviceField = kind === 'services' ? 'code' : spec.serviceField;
+  if (serviceField) {
+    const svc = sv(serviceField);
+    checks.push(
+      `${svc} != '' AND ${svc} IN (SELECT code FROM services) AND (${orgS}, ${svc}) NOT IN (SELECT org, code FROM services), (${word('foreign_service')}, ${word(serviceField)})`
+    );
   }
   // The offending value, for the message only (computed for rejected rows alone).
   const fieldValue = `multiIf(${spec.fields.map((f) => `_field = ${word(f.name)}, ${sv(f.name)}`).join(', ')}, '')`;
