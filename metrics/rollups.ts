@@ -326,7 +326,8 @@ async function refreshNow(wh: Warehouse, forceFull: boolean): Promise<Record<str
     }
     const params = spec.params();
     for (const w of work) {
-      await wh.command(spec.build(), { all_orgs: w.orgs === null, orgs: w.orgs ?? [], a: w.a, b: w.b, version, ...params });
+      // eachShard: on a cluster each shard rebuilds its own organizations' rows from its own tables (warehouse.ts).
+      await wh.command(spec.build(), { all_orgs: w.orgs === null, orgs: w.orgs ?? [], a: w.a, b: w.b, version, ...params }, { eachShard: true });
       statements++;
     }
     // Readers use FINAL: merging the partitions (years) just rewritten keeps that cheap.
