@@ -29,9 +29,14 @@ export interface ClusterNode {
  * - foreground inserts: the rows are on their shards when the INSERT returns, so counts read right after a write
  *   are exact (ingest counts what a run stored; a killed run leaves no queue behind to deliver twice);
  * - GLOBAL subqueries: an IN or JOIN over another Distributed table is computed once and sent to the shards, so a
- *   query gives the one server's answer whatever key its subquery uses (`deny`, the default, refuses such queries).
+ *   query gives the one server's answer whatever key its subquery uses (`deny`, the default, refuses such queries);
+ *   so is one over a table of this node only (ingest's staging tables), which the shards could not read otherwise.
  */
-const CLUSTER_SETTINGS = { distributed_foreground_insert: 1, distributed_product_mode: 'global' } as const;
+const CLUSTER_SETTINGS = { distributed_foreground_insert: 1, distributed_product_mode: 'global', prefer_global_in_and_join: 1 } as const;
+
+/** Statements for every node when sent outside migrations: databases and plain views (and dropping what another
+ *  database than Jalon's holds, e.g. the analyst database's strays). */
+const EVERY_NODE = /^\s*(CREATE\s+DATABASE\b|CREATE\s+(OR\s+REPLACE\s+)?VIEW\b|DROP\s+(TABLE|VIEW)\s+(IF\s+EXISTS\s+)?(`[^`]+`|[A-Za-z_]\w*)\s*\.)/i;
 
 export class ClusterWarehouse implements Warehouse {
   readonly kind = 'cluster' as const;
@@ -176,6 +181,13 @@ export class ClusterWarehouse implements Warehouse {
       const { eachShard: _, ...rest } = options;
       const shards = await this.shards();
       await Promise.all(shards.map((n) => n.wh.command(sql, params, { ...rest, database: this.layout.localDatabase })));
+      return;
+    }
+    const everyNode = EVERY_NODE.exec(sql);
+    const dropped = everyNode?.[5]?.replace(/`/g, '');
+    if (everyNode && dropped !== this.database && dropped !== this.layout.localDatabase && !(params && Object.keys(params).length)) {
+      // A shard expands a view named in a subquery it is sent: views (the sandbox's curated views) exist on every node.
+      for (const n of await this.nodes()) await n.wh.command(sql, {}, options?.database ? { database: options.database } : {});
       return;
     }
     const routed = (await this.planner()).routed(sql);

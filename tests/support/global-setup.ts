@@ -26,6 +26,10 @@ export async function setup(project: TestProject): Promise<void> {
 export async function teardown(): Promise<void> {
   await server?.stop();
   server = null;
+  for (const n of cluster?.nodes ?? []) {
+    const d = n.diagnostics();
+    if (d.exitCode !== null) process.stdout.write(`ClickHouse cluster node ${n.url} exited (${d.exitCode}) during the run:\n${d.stderr}\n`);
+  }
   await cluster?.stop();
   cluster = null;
 }
