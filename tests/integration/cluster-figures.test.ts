@@ -30,12 +30,14 @@ afterAll(async () => {
   await server?.dispose();
 });
 
-/** The answer without what differs by nature (nothing should): rows, the table that answered, completeness. */
+/** The figures of an answer: rows (in a stable order: rows tied on the engine's ORDER BY may come in either order),
+ *  the table that answered, completeness. Not the provenance's arrival times (each demo was loaded at its own time). */
 async function answer(t: TestWarehouse, request: MetricRequest, forceRaw: boolean): Promise<unknown> {
   try {
     // No answer cache: it is keyed by data version, which both warehouses share.
     const a: MetricAnswer = await runMetric(t.wh, settings, request, { forceRaw });
-    return { rows: a.rows, table: a.provenance.table, completeness: a.provenance.completeness, last: a.provenance.last_data_at };
+    const rows = [...a.rows].sort((x, y) => (JSON.stringify(x) < JSON.stringify(y) ? -1 : 1));
+    return { rows, table: a.provenance.table, completeness: a.provenance.completeness };
   } catch (err) {
     return { error: (err as { code?: string }).code ?? (err as Error).message };
   }
@@ -48,20 +50,21 @@ function rounded(x: unknown): unknown {
 
 describe('the cluster gives one server\'s figures', () => {
   const metrics = [...catalogue().definitions.keys()];
-  it.each(metrics)('%s: every row equal, from the rollups and from the raw tables, yearly by organization and monthly by channel', async (metric) => {
+  it.each(metrics)('%s: every row equal, from the rollups and from the raw tables, yearly (all, by organization) and monthly by channel', async (metric) => {
     const requests: MetricRequest[] = [
+      { metric, from: '2023-04-01', to: '2026-11-01', grain: 'fiscal_year', by: [], filters: {}, compare: 'none', caller: admin, now: NOW },
       { metric, from: '2023-04-01', to: '2026-11-01', grain: 'fiscal_year', by: ['org'], filters: {}, compare: 'none', caller: admin, now: NOW },
       { metric, from: '2026-01-01', to: '2026-07-01', grain: 'month', by: ['channel'], filters: {}, compare: 'previous_period', caller: admin, now: NOW }
     ];
-    let rows = 0;
+    let answered = 0;
     for (const request of requests) {
       for (const forceRaw of [false, true]) {
         const [c, s] = [await answer(cluster, request, forceRaw), await answer(server, request, forceRaw)];
-        expect(rounded(c), `${metric} ${request.grain} raw=${forceRaw}`).toEqual(rounded(s));
-        rows += (s as { rows?: unknown[] }).rows?.length ?? 0;
+        expect(rounded(c), `${metric} ${request.grain} by ${request.by.join()} raw=${forceRaw}`).toEqual(rounded(s));
+        if (!('error' in (s as object))) answered++;
       }
     }
-    expect(rows).toBeGreaterThan(0);
+    expect(answered).toBeGreaterThan(0);
   });
 
   it('answers the scorecard for the government and every organization (14 characteristics, valid statuses)', async () => {

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { clusterTestWarehouse, embeddedTestWarehouse, serverTestWarehouse, type TestWarehouse } from '../support/warehouses.ts';
 import { SCHEMA_DIR, migrate } from '../../warehouse/migrate.ts';
@@ -145,15 +145,20 @@ describe('ingest idempotence at 1 million events', () => {
 
   it('cluster: the same file twice, and a `jalon ingest` killed halfway then restarted, count once across two shards', async () => {
     const cluster = inject('clickhouseCluster');
+    // The file's four organizations all hash to the first of two shards: two of them renamed to organizations of
+    // the second, so both shards hold rows.
+    const spread = path.join(dir, 'events-two-shards.ndjson');
+    const sed = spawnSync('sed', ['-e', 's/"org":"SAAQ"/"org":"CNESST"/', '-e', 's/"org":"MESS"/"org":"MSSS"/', file], { stdio: ['ignore', fs.openSync(spread, 'w'), 'inherit'] });
+    expect(sed.status).toBe(0);
     const twice = await clusterTestWarehouse(cluster);
     const killed = await clusterTestWarehouse(cluster);
     try {
       for (const t of [twice, killed]) await migrateWithRollup(t.wh);
-      const first = await runIngest(twice.wh, { kind: 'events', inputs: resolveInputs(file, null) });
+      const first = await runIngest(twice.wh, { kind: 'events', inputs: resolveInputs(spread, null) });
       expect([first.read, first.inserted, first.duplicates, first.rejected]).toEqual([N, N, 0, 0]);
       const clean = await countsOf(twice.wh);
       expect(clean).toMatchObject({ rows: N, distinct: N, rollup: N });
-      const second = await runIngest(twice.wh, { kind: 'events', inputs: resolveInputs(file, null) });
+      const second = await runIngest(twice.wh, { kind: 'events', inputs: resolveInputs(spread, null) });
       expect([second.read, second.inserted, second.duplicates, second.rejected]).toEqual([N, 0, N, 0]);
       expect(await countsOf(twice.wh)).toEqual(clean);
       // Both shards hold rows, and each shard's own rollup holds exactly its own rows.
@@ -166,7 +171,7 @@ describe('ingest idempotence at 1 million events', () => {
       }
 
       const env = { CLICKHOUSE_URL: cluster.url, CLICKHOUSE_CLUSTER: cluster.cluster, CLICKHOUSE_DATABASE: killed.wh.database, JALON_DATA_DIR: path.join(dir, 'unused') };
-      const run = runCli(['ingest', 'events', file, '--json'], env);
+      const run = runCli(['ingest', 'events', spread, '--json'], env);
       let partial = 0;
       for (let i = 0; i < 6000 && partial === 0; i++) {
         await new Promise((r) => setTimeout(r, 50));
@@ -179,7 +184,7 @@ describe('ingest idempotence at 1 million events', () => {
       partial = Number(after.n);
       expect(partial).toBeGreaterThan(0);
       expect(partial).toBeLessThan(N);
-      const restart = await runCli(['ingest', 'events', file, '--json'], env).done;
+      const restart = await runCli(['ingest', 'events', spread, '--json'], env).done;
       expect(restart.code, restart.stderr).toBe(0);
       expect(JSON.parse(restart.stdout)).toMatchObject({ read: N, inserted: N - partial, duplicates: partial, rejected: 0 });
       expect(await countsOf(killed.wh)).toEqual(clean);
