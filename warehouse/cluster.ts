@@ -38,6 +38,8 @@ const CLUSTER_SETTINGS = { distributed_foreground_insert: 1, distributed_product
  *  database than Jalon's holds, e.g. the analyst database's strays). */
 const EVERY_NODE = /^\s*(CREATE\s+DATABASE\b|CREATE\s+(OR\s+REPLACE\s+)?VIEW\b|DROP\s+(TABLE|VIEW)\s+(IF\s+EXISTS\s+)?(`[^`]+`|[A-Za-z_]\w*)\s*\.)/i;
 
+const MAINTENANCE = /^\s*(TRUNCATE|OPTIMIZE|ALTER|DELETE|RENAME)\b/i;
+
 export class ClusterWarehouse implements Warehouse {
   readonly kind = 'cluster' as const;
   readonly database: string;
@@ -47,6 +49,7 @@ export class ClusterWarehouse implements Warehouse {
   private readonly options: ClusterOptions;
   private nodesPromise: Promise<ClusterNode[]> | null = null;
   private plannerPromise: Promise<LayoutPlanner> | null = null;
+  private plannedAt = 0;
 
   private constructor(entry: ServerWarehouse, options: ClusterOptions) {
     this.entry = entry;
@@ -131,6 +134,7 @@ export class ClusterWarehouse implements Warehouse {
   /** The layout planner, knowing the sharded tables from Jalon's database (Distributed tables and their keys). */
   planner(): Promise<LayoutPlanner> {
     if (!this.plannerPromise) {
+      this.plannedAt = Date.now();
       this.plannerPromise = (async () => {
         const planner = new LayoutPlanner(this.layout);
         const rows = await this.entry.query<{ name: string; engine_full: string }>(
@@ -190,7 +194,13 @@ export class ClusterWarehouse implements Warehouse {
       for (const n of await this.nodes()) await n.wh.command(sql, {}, options?.database ? { database: options.database } : {});
       return;
     }
-    const routed = (await this.planner()).routed(sql);
+    let routed = (await this.planner()).routed(sql);
+    if (!routed && MAINTENANCE.test(sql) && Date.now() - this.plannedAt > 5_000) {
+      // Perhaps a table another process's `migrate` just made: read the layout again (at most every 5 s: ingest
+      // truncates its own staging tables on every batch) before sending the statement to one node only.
+      this.forgetLayout();
+      routed = (await this.planner()).routed(sql);
+    }
     if (!routed) return this.entry.command(sql, params, this.through(options));
     if (params && Object.keys(params).length) {
       throw new WarehouseError('a statement on the shards\' tables takes no parameters', { type: 'BAD_STATEMENT' });
