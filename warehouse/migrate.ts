@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Warehouse } from './warehouse.ts';
 import { WarehouseError } from './warehouse.ts';
-import { ClusterWarehouse, nodeError, type ClusterNode } from './cluster.ts';
+import { nodeError, type ClusterNode, type ClusterWarehouse } from './cluster.ts';
 import { LayoutPlanner } from './cluster-layout.ts';
 
 export const SCHEMA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'sql', 'schema');
@@ -114,7 +114,8 @@ const APPLIED_SQL = 'SELECT id, argMax(checksum, applied_at) AS checksum FROM sc
 /** Brings the warehouse's schema up to date. Running it twice changes nothing. */
 export async function migrate(wh: Warehouse, options: { dir?: string; onApply?: (id: string) => void } = {}): Promise<MigrationResult> {
   const migrations = loadMigrations(options.dir);
-  if (wh instanceof ClusterWarehouse) return migrateCluster(wh, migrations, options);
+  // By kind, not instanceof: the built app and the process serving it load their own copies of these modules.
+  if (wh.kind === 'cluster') return migrateCluster(wh as ClusterWarehouse, migrations, options);
   await wh.command(LEDGER);
   const rows = await wh.query<{ id: string; checksum: string }>(APPLIED_SQL);
   const applied = new Map(rows.map((r) => [r.id, r.checksum]));
