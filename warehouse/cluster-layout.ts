@@ -217,6 +217,8 @@ const COLUMN_COMMAND = /^(ADD|DROP|MODIFY|RENAME|COMMENT)\s+COLUMN\b/i;
 export class LayoutPlanner {
   readonly layout: ClusterLayout;
   readonly sharded = new Map<string, ShardedTable>();
+  /** Materialized views writing TO a table: they live only in the shards' database (no Distributed twin). */
+  readonly shardViews = new Set<string>();
 
   constructor(layout: ClusterLayout) {
     this.layout = layout;
@@ -266,6 +268,7 @@ export class LayoutPlanner {
     if (at && at.db === null) {
       const to = /\bTO\s+(`[^`]+`|[A-Za-z_][A-Za-z0-9_]*)\s+(?:\(|AS\b|EMPTY\b)/i.exec(sql.slice(at.end));
       const planned = [this.local(qualify(sql, at, L.localDatabase, L))];
+      if (to) this.shardViews.add(at.name);
       if (!to) {
         // An inner table: readable from Jalon's database through a Distributed table over each shard's view.
         this.sharded.set(at.name, { name: at.name, key: 'rand()' });
@@ -282,6 +285,13 @@ export class LayoutPlanner {
       const columns = commands.filter((c) => COLUMN_COMMAND.test(c));
       if (columns.length) planned.push(this.main(`ALTER TABLE ${q(L.database)}.${q(at.name)}${L.ddl === 'on_cluster' ? ` ON CLUSTER ${q(L.cluster)}` : ''} ${columns.join(', ')}`));
       return planned;
+    }
+
+    // DROP TABLE / VIEW of a shards' materialized view, ALTER of one (MODIFY QUERY): in the shards' database.
+    at = nameAfter(sql, 'DROP\\s+(?:TABLE|VIEW)(?:\\s+IF\\s+EXISTS)?') ?? nameAfter(sql, 'ALTER\\s+TABLE');
+    if (at && at.db === null && this.shardViews.has(at.name)) {
+      if (/^\s*DROP/i.test(sql)) this.shardViews.delete(at.name);
+      return [this.local(qualify(sql, at, L.localDatabase, L))];
     }
 
     // DROP TABLE / VIEW / DICTIONARY

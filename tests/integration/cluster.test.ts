@@ -128,7 +128,7 @@ INSERT INTO extra (org, x) VALUES ('RAMQ', 1), ('SAAQ', 2), ('RQ', 3), ('MCN', 4
     expect(Number(after.n)).toBe(4);
   });
 
-  it('lays out a later migration of any shape: new table, column, view over it, materialized view, rename, drop', async () => {
+  it('lays out a later migration of any shape: new table, column, view over it, materialized view dropped and made again, rename, drop', async () => {
     await migrate(wh, { dir });
     fs.writeFileSync(
       path.join(dir, '997_later.sql'),
@@ -137,6 +137,8 @@ CREATE TABLE IF NOT EXISTS visits_daily (org LowCardinality(String), day Date, n
 CREATE MATERIALIZED VIEW IF NOT EXISTS visits_daily_mv TO visits_daily AS SELECT org, day, sum(n) AS n FROM visits GROUP BY org, day;
 ALTER TABLE visits ADD COLUMN IF NOT EXISTS channel LowCardinality(String) DEFAULT 'web', ADD INDEX IF NOT EXISTS idx_n n TYPE minmax GRANULARITY 1;
 CREATE VIEW IF NOT EXISTS visits_by_org AS SELECT org, sum(n) AS n FROM visits GROUP BY org;
+DROP VIEW IF EXISTS visits_daily_mv;
+CREATE MATERIALIZED VIEW IF NOT EXISTS visits_daily_mv TO visits_daily AS SELECT org, day, sum(n) * 10 AS n FROM visits GROUP BY org, day;
 CREATE TABLE IF NOT EXISTS scratch (org String, v UInt8) ENGINE = MergeTree ORDER BY org;
 RENAME TABLE scratch TO scratch_renamed;
 DROP TABLE IF EXISTS scratch_renamed;`
@@ -144,7 +146,8 @@ DROP TABLE IF EXISTS scratch_renamed;`
     expect((await migrate(wh, { dir })).applied).toEqual(['997_later']);
     await wh.insert('visits', [{ org: 'RAMQ', day: '2025-01-01', n: 5, channel: 'phone' }, { org: 'SAAQ', day: '2025-01-01', n: 7 }, { org: 'RAMQ', day: '2025-01-02', n: 1 }]);
     expect(await wh.query('SELECT org, n FROM visits_by_org ORDER BY org')).toEqual([{ org: 'RAMQ', n: 6 }, { org: 'SAAQ', n: 7 }]);
-    expect(await wh.query('SELECT org, sum(n) AS n FROM visits_daily GROUP BY org ORDER BY org')).toEqual([{ org: 'RAMQ', n: 6 }, { org: 'SAAQ', n: 7 }]);
+    // The view dropped and made again (a new SELECT) feeds the shards' rollup.
+    expect(await wh.query('SELECT org, sum(n) AS n FROM visits_daily GROUP BY org ORDER BY org')).toEqual([{ org: 'RAMQ', n: 60 }, { org: 'SAAQ', n: 70 }]);
     expect(await wh.query("SELECT channel, sum(n) AS n FROM visits GROUP BY channel ORDER BY channel")).toEqual([{ channel: 'phone', n: 5 }, { channel: 'web', n: 8 }]);
     const leftovers = await onEachNode(
       "SELECT count() AS n FROM system.tables WHERE database IN ({a:String}, {b:String}) AND startsWith(name, 'scratch')", (r) => Number(r[0].n), undefined, { a: wh.database, b: local }

@@ -41,6 +41,9 @@ describe('cluster layout, ON CLUSTER and replicated (text)', () => {
       'ALTER TABLE `jalon_local`.`t` ON CLUSTER `gov` ADD COLUMN IF NOT EXISTS y UInt8 DEFAULT 1, ADD INDEX IF NOT EXISTS i x TYPE minmax GRANULARITY 1',
       'ALTER TABLE `jalon`.`t` ON CLUSTER `gov` ADD COLUMN IF NOT EXISTS y UInt8 DEFAULT 1'
     ]);
+    expect(planner.plan('DROP VIEW IF EXISTS t_mv').map((p) => [p.database, flat(p.sql)])).toEqual([
+      ['jalon_local', 'DROP VIEW IF EXISTS `jalon_local`.`t_mv` ON CLUSTER `gov`']
+    ]);
     expect(planner.plan("INSERT INTO t VALUES ('A', 1)")).toEqual([{ target: 'once', database: 'jalon', sql: "INSERT INTO t VALUES ('A', 1)" }]);
     expect(planner.plan('TRUNCATE TABLE t').map((p) => flat(p.sql))).toEqual(['TRUNCATE TABLE `jalon_local`.`t` ON CLUSTER `gov`']);
     expect(planner.plan('CREATE VIEW IF NOT EXISTS v AS SELECT org FROM t').map((p) => [p.target, flat(p.sql)])).toEqual([
