@@ -33,6 +33,24 @@ export interface Config {
   auth: AuthConfig;
   /** Limits of the analyst SQL sandbox (access/sql-sandbox.ts); a query cannot change them. */
   sql: { timeoutSeconds: number; maxRows: number; maxMemoryBytes: number };
+  /** A closed period's figures become final this many days after the period ends, unless their sources are complete
+   *  sooner (metrics/finality.ts). */
+  finalAfterDays: number;
+  openData: OpenDataConfig;
+}
+
+/** The open-data publication (opendata/, jobs/opendata.ts, docs/open-data.md). */
+export interface OpenDataConfig {
+  /** Folder holding the dated snapshots and `latest/`; the dashboard serves files from it. */
+  dir: string;
+  /** When the scheduled job publishes (cron, America/Toronto). */
+  schedule: string;
+  /** First day of the published figures (the fiscal year that contains it is the first one published). */
+  from: string;
+  /** Licence URI written into the DCAT catalogue. */
+  licence: string;
+  publisher: { name: string; url: string };
+  contact: { name: string; email: string };
 }
 
 export interface OidcConfig {
@@ -184,6 +202,32 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     jobsFile: jobsFile ? path.resolve(cwd, jobsFile) : null
   };
 
+  const openDataSchedule = text('JALON_OPENDATA_SCHEDULE', '30 3 * * *');
+  if (!/^(\S+\s+){4,5}\S+$/.test(openDataSchedule)) {
+    problems.push(`JALON_OPENDATA_SCHEDULE="${openDataSchedule}": expression cron attendue / cron expression expected (e.g. "30 3 * * *")`);
+  }
+  const openDataFrom = text('JALON_OPENDATA_FROM', '2018-04-01');
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(openDataFrom) || Number.isNaN(Date.parse(`${openDataFrom}T00:00:00Z`))) {
+    problems.push(`JALON_OPENDATA_FROM="${openDataFrom}": date AAAA-MM-JJ / date YYYY-MM-DD (e.g. 2018-04-01)`);
+  }
+  const urlVar = (name: string, fallback: string): string => {
+    const v = text(name, fallback);
+    if (!/^https?:\/\/\S+$/.test(v)) problems.push(`${name}="${v}": URL http:// ou https:// attendue / http:// or https:// URL expected`);
+    return v;
+  };
+  const contactEmail = text('JALON_OPENDATA_CONTACT_EMAIL', 'donnees-ouvertes@example.org');
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(contactEmail)) {
+    problems.push(`JALON_OPENDATA_CONTACT_EMAIL="${contactEmail}": adresse courriel attendue / e-mail address expected`);
+  }
+  const openData: OpenDataConfig = {
+    dir: path.resolve(cwd, text('JALON_OPENDATA_DIR', warehouse.kind === 'embedded' ? path.join(warehouse.dataDir, 'open-data') : './open-data')),
+    schedule: openDataSchedule,
+    from: openDataFrom,
+    licence: urlVar('JALON_OPENDATA_LICENCE', 'https://creativecommons.org/licenses/by/4.0/'),
+    publisher: { name: text('JALON_OPENDATA_PUBLISHER', 'Jalon'), url: urlVar('JALON_OPENDATA_PUBLISHER_URL', publicUrl) },
+    contact: { name: text('JALON_OPENDATA_CONTACT_NAME', 'Données ouvertes / Open data'), email: contactEmail }
+  };
+
   const config: Config = {
     warehouse,
     http: { host, port, publicUrl },
@@ -207,7 +251,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       timeoutSeconds: integer('JALON_SQL_TIMEOUT_SECONDS', 30, 1, 3600),
       maxRows: integer('JALON_SQL_MAX_ROWS', 10_000, 1, 1_000_000),
       maxMemoryBytes: integer('JALON_SQL_MAX_MEMORY_MB', 1000, 16, 1_000_000) * 1_000_000
-    }
+    },
+    finalAfterDays: integer('JALON_FINAL_AFTER_DAYS', 90, 0, 3650),
+    openData
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

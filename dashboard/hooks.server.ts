@@ -11,7 +11,7 @@ import { DEMO_EXECUTIVE, PUBLIC_CALLER } from '../access/caller.ts';
 const DEV_CALLER_COOKIE = 'jalon_dev_caller';
 
 export const handle: Handle = async ({ event, resolve }) => {
-  const lang = event.url.pathname.startsWith('/en') ? 'en' : 'fr';
+  const lang = event.url.pathname.startsWith('/en') || event.url.pathname.startsWith('/open-data') ? 'en' : 'fr';
   try {
     const { config, warehouse } = await getRuntime();
     // Development caller switch: `?as=service_owner:MIN` (kept in a cookie; `?as=executive` to return). Whether it

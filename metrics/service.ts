@@ -7,13 +7,15 @@ import type { MetricAnswer, MetricRequest } from './types.ts';
 import { catalogue, type MetricDefinition } from './definition.ts';
 import { engineSettings, runMetric, type EngineSettings, type RunOptions } from './run-metric.ts';
 import { buildScorecard, warmScorecards, type Scorecard, type ScorecardRequest } from './scorecard.ts';
+import { DEFAULT_FINAL_AFTER_DAYS, withFinality } from './finality.ts';
 
 export interface MetricsService {
   readonly warehouse: Warehouse;
   readonly settings: EngineSettings;
   /** Every indicator the engine knows (computed and declared), by id. */
   definitions(): ReadonlyMap<string, MetricDefinition>;
-  /** One metric request for its caller: scope, suppression, comparison and provenance applied; cached by data version. */
+  /** One metric request for its caller: scope, suppression, comparison and provenance applied; cached by data version.
+   *  Every row carries its status, provisional or final (metrics/finality.ts). */
   run(request: MetricRequest, options?: Omit<RunOptions, 'cache'>): Promise<MetricAnswer>;
   /** The strategy scorecard for a scope and a day. */
   scorecard(request: ScorecardRequest): Promise<Scorecard>;
@@ -24,15 +26,18 @@ export interface MetricsService {
 export interface MetricsServiceOptions {
   smallCountThreshold: number;
   digitalChannels: readonly string[];
+  /** Days after a period's end when its figures become final (config JALON_FINAL_AFTER_DAYS). */
+  finalAfterDays?: number;
 }
 
 export function createMetricsService(warehouse: Warehouse, options: MetricsServiceOptions): MetricsService {
   const settings = engineSettings(options);
+  const finality = { finalAfterDays: options.finalAfterDays ?? DEFAULT_FINAL_AFTER_DAYS };
   return {
     warehouse,
     settings,
     definitions: () => catalogue().definitions,
-    run: (request, runOptions = {}) => runMetric(warehouse, settings, request, { ...runOptions, cache: true }),
+    run: async (request, runOptions = {}) => withFinality(await runMetric(warehouse, settings, request, { ...runOptions, cache: true }), request, finality),
     scorecard: (request) => buildScorecard(warehouse, settings, request),
     warm: (now) => warmScorecards(warehouse, settings, now)
   };

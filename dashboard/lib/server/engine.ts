@@ -2,7 +2,7 @@
 // Every figure comes from the engine's runMetric (metrics/run-metric.ts); indicators the catalogue does not define
 // yet (declared by organizations) come from the interim runner in the same contract. Shapes that are not metrics
 // (completion-time histogram, comments, annotations) are read here.
-import { MetricError, engineSettings, runMetric as runEngineMetric } from '../../../metrics/run-metric.ts';
+import { MetricError, engineSettings } from '../../../metrics/run-metric.ts';
 import { catalogue as engineCatalogue, declaredOnly, type MetricDefinition } from '../../../metrics/definition.ts';
 import type { Caller } from '../../../access/caller.ts';
 import { publishedOnly, scopeOrgs, seesSmallCounts } from '../../../access/caller.ts';
@@ -73,10 +73,10 @@ async function runMetric(req: MetricRequest, provenance = false): Promise<Metric
 }
 
 async function computeMetric(req: MetricRequest, provenance: boolean): Promise<MetricAnswer> {
-  const { warehouse, config } = await getRuntime();
+  const { warehouse, config, metrics } = await getRuntime();
   const def = definitions().get(req.metric);
   const answer = def
-    ? runEngineMetric(warehouse, engineSettings(config), req, { cache: true, provenance })
+    ? metrics.run(req, { provenance }) // the process's service: cached, and each row flagged provisional or final
     : runInterimMetric(warehouse, config, req, provenance);
   return answer;
 }

@@ -3,7 +3,7 @@
 import { DEMO_EXECUTIVE, defaultOrg, type Caller } from '../../../access/caller.ts';
 import { catalogue } from '../../../metrics/definition.ts';
 import { parseMetricRequest } from '../../../metrics/request.ts';
-import { MetricError, engineSettings, runMetric } from '../../../metrics/run-metric.ts';
+import { MetricError, engineSettings } from '../../../metrics/run-metric.ts';
 import { buildScorecard } from '../../../metrics/scorecard.ts';
 import { StrategyError } from '../../../metrics/strategy.ts';
 import { isDay, torontoDay } from '../../../metrics/periods.ts';
@@ -46,8 +46,9 @@ export async function getMetric(id: string, url: URL, locals: object, now: Date 
     if (unknown.length) throw new ApiError(400, 'bad_request', `paramètre inconnu / unknown parameter: ${unknown.join(', ')}`);
     const { request, errors } = parseMetricRequest(id, Object.fromEntries([...known].map((k) => [k, q.get(k)])), callerOf(locals), now);
     if (!request) throw new ApiError(400, 'bad_request', errors.join(' ; '));
-    const { config, warehouse } = await getRuntime();
-    return json(await runMetric(warehouse, engineSettings(config), request, { cache: true }));
+    // Through the process's metrics service: the same cached answer as the pages, with each row's provisional/final flag.
+    const { metrics } = await getRuntime();
+    return json(await metrics.run(request));
   } catch (err) {
     return toApiError(err);
   }

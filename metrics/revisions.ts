@@ -1,0 +1,116 @@
+// Revisions of final figures (DESIGN §6): each publication hands over its final figures; one that differs from the
+// last final value recorded for the same indicator, scope and period is a revision (old, new, reason, when), kept in
+// `figure_revisions` and published in every later snapshot's revisions.csv and on the indicator page. Figures are
+// never computed here: they come from the metrics service.
+import type { Warehouse } from '../warehouse/warehouse.ts';
+import type { FigureStatus } from './types.ts';
+
+/** One published figure: `scope` is 'all' or an organization's code (a step metric adds `#step`). */
+export interface PublishedFigure {
+  indicator: string;
+  scope: string;
+  period: string;
+  value: number | null;
+  status: FigureStatus;
+  formulaVersion: string;
+  /** How the indicator is fed, for the reason given when it changes. */
+  source: 'declared' | 'modelled' | 'events';
+}
+
+export interface Revision {
+  indicator: string;
+  scope: string;
+  period: string;
+  old_value: number | null;
+  new_value: number | null;
+  reason: string;
+  snapshot: string;
+  revised_at: string; // ISO 8601, UTC
+}
+
+interface RecordedFigure {
+  indicator: string;
+  scope: string;
+  period: string;
+  value: number | null;
+  formula_version: string;
+}
+
+const key = (f: { indicator: string; scope: string; period: string }): string => `${f.indicator}\u0000${f.scope}\u0000${f.period}`;
+const sqlTime = (d: Date): string => d.toISOString().replace('T', ' ').replace('Z', '');
+
+/** Same figure up to float summation order (ClickHouse sums in parallel, in any order). */
+export function sameValue(a: number | null, b: number | null): boolean {
+  if (a === null || b === null) return a === b;
+  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+/** Why a final figure moved, as far as the publication can tell. */
+export function revisionReason(before: RecordedFigure, after: PublishedFigure): string {
+  if (before.formula_version !== after.formulaVersion) {
+    return `formule révisée / formula restated (${before.formula_version} → ${after.formulaVersion})`;
+  }
+  if (after.value === null) return 'désormais supprimé (petit nombre) / now suppressed (small count)';
+  switch (after.source) {
+    case 'declared':
+      return 'déclaration corrigée ou tardive / corrected or late declared report';
+    case 'modelled':
+      return 'paramètre révisé ou données tardives / restated parameter or late data';
+    case 'events':
+      return 'données tardives ou corrigées / late or corrected data';
+    default: {
+      const never: never = after.source;
+      return String(never);
+    }
+  }
+}
+
+/**
+ * Compares this publication's final figures with the last recorded ones, records the revisions, and records the final
+ * figures that are new or changed. Provisional figures are neither compared nor recorded: they may still move.
+ */
+export async function recordRevisions(wh: Warehouse, figures: readonly PublishedFigure[], snapshot: string, now: Date): Promise<Revision[]> {
+  const finals = figures.filter((f) => f.status === 'final');
+  if (!finals.length) return [];
+  const indicators = [...new Set(finals.map((f) => f.indicator))];
+  const recorded = await wh.query<RecordedFigure>(
+    'SELECT indicator, scope, period, value, formula_version FROM final_figures FINAL WHERE indicator IN {ids:Array(String)}',
+    { ids: indicators }
+  );
+  const before = new Map(recorded.map((r) => [key(r), { ...r, value: r.value === null ? null : Number(r.value) }]));
+  const revisions: Revision[] = [];
+  const changed: PublishedFigure[] = [];
+  for (const f of finals) {
+    const b = before.get(key(f));
+    if (b && sameValue(b.value, f.value) && b.formula_version === f.formulaVersion) continue;
+    changed.push(f);
+    if (b && !sameValue(b.value, f.value)) {
+      revisions.push({ indicator: f.indicator, scope: f.scope, period: f.period, old_value: b.value, new_value: f.value, reason: revisionReason(b, f), snapshot, revised_at: now.toISOString() });
+    }
+  }
+  if (revisions.length) {
+    await wh.insert('figure_revisions', revisions.map((r) => ({ ...r, revised_at: sqlTime(now) })));
+  }
+  if (changed.length) {
+    await wh.insert('final_figures', changed.map((f) => ({ indicator: f.indicator, scope: f.scope, period: f.period, value: f.value, formula_version: f.formulaVersion, snapshot, recorded_at: sqlTime(now) })));
+  }
+  return revisions;
+}
+
+/** Recorded revisions, newest first: all of them, or one indicator's. */
+export async function listRevisions(wh: Warehouse, filter: { indicator?: string; limit?: number } = {}): Promise<Revision[]> {
+  const rows = await wh.query<Omit<Revision, 'revised_at'> & { revised_at: string }>(
+    `SELECT indicator, scope, period, old_value, new_value, reason, snapshot, toString(revised_at) AS revised_at
+     FROM figure_revisions FINAL
+     WHERE {all:Bool} OR indicator = {indicator:String}
+     ORDER BY revised_at DESC, indicator, scope, period
+     LIMIT {limit:UInt32}`,
+    { all: filter.indicator === undefined, indicator: filter.indicator ?? '', limit: filter.limit ?? 100_000 }
+  );
+  return rows.map((r) => ({
+    ...r,
+    old_value: r.old_value === null ? null : Number(r.old_value),
+    new_value: r.new_value === null ? null : Number(r.new_value),
+    revised_at: `${r.revised_at.replace(' ', 'T')}Z`
+  }));
+}
