@@ -1,6 +1,7 @@
 // Provisional or final (DESIGN §6): the one rule that says whether a figure may still move. A figure is provisional while
 // its period is open, and after it ends until its sources are complete or `finalAfterDays` have passed; then it is
-// final, and any later change to it is a revision (metrics/revisions.ts). Pure: the answer and the clock in, flags out.
+// final, and any later change to it is a revision (metrics/revisions.ts). Pure: the answer, the clock and a way to read
+// one period's provenance in, flags out.
 import type { FigureStatus, MetricAnswer, MetricRequest } from './types.ts';
 import { addDays, isoDay, parseDay, periodRange, torontoDay } from './periods.ts';
 
@@ -13,7 +14,7 @@ export const DEFAULT_FINAL_AFTER_DAYS = 90;
 
 /**
  * Whether sources are complete for a period that ended on `periodEnd` (exclusive): every expected organization
- * reported in the request's range, and the newest data is from the period's end or later (nothing is still on its way
+ * reported in the period (the provenance of the request narrowed to it), and the newest data is from the period's end or later (nothing is still on its way
  * for that period). Declared sources give their period's last day as their data time.
  */
 export function sourcesComplete(provenance: MetricAnswer['provenance'], periodEnd: string): boolean {
@@ -22,24 +23,39 @@ export function sourcesComplete(provenance: MetricAnswer['provenance'], periodEn
   return provenance.last_data_at.slice(0, 10) >= isoDay(addDays(parseDay(periodEnd), -1));
 }
 
-/** The status of one period label of an answer at `now` (Toronto calendar). `all` ends where the request ends. */
-export function periodStatus(grain: MetricAnswer['grain'], period: string, request: Pick<MetricRequest, 'to'>, provenance: MetricAnswer['provenance'], now: Date, settings: FinalitySettings): FigureStatus {
-  const periodEnd = (grain === 'all' ? null : periodRange(grain, period)?.to) ?? request.to;
+/** Provenance of the same request narrowed to one period (the service answers it, cached); null when it cannot say. */
+export type PeriodProvenance = (range: { from: string; to: string }) => Promise<MetricAnswer['provenance'] | null>;
+
+type Decision = FigureStatus | { closedOn: string; from: string };
+
+/** The status of one period label at `now` (Toronto calendar), or the range whose sources decide it. `all` ends where
+ *  the request ends. */
+export function periodStatus(grain: MetricAnswer['grain'], period: string, request: Pick<MetricRequest, 'from' | 'to'>, now: Date, settings: FinalitySettings): Decision {
+  const range = grain === 'all' ? null : periodRange(grain, period);
+  const periodEnd = range?.to ?? request.to;
   const today = torontoDay(now);
   if (today < periodEnd) return 'provisional'; // still open
   // A request cut short inside the period covers up to its own end: the delay and completeness count from there.
   const end = periodEnd < request.to ? periodEnd : request.to;
   if (today >= isoDay(addDays(parseDay(end), settings.finalAfterDays))) return 'final';
-  return sourcesComplete(provenance, end) ? 'final' : 'provisional';
+  const from = range && range.from > request.from ? range.from : request.from;
+  return { closedOn: end, from };
 }
 
-/** The answer with each row's `status` set; the answer itself (possibly shared by the cache) is not changed. */
-export function withFinality(answer: MetricAnswer, request: Pick<MetricRequest, 'to' | 'now'>, settings: FinalitySettings): MetricAnswer {
-  const memo = new Map<string, FigureStatus>();
-  const statusOf = (period: string): FigureStatus => {
-    let s = memo.get(period);
-    if (!s) memo.set(period, (s = periodStatus(answer.grain, period, request, answer.provenance, request.now, settings)));
-    return s;
-  };
-  return { ...answer, rows: answer.rows.map((r) => ({ ...r, status: statusOf(r.period) })) };
+/**
+ * The answer with each row's `status` set; the answer itself (possibly shared by the cache) is not changed. Only periods
+ * closed for less than the delay need their sources: `provenanceOf` gives them for that period alone (one request per
+ * such period, usually the last one or two).
+ */
+export async function withFinality(answer: MetricAnswer, request: Pick<MetricRequest, 'from' | 'to' | 'now'>, settings: FinalitySettings, provenanceOf: PeriodProvenance): Promise<MetricAnswer> {
+  const statuses = new Map<string, FigureStatus>();
+  for (const period of new Set(answer.rows.map((r) => r.period))) {
+    const d = periodStatus(answer.grain, period, request, request.now, settings);
+    if (typeof d === 'string') statuses.set(period, d);
+    else {
+      const provenance = await provenanceOf({ from: d.from, to: d.closedOn });
+      statuses.set(period, provenance && sourcesComplete(provenance, d.closedOn) ? 'final' : 'provisional');
+    }
+  }
+  return { ...answer, rows: answer.rows.map((r) => ({ ...r, status: statuses.get(r.period) ?? 'provisional' })) };
 }

@@ -4,6 +4,7 @@
 // never computed here: they come from the metrics service.
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import type { FigureStatus } from './types.ts';
+import { DECLARED_SOURCES, type Source } from './definition.ts';
 
 /** One published figure: `scope` is 'all' or an organization's code (a step metric adds `#step`). */
 export interface PublishedFigure {
@@ -13,8 +14,11 @@ export interface PublishedFigure {
   value: number | null;
   status: FigureStatus;
   formulaVersion: string;
-  /** How the indicator is fed, for the reason given when it changes. */
-  source: 'declared' | 'modelled' | 'events';
+  /** What the indicator reads and whether it is modelled, for the reason given when it changes. */
+  sources: readonly Source[];
+  modelled: boolean;
+  /** The period's days (`to` exclusive), to find declared reports re-sent for it. */
+  range: { from: string; to: string };
 }
 
 export interface Revision {
@@ -34,6 +38,7 @@ interface RecordedFigure {
   period: string;
   value: number | null;
   formula_version: string;
+  recorded_at: string;
 }
 
 const key = (f: { indicator: string; scope: string; period: string }): string => `${f.indicator}\u0000${f.scope}\u0000${f.period}`;
@@ -45,24 +50,24 @@ export function sameValue(a: number | null, b: number | null): boolean {
   return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 }
 
-/** Why a final figure moved, as far as the publication can tell. */
-export function revisionReason(before: RecordedFigure, after: PublishedFigure): string {
+/** Why a final figure moved, as far as the data can tell: a restated formula, a suppression, a declared report
+ *  re-sent for the period since the figure was recorded, a modelled parameter, or late or corrected events. */
+export async function revisionReason(wh: Warehouse, before: RecordedFigure, after: PublishedFigure): Promise<string> {
   if (before.formula_version !== after.formulaVersion) {
     return `formule révisée / formula restated (${before.formula_version} → ${after.formulaVersion})`;
   }
   if (after.value === null) return 'désormais supprimé (petit nombre) / now suppressed (small count)';
-  switch (after.source) {
-    case 'declared':
-      return 'déclaration corrigée ou tardive / corrected or late declared report';
-    case 'modelled':
-      return 'paramètre révisé ou données tardives / restated parameter or late data';
-    case 'events':
-      return 'données tardives ou corrigées / late or corrected data';
-    default: {
-      const never: never = after.source;
-      return String(never);
-    }
+  const org = after.scope.split('#')[0];
+  for (const source of after.sources.filter((s) => DECLARED_SOURCES.includes(s))) {
+    // `source` comes from the allow-list DECLARED_SOURCES: the only identifier spliced here.
+    const [row] = await wh.query<{ n: number }>(
+      `SELECT count() AS n FROM ${source} WHERE reported_at > {since:DateTime64(3, 'UTC')} AND period_start < {to:Date} AND period_end >= {from:Date} AND ({all:Bool} OR org = {org:String})`,
+      { since: before.recorded_at, from: after.range.from, to: after.range.to, all: org === 'all', org }
+    );
+    if (Number(row?.n ?? 0) > 0) return 'déclaration corrigée ou tardive / corrected or late declared report';
   }
+  if (after.modelled) return 'paramètre révisé ou données tardives / restated parameter or late data';
+  return 'données tardives ou corrigées / late or corrected data';
 }
 
 /**
@@ -74,7 +79,7 @@ export async function recordRevisions(wh: Warehouse, figures: readonly Published
   if (!finals.length) return [];
   const indicators = [...new Set(finals.map((f) => f.indicator))];
   const recorded = await wh.query<RecordedFigure>(
-    'SELECT indicator, scope, period, value, formula_version FROM final_figures FINAL WHERE indicator IN {ids:Array(String)}',
+    'SELECT indicator, scope, period, value, formula_version, toString(recorded_at) AS recorded_at FROM final_figures FINAL WHERE indicator IN {ids:Array(String)}',
     { ids: indicators }
   );
   const before = new Map(recorded.map((r) => [key(r), { ...r, value: r.value === null ? null : Number(r.value) }]));
@@ -85,7 +90,7 @@ export async function recordRevisions(wh: Warehouse, figures: readonly Published
     if (b && sameValue(b.value, f.value) && b.formula_version === f.formulaVersion) continue;
     changed.push(f);
     if (b && !sameValue(b.value, f.value)) {
-      revisions.push({ indicator: f.indicator, scope: f.scope, period: f.period, old_value: b.value, new_value: f.value, reason: revisionReason(b, f), snapshot, revised_at: now.toISOString() });
+      revisions.push({ indicator: f.indicator, scope: f.scope, period: f.period, old_value: b.value, new_value: f.value, reason: await revisionReason(wh, b, f), snapshot, revised_at: now.toISOString() });
     }
   }
   if (revisions.length) {

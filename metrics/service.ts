@@ -37,7 +37,16 @@ export function createMetricsService(warehouse: Warehouse, options: MetricsServi
     warehouse,
     settings,
     definitions: () => catalogue().definitions,
-    run: async (request, runOptions = {}) => withFinality(await runMetric(warehouse, settings, request, { ...runOptions, cache: true }), request, finality),
+    run: async (request, runOptions = {}) => {
+      const answer = await runMetric(warehouse, settings, request, { ...runOptions, cache: true });
+      // Whether a recently closed period's sources are complete: the same request narrowed to that period.
+      const provenanceOf = (range: { from: string; to: string }) =>
+        runMetric(warehouse, settings, { ...request, ...range, by: [], compare: 'none' }, { ...runOptions, cache: true, provenance: true }).then(
+          (a) => a.provenance,
+          () => null // a narrower request the engine refuses: sources not shown complete, the figure stays provisional
+        );
+      return withFinality(answer, request, finality, provenanceOf);
+    },
     scorecard: (request) => buildScorecard(warehouse, settings, request),
     warm: (now) => warmScorecards(warehouse, settings, now)
   };

@@ -9,7 +9,6 @@ import { PUBLIC_CALLER } from '../access/caller.ts';
 import type { OpenDataConfig } from '../config/config.ts';
 import type { MetricsService } from '../metrics/service.ts';
 import type { MetricDefinition } from '../metrics/definition.ts';
-import { declaredOnly } from '../metrics/definition.ts';
 import type { Grain, MetricAnswer } from '../metrics/types.ts';
 import { addDays, isoDay, parseDay, periodOf, periodRange, torontoDay } from '../metrics/periods.ts';
 import { MetricError } from '../metrics/run-metric.ts';
@@ -48,11 +47,6 @@ function grainOf(def: MetricDefinition): Grain {
   if (def.grains.includes('fiscal_year')) return 'fiscal_year';
   if (def.grains.includes('year')) return 'year';
   return 'all';
-}
-
-function sourceOf(def: MetricDefinition): PublishedFigure['source'] {
-  if (def.modelled) return 'modelled';
-  return declaredOnly(def) ? 'declared' : 'events';
 }
 
 const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
@@ -103,7 +97,9 @@ export async function publishOpenData(options: PublishOptions): Promise<PublishS
       value: r.value,
       status: r.status ?? 'provisional',
       formulaVersion: def.formulaVersion,
-      source: sourceOf(def)
+      sources: def.sources,
+      modelled: def.modelled,
+      range: periodRange(t.request.grain, r.period) ?? { from, to }
     }));
   });
   const revised = await recordRevisions(metrics.warehouse, figures, snapshot, now);
