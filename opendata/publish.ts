@@ -11,7 +11,7 @@ import type { MetricsService } from '../metrics/service.ts';
 import type { MetricDefinition } from '../metrics/definition.ts';
 import type { Grain, MetricAnswer } from '../metrics/types.ts';
 import { addDays, isoDay, parseDay, periodOf, periodRange, torontoDay } from '../metrics/periods.ts';
-import { MetricError } from '../metrics/run-metric.ts';
+import { isMetricError } from '../metrics/run-metric.ts';
 import { listRevisions, recordRevisions, type PublishedFigure } from '../metrics/revisions.ts';
 import { FILES_PATH, LATEST } from './layout.ts';
 import { buildCatalog, type CatalogDataset, type WrittenFile } from './dcat.ts';
@@ -77,7 +77,7 @@ export async function publishOpenData(options: PublishOptions): Promise<PublishS
       try {
         answer = await metrics.run({ metric: def.id, from, to, grain, by: ask.dims, filters: {}, compare: 'none', caller: PUBLIC_CALLER, now }, { public: true });
       } catch (err) {
-        if (!(err instanceof MetricError)) throw err;
+        if (!isMetricError(err)) throw err;
         skipped.push(`${ask.name}: ${err.message}`);
         log(`données ouvertes / open data: ${ask.name} non publié / not published: ${err.message}`);
         continue;
