@@ -90,7 +90,10 @@ export async function recordRevisions(wh: Warehouse, figures: readonly Published
     if (b && sameValue(b.value, f.value) && b.formula_version === f.formulaVersion) continue;
     changed.push(f);
     if (b && !sameValue(b.value, f.value)) {
-      revisions.push({ indicator: f.indicator, scope: f.scope, period: f.period, old_value: b.value, new_value: f.value, reason: await revisionReason(wh, b, f), snapshot, revised_at: now.toISOString() });
+      // A figure now withheld keeps its old value out of the record too: revisions.csv is published with every snapshot
+      // and would otherwise go on showing what the suppression now hides.
+      const oldValue = f.value === null ? null : b.value;
+      revisions.push({ indicator: f.indicator, scope: f.scope, period: f.period, old_value: oldValue, new_value: f.value, reason: await revisionReason(wh, b, f), snapshot, revised_at: now.toISOString() });
     }
   }
   if (revisions.length) {

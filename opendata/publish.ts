@@ -60,7 +60,7 @@ export async function publishOpenData(options: PublishOptions): Promise<PublishS
   // Figures up to yesterday (the request's end is exclusive), from the start of the fiscal year holding `config.from`.
   const from = periodRange('fiscal_year', periodOf('fiscal_year', config.from))!.from;
   const to = snapshot;
-  const threshold = metrics.settings.smallCountThreshold;
+  const threshold = metrics.threshold(PUBLIC_CALLER, true);
 
   const tables: PublishedTable[] = [];
   const skipped: string[] = [];

@@ -121,7 +121,25 @@ describe('a corrected declared figure is published as a revision', () => {
     const history = await listRevisions(t.wh, { indicator: 'within_service_standard' });
     expect(history.map((r) => r.scope).sort()).toEqual(['AAA', 'all']);
     expect(parseCsv(fs.readFileSync(path.join(out, '2025-06-17', 'revisions.csv'), 'utf8'))).toHaveLength(2);
-  }, 120_000);
+
+    // BBB restates its year on 8 requests (4 met): under the threshold, withheld, and CCC (the smallest other
+    // organization) withheld beside it. Both are revisions whose old value is not republished.
+    await t.wh.insert('standard_results', [report('BBB', 4, 8, '2025-06-17 18:00:00.000')]);
+    await new Promise((r) => setTimeout(r, 5_200));
+    const fourth = await publish('2025-06-18');
+    expect(fourth.revisions).toBe(3);
+    const org4 = parseCsv(fs.readFileSync(path.join(out, '2025-06-18', 'within_service_standard-by-org-and-fiscal-year.csv'), 'utf8'));
+    expect(org4.map((r) => [r.org, r.suppressed, r.value_ratio])).toEqual([['AAA', 'false', '0.9'], ['BBB', 'true', ''], ['CCC', 'true', '']]);
+    const rev4 = parseCsv(fs.readFileSync(path.join(out, '2025-06-18', 'revisions.csv'), 'utf8')).filter((r) => r.snapshot === '2025-06-18');
+    const by4 = new Map(rev4.map((r) => [r.scope, r]));
+    expect([...by4.keys()].sort()).toEqual(['BBB', 'CCC', 'all']);
+    for (const org of ['BBB', 'CCC']) {
+      expect([by4.get(org)?.old_value, by4.get(org)?.new_value], org).toEqual(['', '']);
+      expect(by4.get(org)?.reason, org).toMatch(/now suppressed/u);
+    }
+    expect(Number(by4.get('all')?.old_value)).toBeCloseTo(165 / 210, 12);
+    expect(Number(by4.get('all')?.new_value)).toBeCloseTo(139 / 168, 12); // (90 + 4 + 45) / (100 + 8 + 60)
+  }, 400_000); // four publications of the whole catalogue on a shared machine
 
   it('keeps a period closed for less than the delay provisional while an organization has not reported, final once all have', async () => {
     // Fiscal year 2024-2025 seen on 2025-05-01: closed for 30 days, under the 90-day delay, and only AAA has reported
