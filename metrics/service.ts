@@ -80,9 +80,10 @@ export function createMetricsService(warehouse: Warehouse, options: MetricsServi
     definitions: () => catalogue().definitions,
     run: async (request, runOptions = {}) => {
       const answer = await runMetric(warehouse, settings, request, { ...runOptions, cache });
-      // Whether a recently closed period's sources are complete: the same request narrowed to that period.
-      const provenanceOf = (range: { from: string; to: string }) =>
-        runMetric(warehouse, settings, { ...request, ...range, by: [], compare: 'none' }, { ...runOptions, cache, provenance: true }).then(
+      // Whether a recently closed period's sources are complete: the same request narrowed to that period. A request for
+      // figures only (a chart's trend) does not pay for it: such periods stay provisional until the delay has passed.
+      const provenanceOf = async (range: { from: string; to: string }) =>
+        runOptions.provenance === false ? null : runMetric(warehouse, settings, { ...request, ...range, by: [], compare: 'none' }, { ...runOptions, cache, provenance: true }).then(
           (a) => a.provenance,
           () => null // a narrower request the engine refuses: sources not shown complete, the figure stays provisional
         );
