@@ -88,8 +88,12 @@ export async function openDataPage(event: RequestEvent, lang: Lang) {
   return { lang, role: event.locals.caller.role, listing };
 }
 
+/** Outside /api, an error is a page (the site's convention): a short bilingual one, naming nothing that was asked. */
 const notFound = (): Response =>
-  new Response(JSON.stringify({ error: { code: 'not_found', message: 'fichier introuvable / file not found' } }), { status: 404, headers: { 'content-type': 'application/json; charset=utf-8' } });
+  new Response(
+    '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Fichier introuvable / File not found</title></head><body><h1>Fichier introuvable</h1><p lang="en">File not found.</p><p><a href="/donnees-ouvertes">Données ouvertes</a> · <a href="/open-data" lang="en">Open data</a></p></body></html>\n',
+    { status: 404, headers: { 'content-type': 'text/html; charset=utf-8' } }
+  );
 
 /** Resolves `rest` (the route's `[...path]`) to a published file inside `dir`, or null. */
 export function resolveOpenDataFile(dir: string, rest: string): string | null {
