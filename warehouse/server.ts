@@ -1,6 +1,6 @@
 // Server adapter: any ClickHouse server (or cluster node) through @clickhouse/client over HTTP.
 import { Readable } from 'node:stream';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
 import type { InsertSummary, IsolatedQueryOptions, QueryOptions, QueryParams, RawInsertFormat, Warehouse } from './warehouse.ts';
 import { assertSettingName, resultTooLarge, toWarehouseError } from './warehouse.ts';
@@ -82,7 +82,10 @@ export class ServerWarehouse implements Warehouse {
       username: options.username,
       password: options.password,
       request_timeout: options.requestTimeoutMs ?? 300_000,
-      clickhouse_settings: BASE_SETTINGS as never
+      clickhouse_settings: BASE_SETTINGS as never,
+      // Every failure is thrown and classified (toWarehouseError); the client's own log would print it again, with
+      // its stack, before the one line the caller gets.
+      log: { level: ClickHouseLogLevel.OFF }
     };
     if (options.createDatabase) {
       const admin = createClient(common);
