@@ -110,7 +110,9 @@ export function i18n(lang: Lang): I18n {
       if (!iso) return dash;
       const d = new Date(iso.length === 10 ? `${iso}T12:00:00Z` : `${iso.replace(' ', 'T')}${/Z|[+-]\d\d:?\d\d$/.test(iso) ? '' : 'Z'}`);
       if (Number.isNaN(d.getTime())) return iso;
-      return new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'America/Toronto' }).format(d);
+      const text = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'America/Toronto' }).format(d);
+      // French writes the first of the month as an ordinal: « 1er décembre 2026 ».
+      return lang === 'fr' ? text.replace(/^1 /, '1er ') : text;
     },
     period(label) {
       const month = /^(\d{4})-(\d{2})$/.exec(label);

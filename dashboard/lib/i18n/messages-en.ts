@@ -99,7 +99,7 @@ export const en: Messages = {
   value_title: 'Value created',
   value_hours: 'Hours saved for citizens and businesses',
   value_cost: 'Costs avoided for the administration',
-  value_caveat: 'Modelled figures: they multiply requests completed online by the gap between the baseline times and costs of other channels and those online. They are estimates, not measurements.',
+  value_caveat: 'They multiply requests completed online by the gap between the baseline times and costs of other channels and those online. They are estimates, not measurements.',
   see_indicator: 'See the indicator {metric}',
   no_data_period: 'No data for this period and these filters.',
 
@@ -205,6 +205,7 @@ export const en: Messages = {
   chart_table: 'Show the data as a table',
   chart_csv: 'Download CSV',
   chart_svg: 'Download SVG',
+  chart_exported: 'Exported on {date}',
   chart_png: 'Download PNG',
   chart_exports: 'Export “{title}”',
   chart_empty: 'No data to show for these filters.',
