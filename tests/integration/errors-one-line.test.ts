@@ -94,7 +94,7 @@ describe('every CLI command: a bad argument or a bad file gives one line, no sta
     const r = await runJalon(c.args(files), { JALON_DATA_DIR: c.migrated ? migrated : tempDir(), CLICKHOUSE_URL: '', ...(c.env ?? {}) });
     expect(r.code, r.stderr).not.toBe(0);
     expectOneLine(r.stdout + r.stderr, c.named);
-  }, 60_000);
+  }, 180_000);
 
   it('a port already in use names the port and the fix', async () => {
     const blocker = net.createServer();
@@ -113,7 +113,7 @@ describe('every CLI command: a bad argument or a bad file gives one line, no sta
     const r = await runJalon(['metrics', 'run', 'digital_take_up', '--as', 'service_owner', '--orgs', 'RAMQ', '--org', 'SAAQ'], { JALON_DATA_DIR: migrated, CLICKHOUSE_URL: '', JALON_LOG_LEVEL: 'debug' });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^\s+at \S/m);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('every API route: a bad argument or body gives one JSON error, no stack trace', () => {
