@@ -12,6 +12,7 @@ import { queryCommand } from './commands/query.ts';
 import { usersCommand } from './commands/users.ts';
 import { tokensCommand } from './commands/tokens.ts';
 import { jobsCommand } from './commands/jobs.ts';
+import { alertsCommand } from './commands/alerts.ts';
 
 const COMMANDS: readonly Command[] = [
   startCommand,
@@ -23,7 +24,8 @@ const COMMANDS: readonly Command[] = [
   queryCommand,
   usersCommand,
   tokensCommand,
-  jobsCommand
+  jobsCommand,
+  alertsCommand
 ];
 
 function usage(): string {

@@ -33,6 +33,25 @@ export interface Config {
   auth: AuthConfig;
   /** Limits of the analyst SQL sandbox (access/sql-sandbox.ts); a query cannot change them. */
   sql: { timeoutSeconds: number; maxRows: number; maxMemoryBytes: number };
+  /** Alerts, notifications and digests (issue 12, docs/alerts.md). */
+  alerts: AlertsConfig;
+}
+
+export interface AlertsConfig {
+  /** JSON file of alert rules, read by every evaluation; null when not configured. */
+  file: string | null;
+  /** SMTP server for e-mail (smtp:// or smtps://, credentials inside); null: e-mails are recorded as failed. */
+  smtpUrl: string | null;
+  mailFrom: string;
+  /** Key signing webhook bodies (HMAC-SHA256); null: webhooks are recorded as failed. */
+  webhookSecret: string | null;
+  /** Attempts per notification (the first included), and the first pause between attempts (doubled each time). */
+  attempts: number;
+  backoffMs: number;
+  /** When the digest job sends the subscriptions that are due (cron). */
+  digestSchedule: string;
+  /** Headless Chromium for the digests' PDF. */
+  chromiumPath: string;
 }
 
 export interface OidcConfig {
@@ -184,6 +203,24 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     jobsFile: jobsFile ? path.resolve(cwd, jobsFile) : null
   };
 
+  const alertsFile = text('JALON_ALERTS_FILE', '');
+  const smtpUrl = text('JALON_SMTP_URL', '');
+  if (smtpUrl && !/^smtps?:\/\/[^/]+/.test(smtpUrl)) problems.push(`JALON_SMTP_URL="${smtpUrl.replace(/\/\/[^@/]*@/, '//…@')}": smtp://hôte:port ou/or smtps://utilisateur:mot-de-passe@hôte:465`);
+  const webhookSecret = env.JALON_WEBHOOK_SECRET ?? null;
+  if (webhookSecret !== null && webhookSecret.length < 16) problems.push('JALON_WEBHOOK_SECRET: au moins 16 caractères / at least 16 characters (e.g. `openssl rand -hex 32`)');
+  const digestSchedule = text('JALON_DIGEST_SCHEDULE', '0 7 * * *');
+  if (!/^(\S+\s+){4,5}\S+$/.test(digestSchedule)) problems.push(`JALON_DIGEST_SCHEDULE="${digestSchedule}": expression cron attendue / cron expression expected (e.g. "0 7 * * *")`);
+  const alerts: AlertsConfig = {
+    file: alertsFile ? path.resolve(cwd, alertsFile) : null,
+    smtpUrl: smtpUrl || null,
+    mailFrom: text('JALON_MAIL_FROM', 'Jalon <jalon@localhost>'),
+    webhookSecret,
+    attempts: integer('JALON_NOTIFY_ATTEMPTS', 5, 1, 100),
+    backoffMs: integer('JALON_NOTIFY_BACKOFF_MS', 2_000, 1, 3_600_000),
+    digestSchedule,
+    chromiumPath: text('JALON_CHROMIUM_PATH', '/usr/bin/chromium')
+  };
+
   const config: Config = {
     warehouse,
     http: { host, port, publicUrl },
@@ -207,7 +244,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       timeoutSeconds: integer('JALON_SQL_TIMEOUT_SECONDS', 30, 1, 3600),
       maxRows: integer('JALON_SQL_MAX_ROWS', 10_000, 1, 1_000_000),
       maxMemoryBytes: integer('JALON_SQL_MAX_MEMORY_MB', 1000, 16, 1_000_000) * 1_000_000
-    }
+    },
+    alerts
   };
   if (problems.length) throw new ConfigError(problems);
   return config;
