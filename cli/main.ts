@@ -13,6 +13,7 @@ import { usersCommand } from './commands/users.ts';
 import { tokensCommand } from './commands/tokens.ts';
 import { jobsCommand } from './commands/jobs.ts';
 import { alertsCommand } from './commands/alerts.ts';
+import { digestCommand } from './commands/digest.ts';
 
 const COMMANDS: readonly Command[] = [
   startCommand,
@@ -25,7 +26,8 @@ const COMMANDS: readonly Command[] = [
   usersCommand,
   tokensCommand,
   jobsCommand,
-  alertsCommand
+  alertsCommand,
+  digestCommand
 ];
 
 function usage(): string {
@@ -62,6 +64,11 @@ try {
   }
   if (err instanceof WarehouseError) {
     process.stderr.write(`${err.toLine()}\n`);
+    process.exit(1);
+  }
+  // Refusals and bad rule files are expected failures: one line, no stack.
+  if (err instanceof Error && (err.name === 'AccessError' || err.name === 'RuleError')) {
+    process.stderr.write(`${err.message}\n`);
     process.exit(1);
   }
   // parseArgs and other known failures carry a message fit for people; anything else is a bug worth its stack.

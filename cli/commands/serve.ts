@@ -12,6 +12,7 @@ import { ensureDemoAccounts, formatDemoAccounts } from '../../access/demo-accoun
 import { loadJobs, startScheduler, type Scheduler } from '../../jobs/scheduler.ts';
 import { createMetricsService } from '../../metrics/service.ts';
 import { drainPushes } from '../../ingest/push.ts';
+import { issueLocalAdminToken } from '../../access/local-admin.ts';
 
 async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running'> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -20,12 +21,14 @@ async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running
   const warehouse = await openWarehouse(config.warehouse, { holder: `jalon serve ${config.http.publicUrl}`, createDatabase: true });
   let http: RunningHttp | null = null;
   let scheduler: Scheduler | null = null;
+  let dropLocalToken: (() => void) | null = null;
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     log(`${signal}: arrêt / shutting down…`);
     try {
+      dropLocalToken?.();
       await http?.close();
       await scheduler?.stop(); // running jobs end first
       await drainPushes(); // accepted pushes are written before the warehouse closes
@@ -48,7 +51,9 @@ async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running
     // One metrics service for the process: the pages, the API and the jobs share its catalogue and its cache.
     const metrics = createMetricsService(warehouse, config);
     http = await serveHttp({ config, warehouse, metrics });
-    scheduler = startScheduler({ warehouse, config, metrics, jobs: loadJobs(config), log });
+    scheduler = startScheduler({ warehouse, config, metrics, jobs: loadJobs(config), log, appUrl: http.url });
+    // CLI commands that must act on this embedded folder while it is held here go through the API with this token.
+    if (config.warehouse.kind === 'embedded') dropLocalToken = issueLocalAdminToken(config.warehouse.dataDir, http.url);
   } catch (err) {
     await warehouse.close();
     throw err;

@@ -1,13 +1,16 @@
 // Who is signed in, for the app shell on every page: name, role and which restricted pages to link (decided by
 // access/caller.ts, never by the page). Nothing here is a secret: the server checks every request again.
 import type { LayoutServerLoad } from './$types';
-import { isAdmin, maySql } from '../../access/caller.ts';
+import { isAdmin, maySql, publishedOnly } from '../../access/caller.ts';
+import { mayReadQuarantine } from '../../ingest/quarantine-view.ts';
 
 export const load: LayoutServerLoad = ({ locals }) => ({
   who: {
     username: locals.username,
     role: locals.caller.role,
     mayExplore: maySql(locals.caller),
-    isAdmin: isAdmin(locals.caller)
+    isAdmin: isAdmin(locals.caller),
+    mayAlerts: !publishedOnly(locals.caller),
+    mayQuarantine: mayReadQuarantine(locals.caller)
   }
 });
