@@ -67,7 +67,7 @@ try {
     process.exit(1);
   }
   // Refusals and bad rule files are expected failures: one line, no stack.
-  if (err instanceof Error && (err.name === 'AccessError' || err.name === 'RuleError')) {
+  if (err instanceof Error && (err.name === 'AccessError' || err.name === 'RuleError' || err.name === 'RemoteError')) {
     process.stderr.write(`${err.message}\n`);
     process.exit(1);
   }

@@ -6,6 +6,14 @@ import { WarehouseError, type Warehouse } from '../warehouse/warehouse.ts';
 import { readLocalAdminToken } from '../access/local-admin.ts';
 import type { Config } from '../config/config.ts';
 
+/** The running server refused or failed a call: one line naming the route and its message. */
+export class RemoteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RemoteError';
+  }
+}
+
 export interface RunningServer {
   url: string;
   /** Calls the server's API as the local administrator; a non-2xx answer becomes one line naming the route. */
@@ -28,7 +36,7 @@ export async function withWarehouseOrServer<T>(config: Config, holder: string, l
           ...(body !== undefined ? { body: JSON.stringify(body) } : {})
         });
         const payload = (await res.json().catch(() => null)) as (R & { error?: { code: string; message: string } }) | null;
-        if (!res.ok || payload === null) throw new Error(`${info.url}${route}: ${payload?.error?.message ?? `HTTP ${res.status}`}`);
+        if (!res.ok || payload === null) throw new RemoteError(`${info.url}${route}: ${payload?.error?.message ?? `HTTP ${res.status}`}`);
         return payload;
       }
     });
