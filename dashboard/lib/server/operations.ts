@@ -176,7 +176,7 @@ export async function loadJobsPage(lang: Lang, url: URL, locals: App.Locals): Pr
 
 /** "Run now": the job runs through the scheduler (recorded, never overlapping itself) and the request is audited. */
 export async function runJobNow(caller: Caller, id: string): Promise<{ id: string; status: string; error: string }> {
-  if (!isAdmin(caller)) throw new ApiError(403, 'forbidden', `Accès refusé au rôle ${caller.role} / access denied for role ${caller.role}`);
+  requireAdmin(caller);
   const { warehouse, config } = await getRuntime();
   const active = activeScheduler();
   const jobs = active?.jobs ?? loadJobs(config);

@@ -2,6 +2,7 @@
 // nothing), POST ends the subscription the token names.
 import type { RequestHandler } from '@sveltejs/kit';
 import { unsubscribe } from '$lib/server/operations';
+import { errorResponse } from '$lib/server/api';
 
 const page = (body: string, status = 200) =>
   new Response(`<!doctype html><html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Jalon — désabonnement / unsubscribe</title></head><body><main>${body}</main></body></html>`, {
@@ -17,7 +18,9 @@ export const GET: RequestHandler = ({ url }) => {
 };
 
 export const POST: RequestHandler = async ({ request }) => {
-  const form = await request.formData();
+  // The confirmation form posts here; anything else gets the API's error shape.
+  const form = await request.formData().catch(() => null);
+  if (!form) return errorResponse(400, 'bad_request', 'formulaire avec token attendu / form with a token expected');
   const done = await unsubscribe(String(form.get('token') ?? ''));
   return done
     ? page(`<h1>Désabonnement fait <span lang="en">/ Unsubscribed</span></h1><p>${esc(done.org)}</p>`)
