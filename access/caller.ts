@@ -24,6 +24,12 @@ export class AccessError extends Error {
   }
 }
 
+/** Whether `err` is an AccessError — by name, since the built app and the serving process each load this module (an
+ *  error thrown by the process's one metrics service fails the app copy's `instanceof`). */
+export function isAccessError(err: unknown): err is AccessError {
+  return err instanceof Error && err.name === 'AccessError';
+}
+
 export const DEMO_EXECUTIVE: Caller = { role: 'executive', orgs: [], id: 'demo-executive' };
 export const PUBLIC_CALLER: Caller = { role: 'public', orgs: [], id: 'public' };
 

@@ -33,6 +33,8 @@ export interface Config {
   auth: AuthConfig;
   /** Limits of the analyst SQL sandbox (access/sql-sandbox.ts); a query cannot change them. */
   sql: { timeoutSeconds: number; maxRows: number; maxMemoryBytes: number };
+  /** The metrics service's one answer cache, bounded by bytes, and the most rows one metric answer may hold (422 beyond). */
+  metrics: { answerCacheBytes: number; maxRows: number };
   /** Alerts, notifications and digests (issue 12, docs/alerts.md). */
   alerts: AlertsConfig;
 }
@@ -244,6 +246,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       timeoutSeconds: integer('JALON_SQL_TIMEOUT_SECONDS', 30, 1, 3600),
       maxRows: integer('JALON_SQL_MAX_ROWS', 10_000, 1, 1_000_000),
       maxMemoryBytes: integer('JALON_SQL_MAX_MEMORY_MB', 1000, 16, 1_000_000) * 1_000_000
+    },
+    metrics: {
+      answerCacheBytes: integer('JALON_ANSWER_CACHE_MB', 256, 1, 1_000_000) * 1024 * 1024,
+      maxRows: integer('JALON_METRIC_MAX_ROWS', 20_000, 10, 10_000_000)
     },
     alerts
   };

@@ -13,6 +13,8 @@ export interface CompileContext {
   rollups: RollupHealth;
   /** Force the raw tables (benchmarks, definition tests). */
   forceRaw?: boolean;
+  /** At most this many rows come back (the runner refuses an answer that reaches it). */
+  limit?: number;
 }
 
 export interface CompiledQuery {
@@ -150,7 +152,7 @@ export function compileMetric(def: MetricDefinition, request: MetricRequest, ctx
   const table = decideTable(def, request, ctx.rollups, ctx.forceRaw ?? false);
   const body = table === 'rollup' && def.rollup ? def.rollup.body : def.body;
   const order = ['period', ...request.by.map(dimColumn), ...(/\bAS step_index\b/.test(body) ? ['step_index'] : [])].join(', ');
-  const sql = `SELECT * FROM (\n${expand(body, def, request)}\n) ORDER BY ${order}`;
+  const sql = `SELECT * FROM (\n${expand(body, def, request)}\n) ORDER BY ${order}${ctx.limit ? ` LIMIT ${Math.floor(ctx.limit)}` : ''}`;
   const columns: Partial<Record<Dimension, string>> = Object.fromEntries(request.by.map((d) => [d, dimColumn(d)]));
 
   let grainCheck: CompiledQuery | null = null;

@@ -30,10 +30,16 @@ export function declaredOnly(def: Pick<MetricDefinition, 'sources'>): boolean {
   return def.sources.every((s) => DECLARED_SOURCES.includes(s) || s === 'services' || s === 'organizations');
 }
 
+/** Whether a definition is an indicator organizations declare each period (declared_indicators), as opposed to one
+ *  computed from events, answers, cases, probes or reference data: the scorecard marks it so. */
+export function isDeclaredIndicator(def: Pick<MetricDefinition, 'sources'>): boolean {
+  return def.sources.length > 0 && def.sources.every((s) => s === 'declared_indicators');
+}
+
 export const ROLLUPS = ['rollup_events_daily', 'rollup_responses_daily', 'rollup_journeys_daily', 'rollup_cases_daily'] as const;
 export type Rollup = (typeof ROLLUPS)[number];
 
-export const UNITS = ['ratio', 'minutes', 'hours', 'cad', 'count', 'score'] as const;
+export const UNITS = ['ratio', 'percent', 'minutes', 'hours', 'cad', 'count', 'score'] as const;
 export type Unit = (typeof UNITS)[number];
 
 /** Query parameters a body may use; the runner always binds them (values never enter SQL text). */

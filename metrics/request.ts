@@ -20,12 +20,26 @@ export interface LooseRequest {
 const COMPARISONS: Record<string, Comparison> = { none: 'none', previous_period: 'previous_period', previous: 'previous_period', previous_year: 'previous_year', year: 'previous_year' };
 const split = (v: string | null | undefined): string[] => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []);
 
-/** Defaults: the last twelve full months before `now` (Toronto), by month, no grouping, no comparison. */
-export function parseMetricRequest(metric: string, loose: LooseRequest, caller: Caller, now: Date): { request: MetricRequest | null; errors: string[] } {
+/** Where series of whole fiscal years, years or all data start when no `from` is given: the first fiscal year of the
+ *  strategy measured (2018-2019 for Québec's 2018 strategy); callers with a strategy at hand pass its own start. */
+export const SERIES_START = '2018-04-01';
+
+/** Defaults: by month; without `from`, the last twelve full months before `now` (Toronto) for day to quarter grains, and
+ *  everything since `seriesStart` for fiscal years, years and all (a fiscal-year series must not silently lose years);
+ *  no grouping, no comparison. */
+export function parseMetricRequest(
+  metric: string, loose: LooseRequest, caller: Caller, now: Date,
+  defaults: { seriesStart?: string; grains?: readonly Grain[] } = {}
+): { request: MetricRequest | null; errors: string[] } {
   const errors: string[] = [];
   const today = torontoDay(now);
   const to = loose.to ?? today;
-  const from = loose.from ?? isoDay(addDays(parseDay(today.slice(0, 8) + '01'), -365)).slice(0, 8) + '01';
+  // Without a grain: by month, or the finest the metric allows (a declared indicator: by fiscal year).
+  const defaultGrain: Grain = !defaults.grains || defaults.grains.includes('month') ? 'month' : (defaults.grains.find((g) => g !== 'all') ?? 'all');
+  loose = { ...loose, grain: loose.grain ?? defaultGrain };
+  const seriesStart = defaults.seriesStart ?? SERIES_START;
+  const long = loose.grain === 'fiscal_year' || loose.grain === 'year' || loose.grain === 'all';
+  const from = loose.from ?? (long ? seriesStart : isoDay(addDays(parseDay(today.slice(0, 8) + '01'), -365)).slice(0, 8) + '01');
   if (!isDay(from)) errors.push(`from "${from}": date AAAA-MM-JJ / date YYYY-MM-DD`);
   if (!isDay(to)) errors.push(`to "${to}": date AAAA-MM-JJ / date YYYY-MM-DD`);
   const grain = (loose.grain ?? 'month') as Grain;

@@ -1,7 +1,9 @@
 // The query pipeline, readable top to bottom: find the definition, apply the caller's scope (access/caller.ts, the
 // one place), decide the table, compile, refuse grains finer than the data, run, compare, suppress small counts, and
 // attach provenance. Pages, the API, the CLI and the scorecard all answer through `runMetric`.
-import { scopeOrgs, seesSmallCounts } from '../access/caller.ts';
+import { scopeOrgs } from '../access/caller.ts';
+import { suppressCells, suppressDistribution, suppressionThreshold } from '../access/suppression.ts';
+import type { AnswerCache } from './answer-cache.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import type { Dimension, MetricAnswer, MetricRequest, MetricRow } from './types.ts';
 import { catalogue, declaredOnly, type MetricDefinition } from './definition.ts';
@@ -12,16 +14,21 @@ import { shiftLabel, shiftRange } from './periods.ts';
 export interface EngineSettings {
   smallCountThreshold: number;
   digitalChannels: readonly string[];
+  /** The most rows one answer may hold: a request beyond it is refused (422), never computed into memory. */
+  maxRows?: number;
 }
 
+export const DEFAULT_MAX_ROWS = 20_000;
+
 /** The engine's settings out of the whole configuration (nothing else of it, secrets included, reaches the engine). */
-export function engineSettings(config: EngineSettings): EngineSettings {
-  return { smallCountThreshold: config.smallCountThreshold, digitalChannels: config.digitalChannels };
+export function engineSettings(config: Pick<EngineSettings, 'smallCountThreshold' | 'digitalChannels'> & { metrics?: { maxRows: number }; maxRows?: number }): EngineSettings {
+  return { smallCountThreshold: config.smallCountThreshold, digitalChannels: config.digitalChannels, maxRows: config.metrics?.maxRows ?? config.maxRows ?? DEFAULT_MAX_ROWS };
 }
 
 export interface RunOptions {
-  /** Reuse an identical earlier answer while no data has arrived since (keyed by the warehouse's data version). */
-  cache?: boolean;
+  /** Reuse an identical earlier answer while no data has arrived since (keyed by the warehouse's data version): the
+   *  metrics service's one cache. */
+  cache?: AnswerCache;
   /** Published or shared output: small counts are suppressed whoever asks. */
   public?: boolean;
   /** Answer from raw tables even when a rollup could (benchmarks, tests). */
@@ -33,7 +40,7 @@ export interface RunOptions {
 
 /** A request the engine cannot answer as asked; `problems` lists every reason. */
 export class MetricError extends Error {
-  readonly code: 'unknown_metric' | 'bad_request' | 'grain_too_fine';
+  readonly code: 'unknown_metric' | 'bad_request' | 'grain_too_fine' | 'dimension_unavailable' | 'too_large';
   readonly problems: readonly string[];
   constructor(code: MetricError['code'], problems: readonly string[]) {
     super(problems.join(' ; '));
@@ -79,33 +86,57 @@ function shapeRow(r: RawRow, by: readonly Dimension[]): MetricRow {
 
 const rowKey = (r: MetricRow): string => JSON.stringify([r.period, r.dimensions, r.step?.index ?? null]);
 
-const answers = new Map<string, Promise<MetricAnswer>>();
+/** Whether `err` is a MetricError — by name, since the built app and the serving process each load this module. */
+export function isMetricError(err: unknown): err is MetricError {
+  return err instanceof Error && err.name === 'MetricError' && 'problems' in err;
+}
 
-/** A row above the threshold can still carry a distribution of people (satisfaction's `rated_N`): each cell of it
- *  under the threshold is suppressed too, or one respondent's rating could be read off the chart. */
-function suppressDistribution(extra: Record<string, number | null>, threshold: number): Record<string, number | null> {
-  return Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, k.startsWith('rated_') && v !== null && v > 0 && v < threshold ? null : v]));
+/** HTTP-like status of each refusal, for the API and the CLI's exit message. */
+export function metricErrorStatus(err: MetricError): number {
+  return err.code === 'unknown_metric' ? 404 : err.code === 'bad_request' ? 400 : 422;
+}
+
+/** The dimensions a request splits or filters by that the metric's sources do not carry (one message per dimension). */
+function unavailableDimensions(def: MetricDefinition, request: MetricRequest): string[] {
+  // An organization filter is the caller's scope, which every metric honours; any other filter needs the dimension.
+  const asked = [...request.by, ...Object.entries(request.filters).filter(([d, v]) => d !== 'org' && (v?.length ?? 0) > 0).map(([d]) => d)];
+  return [...new Set(asked)]
+    .filter((d) => !def.dimensions.includes(d as Dimension))
+    .map((d) => `${def.id} : dimension « ${d} » non disponible (sources : ${def.sources.join(', ')}) — retirez-la / ${def.id}: dimension "${d}" not available (its sources have no ${d}) — remove it; available: ${def.dimensions.join(', ') || '—'}`);
+}
+
+/** Withholds small counts and their complements (access/suppression.ts, the one rule), per breakdown of the answer. */
+function suppressRows(rows: MetricRow[], by: readonly Dimension[], threshold: number, periodIsAxis: boolean): MetricRow[] {
+  if (threshold <= 0) return rows;
+  const cells = rows.map((r) => ({
+    coordinates: [...(periodIsAxis ? [r.period] : []), ...by.map((d) => r.dimensions[d] ?? '')],
+    fixed: JSON.stringify([periodIsAxis ? '' : r.period, r.step?.index ?? null]),
+    n: r.n,
+    suppressed: r.suppressed
+  }));
+  suppressCells(cells, threshold, by.length + (periodIsAxis ? 1 : 0));
+  return rows.map((r, i) =>
+    cells[i].suppressed
+      ? { ...r, value: null, numerator: null, denominator: null, n: null, suppressed: true, ...(r.extra ? { extra: Object.fromEntries(Object.keys(r.extra).map((k) => [k, null])) } : {}), ...(r.comparison ? { comparison: { period: r.comparison.period, value: null } } : {}) }
+      : r.extra
+        ? { ...r, extra: suppressDistribution(r.extra, threshold) }
+        : r
+  );
 }
 
 /** Answers one metric request for its caller. Throws AccessError (scope), MetricError (request) or WarehouseError. */
 export async function runMetric(wh: Warehouse, settings: EngineSettings, request: MetricRequest, options: RunOptions = {}): Promise<MetricAnswer> {
-  if (!options.cache) return computeMetric(wh, settings, request, options);
+  const cache = options.cache;
+  if (!cache || options.definitions) return computeMetric(wh, settings, request, options);
   const { version } = await rollupHealth(wh);
-  // The caller matters only through the organizations it may read and whether small counts are hidden, so callers
+  // The caller matters only through the organizations it may read and the threshold that applies to it, so callers
   // with the same scope share answers; the clock only through the request's day (windows such as "too recent to
   // judge" move daily).
   const scope = scopeOrgs(request.caller, request.filters.org?.length ? request.filters.org : null);
-  const hide = options.public === true || !seesSmallCounts(request.caller);
+  const threshold = suppressionThreshold(request.caller, settings.smallCountThreshold, options.public === true);
   const { caller: _caller, ...asked } = request;
-  const key = JSON.stringify([version, { ...asked, now: request.now.toISOString().slice(0, 10) }, scope, hide, engineSettings(settings), options.forceRaw ?? false, options.provenance ?? true]);
-  let hit = answers.get(key);
-  if (!hit) {
-    hit = computeMetric(wh, settings, request, options);
-    answers.set(key, hit);
-    hit.catch(() => answers.delete(key));
-    if (answers.size > 2000) answers.delete(answers.keys().next().value as string);
-  }
-  return hit;
+  const key = JSON.stringify(['metric', version, { ...asked, now: request.now.toISOString().slice(0, 10) }, scope, threshold, settings, options.forceRaw ?? false, options.provenance ?? true]);
+  return cache.get(key, () => computeMetric(wh, settings, request, options));
 }
 
 /** `figuresOnly`: the previous period of a comparison needs its rows, not its provenance. */
@@ -113,9 +144,12 @@ async function computeMetric(wh: Warehouse, settings: EngineSettings, request: M
   const definitions = options.definitions ?? catalogue().definitions;
   const def = definitions.get(request.metric);
   if (!def) throw new MetricError('unknown_metric', [`métrique inconnue / unknown metric "${request.metric}"`]);
+  const unavailable = unavailableDimensions(def, request);
+  if (unavailable.length) throw new MetricError('dimension_unavailable', unavailable);
   const scope = scopeOrgs(request.caller, request.filters.org?.length ? request.filters.org : null);
   const { health } = await rollupHealth(wh);
-  const ctx = { scope, digitalChannels: settings.digitalChannels, rollups: health, forceRaw: options.forceRaw ?? false };
+  const maxRows = settings.maxRows ?? DEFAULT_MAX_ROWS;
+  const ctx = { scope, digitalChannels: settings.digitalChannels, rollups: health, forceRaw: options.forceRaw ?? false, limit: maxRows + 1 };
   const compiled = compileMetric(def, request, ctx);
   if (compiled.errors.length || !compiled.main || !compiled.provenance) throw new MetricError('bad_request', compiled.errors);
 
@@ -136,6 +170,11 @@ async function computeMetric(wh: Warehouse, settings: EngineSettings, request: M
     }
     notes.push(`données déclarées plus larges que « ${request.grain} », exclues / declared data coarser than "${request.grain}" left out: ${names.slice(0, 8).join(', ')}`);
   }
+  if (raw.length > maxRows) {
+    throw new MetricError('too_large', [
+      `réponse de plus de ${maxRows} lignes : choisissez un grain plus large, une période plus courte ou moins de dimensions / answer over ${maxRows} rows: choose a coarser grain, a shorter period or fewer dimensions`
+    ]);
+  }
   let rows = raw.map((r) => shapeRow(r, request.by));
 
   if (request.compare !== 'none') {
@@ -149,15 +188,9 @@ async function computeMetric(wh: Warehouse, settings: EngineSettings, request: M
     });
   }
 
-  const hide = def.suppressSmallCounts && (options.public === true || !seesSmallCounts(request.caller));
-  if (hide) {
-    rows = rows.map((r) =>
-      r.n !== null && r.n < settings.smallCountThreshold
-        ? { ...r, value: null, numerator: null, denominator: null, n: null, suppressed: true, ...(r.extra ? { extra: Object.fromEntries(Object.keys(r.extra).map((k) => [k, null])) } : {}), ...(r.comparison ? { comparison: { period: r.comparison.period, value: null } } : {}) }
-        : r.extra
-          ? { ...r, extra: suppressDistribution(r.extra, settings.smallCountThreshold) }
-          : r
-    );
+  if (def.suppressSmallCounts) {
+    // The period is an axis of the sum too (months add up to the fiscal year another answer publishes).
+    rows = suppressRows(rows, request.by, suppressionThreshold(request.caller, settings.smallCountThreshold, options.public === true), request.grain !== 'all');
   }
 
   const p = prov[0];

@@ -1,16 +1,24 @@
 // The strategy scorecard: for a scope (government-wide or one organization) and a day, each characteristic with its
-// indicators — computed metrics through runMetric (so caller scope and suppression apply), declared indicators from
-// declared_indicators — their value, baseline, target and status. Results are memoized by data version, so a repeated
-// request costs nothing until new data arrives.
-import { scopeOrgs, seesSmallCounts, type Caller } from '../access/caller.ts';
+// indicators — every one a catalogue metric answered by runMetric (so caller scope and suppression apply), computed
+// or declared alike — their value, series, baseline, target and status. The headline and its series come from the
+// same definition, sources, filters and caller. Answers are cached by data version in the service's one cache.
+import { scopeOrgs, type Caller } from '../access/caller.ts';
+import { suppressionThreshold } from '../access/suppression.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
-import type { Localized, MetricAnswer, Status } from './types.ts';
-import { catalogue } from './definition.ts';
-import { engineSettings, runMetric, type EngineSettings } from './run-metric.ts';
+import type { Grain, Localized, MetricAnswer, Status } from './types.ts';
+import { catalogue, type MetricDefinition } from './definition.ts';
+import { isMetricError, MetricError, runMetric, type EngineSettings } from './run-metric.ts';
+import type { AnswerCache } from './answer-cache.ts';
 import { indicatorStatus, worstStatus } from './status.ts';
 import { loadStrategy, type IndicatorSpec, type Strategy } from './strategy.ts';
 import { rollupHealth } from './rollups.ts';
 import { addDays, isDay, isoDay, parseDay, periodOf, periodRange, torontoDay } from './periods.ts';
+
+export interface TrendPoint {
+  period: string;
+  value: number | null;
+  suppressed: boolean;
+}
 
 export interface ScorecardIndicator {
   metric: string;
@@ -31,6 +39,12 @@ export interface ScorecardIndicator {
   completeness: { reported: number; expected: number } | null;
   filters?: Record<string, string[]>;
   modelled?: boolean;
+  /** The headline's own series: the same definition, sources, filters and caller, by fiscal year from the strategy's
+   *  first fiscal year to the one judged; its point for `period` is the headline. Empty for a metric with no series
+   *  (a state such as services fully online). */
+  trend: TrendPoint[];
+  /** What the engine left out of the figure, if anything (e.g. declared data coarser than the grain). */
+  notes?: readonly string[];
 }
 
 export interface Scorecard {
@@ -38,6 +52,8 @@ export interface Scorecard {
   title: Localized;
   scope: string; // 'government' or an organization code
   at: string;
+  /** The fiscal year every computed indicator is judged on (the last one closed on `at`). */
+  judged: string;
   characteristics: { number: number; title: Localized; text: Localized; status: Status; indicators: ScorecardIndicator[] }[];
   note?: Localized;
 }
@@ -54,10 +70,8 @@ export interface ScorecardRequest {
   forceRaw?: boolean;
 }
 
-const memo = new Map<string, Scorecard>();
-
 /** Last fiscal year closed on or before `at`. */
-function lastFiscalYear(at: string): { label: string; from: string; to: string } {
+export function lastFiscalYear(at: string): { label: string; from: string; to: string } {
   const current = periodOf('fiscal_year', at);
   const range = periodRange('fiscal_year', current)!;
   const closed = range.to <= at ? current : periodOf('fiscal_year', isoDay(addDays(parseDay(range.from), -1)));
@@ -65,25 +79,9 @@ function lastFiscalYear(at: string): { label: string; from: string; to: string }
   return { label: closed, ...r };
 }
 
-interface DeclaredRow {
-  indicator: string;
-  period: string;
-  end_day: string;
-  total: number;
-  mean: number;
-  orgs: number;
-}
-
-async function declaredValues(wh: Warehouse, scope: readonly string[] | null, at: string): Promise<DeclaredRow[]> {
-  return wh.query<DeclaredRow>(
-    `SELECT indicator, period, toString(period_end) AS end_day, sum(value) AS total, avg(value) AS mean, uniqExact(org) AS orgs
-     FROM declared_indicators FINAL
-     WHERE service = '' AND period_grain = 'fiscal_year' AND period_end < {at:Date}
-       AND ({scope_all:Bool} OR org IN {scope_orgs:Array(String)})
-     GROUP BY indicator, period, end_day
-     ORDER BY indicator, end_day`,
-    { at, scope_all: scope === null, scope_orgs: scope ?? [] }
-  );
+/** First day of the fiscal year a strategy starts in: where every indicator's series begins. */
+export function strategyStart(strategy: Pick<Strategy, 'starts_on'>): string {
+  return periodRange('fiscal_year', periodOf('fiscal_year', strategy.starts_on))!.from;
 }
 
 function targetValue(spec: IndicatorSpec, baseline: number | null, override?: { value?: number; change?: number }): number | null {
@@ -93,68 +91,93 @@ function targetValue(spec: IndicatorSpec, baseline: number | null, override?: { 
   return null;
 }
 
-export async function buildScorecard(wh: Warehouse, settings: EngineSettings, req: ScorecardRequest): Promise<Scorecard> {
+/** How long after its fiscal year ends a declared figure stays recent enough to judge on (a year and a quarter). */
+const DECLARED_FRESH_DAYS = 457;
+
+export async function buildScorecard(wh: Warehouse, settings: EngineSettings, req: ScorecardRequest, cache?: AnswerCache): Promise<Scorecard> {
   const { definitions } = catalogue();
   const strategy: Strategy = loadStrategy(req.strategy ?? 'qc-2018', definitions);
   const scope = scopeOrgs(req.caller, req.org ? [req.org] : null); // refuses another organization's scorecard
-  if (!isDay(req.at)) throw new Error(`at "${req.at}": date AAAA-MM-JJ / date YYYY-MM-DD`);
+  if (!isDay(req.at)) throw new MetricError('bad_request', [`at "${req.at}": date AAAA-MM-JJ / date YYYY-MM-DD`]);
+  if (!cache) return computeScorecard(wh, settings, req, strategy, definitions);
   const { version } = await rollupHealth(wh);
-  // Callers with the same scope and the same view of small counts share a scorecard (see runMetric).
-  const hide = req.public === true || !seesSmallCounts(req.caller);
-  const key = JSON.stringify([version, strategy.id, strategy.version, scope, req.org, req.at, isoDay(req.now), hide, req.forceRaw ?? false, engineSettings(settings)]);
-  const hit = memo.get(key);
-  if (hit) return hit;
+  // Callers with the same scope and the same threshold share a scorecard (see runMetric).
+  const threshold = suppressionThreshold(req.caller, settings.smallCountThreshold, req.public === true);
+  const key = JSON.stringify(['scorecard', version, strategy.id, strategy.version, scope, req.org, req.at, isoDay(req.now), threshold, req.forceRaw ?? false, settings]);
+  return cache.get(key, () => computeScorecard(wh, settings, req, strategy, definitions, cache));
+}
 
+async function computeScorecard(
+  wh: Warehouse, settings: EngineSettings, req: ScorecardRequest, strategy: Strategy, definitions: ReadonlyMap<string, MetricDefinition>, cache?: AnswerCache
+): Promise<Scorecard> {
   const fy = lastFiscalYear(req.at);
-  const declared = await declaredValues(wh, scope, req.at);
+  const seriesFrom = strategyStart(strategy);
   const filters = (spec: IndicatorSpec) => ({ ...(spec.filters ?? {}), ...(req.org ? { org: [req.org] } : {}) });
-  const run = (spec: IndicatorSpec, from: string, to: string): Promise<MetricAnswer | null> =>
-    runMetric(
-      wh, settings,
-      { metric: spec.metric, from, to, grain: 'all', by: [], filters: filters(spec), compare: 'none', caller: req.caller, now: req.now },
-      { public: req.public ?? false, forceRaw: req.forceRaw ?? false, cache: true }
-    ).catch((err: unknown) => {
-      if ((err as { name?: string }).name === 'MetricError') return null; // e.g. a grain the scope's data cannot give: no data
-      throw err;
-    });
+  const run = (spec: IndicatorSpec, from: string, to: string, grain: Grain, provenance: boolean): Promise<MetricAnswer | null> =>
+    from >= to
+      ? Promise.resolve(null)
+      : runMetric(
+          wh, settings,
+          { metric: spec.metric, from, to, grain, by: [], filters: filters(spec), compare: 'none', caller: req.caller, now: req.now },
+          { public: req.public ?? false, forceRaw: req.forceRaw ?? false, cache, provenance }
+        ).catch((err: unknown) => {
+          if (isMetricError(err)) return null; // e.g. a grain the scope's data cannot give: no data
+          throw err;
+        });
+  const points = (a: MetricAnswer | null): TrendPoint[] => (a?.rows ?? []).map((r) => ({ period: r.period, value: r.value, suppressed: r.suppressed }));
 
   const indicator = async (spec: IndicatorSpec): Promise<ScorecardIndicator> => {
+    const def = definitions.get(spec.metric)!;
     const override = strategy.overrides?.find((o) => o.metric === spec.metric && o.scope === req.org)?.target;
     const targetDate = override?.date ?? spec.target.date;
+    const byYear = def.grains.includes('fiscal_year');
+    const baselineRun = spec.baseline.value === undefined ? run(spec, spec.baseline.from, spec.baseline.to, 'all', false) : Promise.resolve(null);
+    let value: number | null = null;
+    let period: string | null = null;
+    let n: number | null = null;
+    let suppressed = false;
+    let fresh = false;
+    let completeness: ScorecardIndicator['completeness'] = null;
+    let last: string | null = null;
+    let trend: TrendPoint[] = [];
+    let notes: readonly string[] | undefined;
     if (spec.source === 'declared') {
-      const rows = declared.filter((r) => r.indicator === spec.metric);
-      const pick = (r: DeclaredRow | undefined) => (r ? (spec.aggregate === 'mean' ? Number(r.mean) : Number(r.total)) : null);
-      const latest = rows[rows.length - 1];
-      const base = spec.baseline.value ?? pick(rows.find((r) => r.period === spec.baseline.period));
-      const value = pick(latest);
-      const fresh = latest ? isoDay(addDays(parseDay(latest.end_day), 457)) >= req.at : false;
-      const target = targetValue(spec, base, override);
-      const direction = spec.direction ?? 'higher';
-      return {
-        metric: spec.metric, source: 'declared', title: spec.title ?? { fr: spec.metric, en: spec.metric }, unit: spec.unit ?? 'count', direction,
-        value, period: latest?.period ?? null, baseline: { value: base, period: spec.baseline.period, date: spec.baseline.date },
-        target, target_date: targetDate, fresh, last_data_at: latest ? `${latest.end_day}T23:59:59Z` : null, n: null, suppressed: false,
-        completeness: latest ? { reported: Number(latest.orgs), expected: scope?.length ?? Number(latest.orgs) } : null,
-        status: indicatorStatus({ direction, baseline: { value: base, date: spec.baseline.date }, target: { value: target, date: targetDate }, current: value, at: req.at, fresh })
-      };
+      // Organizations declare a fiscal year after it ends: the headline is the latest year declared, read off the series.
+      const series = await run(spec, seriesFrom, fy.to, 'fiscal_year', true);
+      trend = points(series);
+      const latest = [...(series?.rows ?? [])].reverse().find((r) => r.value !== null) ?? null;
+      value = latest?.value ?? null;
+      period = latest?.period ?? null;
+      n = latest?.n ?? null;
+      const end = period ? periodRange('fiscal_year', period)!.to : null;
+      fresh = end !== null && isoDay(addDays(parseDay(end), DECLARED_FRESH_DAYS)) >= req.at;
+      last = end ? `${isoDay(addDays(parseDay(end), -1))}T23:59:59Z` : null;
+      completeness = latest ? { reported: Number(latest.n ?? 0), expected: series?.provenance.completeness.expected ?? Number(latest.n ?? 0) } : null;
+      notes = series?.provenance.notes;
+    } else {
+      const window = byYear ? { from: fy.from, to: fy.to, label: fy.label } : { from: '2000-01-01', to: isoDay(addDays(parseDay(req.at), 1)), label: req.at };
+      const [current, series] = await Promise.all([
+        run(spec, window.from, window.to, 'all', true),
+        byYear ? run(spec, seriesFrom, fy.to, 'fiscal_year', false) : Promise.resolve(null)
+      ]);
+      const row = current?.rows[0] ?? null;
+      value = row?.value ?? null;
+      period = window.label;
+      n = row?.n ?? null;
+      suppressed = row?.suppressed ?? false;
+      last = current?.provenance.last_data_at ?? null;
+      fresh = last !== null && last.slice(0, 10) >= isoDay(addDays(parseDay(window.to), -31));
+      completeness = current?.provenance.completeness ?? null;
+      trend = points(series);
+      notes = [...new Set([...(current?.provenance.notes ?? []), ...(series?.provenance.notes ?? [])])];
     }
-    const def = definitions.get(spec.metric)!;
-    const window = def.grains.includes('fiscal_year') ? { from: fy.from, to: fy.to, label: fy.label } : { from: '2000-01-01', to: isoDay(addDays(parseDay(req.at), 1)), label: req.at };
-    const [current, baseAnswer] = await Promise.all([
-      run(spec, window.from, window.to),
-      spec.baseline.value === undefined ? run(spec, spec.baseline.from, spec.baseline.to) : Promise.resolve(null)
-    ]);
-    const row = current?.rows[0] ?? null;
-    const value = row?.value ?? null;
-    const base = spec.baseline.value ?? baseAnswer?.rows[0]?.value ?? null;
-    const last = current?.provenance.last_data_at ?? null;
-    const fresh = last !== null && last.slice(0, 10) >= isoDay(addDays(parseDay(window.to), -31));
+    const base = spec.baseline.value ?? (await baselineRun)?.rows[0]?.value ?? null;
     const target = targetValue(spec, base, override);
     return {
-      metric: spec.metric, source: 'computed', title: def.title, unit: def.unit, direction: def.direction,
-      value, period: window.label, baseline: { value: base, period: spec.baseline.period, date: spec.baseline.date },
-      target, target_date: targetDate, fresh, last_data_at: last, n: row?.n ?? null, suppressed: row?.suppressed ?? false,
-      completeness: current?.provenance.completeness ?? null,
+      metric: spec.metric, source: spec.source, title: def.title, unit: def.unit, direction: def.direction,
+      value, period, baseline: { value: base, period: spec.baseline.period, date: spec.baseline.date },
+      target, target_date: targetDate, fresh, last_data_at: last, n, suppressed, completeness, trend,
+      ...(notes?.length ? { notes } : {}),
       ...(spec.filters ? { filters: spec.filters as Record<string, string[]> } : {}),
       ...(def.modelled ? { modelled: true } : {}),
       status: indicatorStatus({ direction: def.direction, baseline: { value: base, date: spec.baseline.date }, target: { value: target, date: targetDate }, current: value, at: req.at, fresh })
@@ -167,10 +190,7 @@ export async function buildScorecard(wh: Warehouse, settings: EngineSettings, re
       return { number: c.number, title: c.title, text: c.text, status: worstStatus(indicators.map((i) => i.status)), indicators };
     })
   );
-  const card: Scorecard = { strategy: strategy.id, title: strategy.title, scope: req.org ?? 'government', at: req.at, characteristics, ...(strategy.note ? { note: strategy.note } : {}) };
-  if (memo.size > 200) memo.clear();
-  memo.set(key, card);
-  return card;
+  return { strategy: strategy.id, title: strategy.title, scope: req.org ?? 'government', at: req.at, judged: fy.label, characteristics, ...(strategy.note ? { note: strategy.note } : {}) };
 }
 
 /**
@@ -178,13 +198,13 @@ export async function buildScorecard(wh: Warehouse, settings: EngineSettings, re
  * each organization's, as an executive sees them (small counts hidden; the same answers serve the public and service
  * owners of that organization). Already prepared scorecards cost a look-up. Returns how many were built.
  */
-export async function warmScorecards(wh: Warehouse, settings: EngineSettings, now: Date): Promise<number> {
+export async function warmScorecards(wh: Warehouse, settings: EngineSettings, now: Date, cache?: AnswerCache): Promise<number> {
   const orgs = await wh.query<{ code: string }>('SELECT code FROM organizations FINAL WHERE NOT placeholder ORDER BY code');
   const at = torontoDay(now);
   const caller: Caller = { role: 'executive', orgs: [], id: 'jalon-warm' };
   let built = 0;
   for (const org of [null, ...orgs.map((o) => o.code)]) {
-    await buildScorecard(wh, settings, { caller, org, at, now });
+    await buildScorecard(wh, settings, { caller, org, at, now }, cache);
     built++;
   }
   return built;

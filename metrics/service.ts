@@ -1,12 +1,25 @@
 // The one metrics service of a process (DESIGN §4, "One metrics engine"): created once at start (`serve`, each CLI
 // command, a test) over one Warehouse and handed to the pages, the API, the CLI and the jobs. Every figure a person
-// sees comes through it: one catalogue, one answer cache, one suppression rule, one meaning of "previous period".
-// Nothing outside metrics/ computes a figure; a caller that needs a new one makes this service grow.
+// sees comes through it: one catalogue, one answer cache bounded by bytes, one suppression rule (access/suppression.ts),
+// one meaning of "previous period" (metrics/periods.ts shiftRange). Nothing outside metrics/ computes a figure; a
+// caller that needs a new one makes this service grow.
+import type { Caller } from '../access/caller.ts';
+import { scopeOrgs } from '../access/caller.ts';
+import { suppressionThreshold } from '../access/suppression.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
+import { openWarehouse } from '../warehouse/open-warehouse.ts';
+import type { Config } from '../config/config.ts';
 import type { MetricAnswer, MetricRequest } from './types.ts';
 import { catalogue, type MetricDefinition } from './definition.ts';
 import { engineSettings, runMetric, type EngineSettings, type RunOptions } from './run-metric.ts';
 import { buildScorecard, warmScorecards, type Scorecard, type ScorecardRequest } from './scorecard.ts';
+import { AnswerCache } from './answer-cache.ts';
+import { loadInventory, type OrganizationInventory } from './inventory.ts';
+import { rollupHealth } from './rollups.ts';
+import {
+  listAnnotations, serviceComments, serviceOwner, serviceReference, standardTargets,
+  type Annotation, type Comments, type CommentsRequest, type ServiceReference
+} from './read-models.ts';
 
 export interface MetricsService {
   readonly warehouse: Warehouse;
@@ -14,26 +27,69 @@ export interface MetricsService {
   /** Every indicator the engine knows (computed and declared), by id. */
   definitions(): ReadonlyMap<string, MetricDefinition>;
   /** One metric request for its caller: scope, suppression, comparison and provenance applied; cached by data version. */
-  run(request: MetricRequest, options?: Omit<RunOptions, 'cache'>): Promise<MetricAnswer>;
+  run(request: MetricRequest, options?: Omit<RunOptions, 'cache' | 'definitions'>): Promise<MetricAnswer>;
   /** The strategy scorecard for a scope and a day. */
   scorecard(request: ScorecardRequest): Promise<Scorecard>;
   /** Prepares what people open first after data arrives (the rollups job calls it). Returns how many were built. */
   warm(now: Date): Promise<number>;
+  /** The small-count threshold that applies to a caller (0: sees small counts), or to anything published. */
+  threshold(caller: Caller, published?: boolean): number;
+  /** Organizations and services the caller may see, with event counts (small ones withheld). */
+  inventory(caller: Caller): Promise<OrganizationInventory[]>;
+  /** The organization owning a service code (for a 403 rather than a 404 on another organization's service). */
+  serviceOwner(code: string): Promise<string | null>;
+  serviceReference(caller: Caller, code: string): Promise<ServiceReference | null>;
+  standardTargets(caller: Caller, org: string): Promise<Map<string, number>>;
+  comments(request: CommentsRequest): Promise<Comments>;
+  annotations(caller: Caller, q: { org: string; service?: string; from: string; to: string }): Promise<Annotation[]>;
+  /** The answer cache's size and use (for the operator and the benchmarks). */
+  cacheStats(): ReturnType<AnswerCache['stats']>;
 }
 
 export interface MetricsServiceOptions {
   smallCountThreshold: number;
   digitalChannels: readonly string[];
+  /** From the configuration (JALON_ANSWER_CACHE_MB, JALON_METRIC_MAX_ROWS); defaults suit tests and the CLI. */
+  metrics?: { answerCacheBytes: number; maxRows: number };
+}
+
+const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** Opens the configured warehouse and the service over it (the development server, which has no `serve` to do it). */
+export async function openMetricsService(config: Config, holder: string): Promise<MetricsService> {
+  return createMetricsService(await openWarehouse(config.warehouse, { holder }), config);
 }
 
 export function createMetricsService(warehouse: Warehouse, options: MetricsServiceOptions): MetricsService {
   const settings = engineSettings(options);
+  const cache = new AnswerCache(options.metrics?.answerCacheBytes ?? DEFAULT_CACHE_BYTES);
+  /** Reads that are not metric answers share the cache too, keyed by the data version like every answer. */
+  const cachedRead = async <T>(parts: unknown[], read: () => Promise<T>): Promise<T> => {
+    const { version } = await rollupHealth(warehouse);
+    return cache.get(JSON.stringify([...parts, version]), read);
+  };
+  const threshold = (caller: Caller, published = false) => suppressionThreshold(caller, settings.smallCountThreshold, published);
   return {
     warehouse,
     settings,
     definitions: () => catalogue().definitions,
-    run: (request, runOptions = {}) => runMetric(warehouse, settings, request, { ...runOptions, cache: true }),
-    scorecard: (request) => buildScorecard(warehouse, settings, request),
-    warm: (now) => warmScorecards(warehouse, settings, now)
+    run: (request, runOptions = {}) => runMetric(warehouse, settings, request, { ...runOptions, cache }),
+    scorecard: (request) => buildScorecard(warehouse, settings, request, cache),
+    warm: (now) => warmScorecards(warehouse, settings, now, cache),
+    threshold,
+    inventory: (caller) => {
+      const orgs = scopeOrgs(caller, null);
+      const t = threshold(caller);
+      return cachedRead(['inventory', orgs, t], () => loadInventory(warehouse, { orgs, threshold: t }));
+    },
+    serviceOwner: (code) => cachedRead(['service-owner', code], () => serviceOwner(warehouse, code)),
+    serviceReference: (caller, code) => cachedRead(['service-reference', scopeOrgs(caller, null), code], () => serviceReference(warehouse, caller, code)),
+    standardTargets: (caller, org) => {
+      scopeOrgs(caller, [org]);
+      return cachedRead(['standard-targets', org], () => standardTargets(warehouse, org));
+    },
+    comments: (request) => serviceComments(warehouse, request, threshold(request.caller)),
+    annotations: (caller, q) => listAnnotations(warehouse, caller, q),
+    cacheStats: () => cache.stats()
   };
 }

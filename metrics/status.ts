@@ -20,7 +20,8 @@ export const AT_RISK_GAP = 0.25;
 const days = (s: string): number => Date.parse(`${s}T00:00:00Z`) / 86_400_000;
 
 export function indicatorStatus(i: StatusInput): Status {
-  if (i.current === null || i.target.value === null || !i.fresh) return 'no_data';
+  if (i.current === null || !i.fresh) return 'no_data';
+  if (i.target.value === null) return 'no_target';
   const sign = i.direction === 'higher' ? 1 : -1;
   if (sign * (i.current - i.target.value) >= 0) return 'achieved';
   if (i.at >= i.target.date) return 'late';

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Dimension, Localized } from './types.ts';
-import { projectDir, type MetricDefinition } from './definition.ts';
+import { isDeclaredIndicator, projectDir, type MetricDefinition } from './definition.ts';
 
 export const STRATEGIES_DIR = projectDir('metrics', 'strategies');
 
@@ -24,14 +24,13 @@ export interface BaselineSpec {
   date: string;
 }
 
+/** One indicator of a characteristic: a catalogue metric (sql/metrics), computed from events or declared by
+ *  organizations — titles, unit, direction and aggregation are the definition's, never repeated here. */
 export interface IndicatorSpec {
   metric: string;
+  /** Says how the figure is obtained, shown on the scorecard; must agree with the definition's sources. */
   source: 'computed' | 'declared';
   filters?: Partial<Record<Dimension, string[]>>;
-  title?: Localized;
-  unit?: string;
-  direction?: 'higher' | 'lower';
-  aggregate?: 'sum' | 'mean';
   baseline: BaselineSpec;
   target: TargetSpec;
 }
@@ -45,6 +44,11 @@ export interface Strategy {
   note?: Localized;
   characteristics: { number: number; title: Localized; text: Localized; indicators: IndicatorSpec[] }[];
   overrides?: { metric: string; scope: string; target: TargetSpec }[];
+}
+
+/** Whether `err` is a StrategyError — by name (the built app and the serving process each load this module). */
+export function isStrategyError(err: unknown): err is StrategyError {
+  return err instanceof Error && err.name === 'StrategyError' && 'problems' in err;
 }
 
 export class StrategyError extends Error {
@@ -67,9 +71,11 @@ export function checkStrategy(s: Strategy, definitions: ReadonlyMap<string, Metr
     if (!c.indicators?.length) problems.push(`caractéristique ${c.number}: au moins un indicateur / at least one indicator`);
     for (const i of c.indicators ?? []) {
       const where = `caractéristique ${c.number}, ${i.metric}`;
-      if (i.source === 'computed' && !definitions.has(i.metric)) problems.push(`${where}: métrique inconnue / unknown metric`);
-      if (i.source === 'declared' && (!i.title || !i.aggregate)) problems.push(`${where}: indicateur déclaré sans titre ou agrégation / declared indicator needs title and aggregate`);
+      const def = definitions.get(i.metric);
+      if (!def) problems.push(`${where}: métrique absente du catalogue (sql/metrics) / metric not in the catalogue (sql/metrics)`);
       if (i.source !== 'computed' && i.source !== 'declared') problems.push(`${where}: source computed|declared`);
+      else if (def && (i.source === 'declared') !== isDeclaredIndicator(def)) problems.push(`${where}: source « ${i.source} » contredit la définition / source "${i.source}" contradicts the definition's sources (${def.sources.join(', ')})`);
+      for (const d of Object.keys(i.filters ?? {})) if (def && !def.dimensions.includes(d as Dimension)) problems.push(`${where}: filtre ${d} non disponible / filter ${d} not available`);
       if (i.target.value === undefined && i.target.change === undefined) problems.push(`${where}: cible sans value ni change / target needs value or change`);
       if (!/^\d{4}-\d{2}-\d{2}$/.test(i.target.date ?? '')) problems.push(`${where}: target.date AAAA-MM-JJ`);
       if (!/^\d{4}-\d{2}-\d{2}$/.test(i.baseline.from ?? '') || !/^\d{4}-\d{2}-\d{2}$/.test(i.baseline.to ?? '')) problems.push(`${where}: baseline.from/to AAAA-MM-JJ`);

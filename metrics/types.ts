@@ -7,7 +7,8 @@ export const GRAINS: readonly Grain[] = ['day', 'week', 'month', 'quarter', 'fis
 export type Dimension = 'org' | 'service' | 'channel' | 'region' | 'client_type';
 export const DIMENSIONS: readonly Dimension[] = ['org', 'service', 'channel', 'region', 'client_type'];
 export type Comparison = 'none' | 'previous_period' | 'previous_year';
-export type Status = 'achieved' | 'on_track' | 'at_risk' | 'late' | 'no_data';
+/** `no_target`: a value exists but the strategy sets no target for it in this scope (nothing to judge against). */
+export type Status = 'achieved' | 'on_track' | 'at_risk' | 'late' | 'no_target' | 'no_data';
 
 export interface Localized {
   fr: string;

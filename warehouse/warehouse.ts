@@ -49,6 +49,12 @@ export interface Warehouse {
 }
 
 /** A failure reaching or running ClickHouse, with ClickHouse's numeric code and type when known and a hint for people. */
+/** Whether `err` is a WarehouseError — by name, because the built app and the process that serves it (tsx) each load
+ *  their own copy of this module, and an error from the process's one warehouse fails the other copy's `instanceof`. */
+export function isWarehouseError(err: unknown): err is WarehouseError {
+  return err instanceof Error && err.name === 'WarehouseError' && 'type' in err;
+}
+
 export class WarehouseError extends Error {
   /** ClickHouse error code (e.g. 60 for UNKNOWN_TABLE), or null when the failure is not ClickHouse's. */
   readonly code: number | null;

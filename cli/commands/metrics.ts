@@ -7,11 +7,13 @@ import { openWarehouse } from '../../warehouse/open-warehouse.ts';
 import { migrate } from '../../warehouse/migrate.ts';
 import { catalogue, formatProblems } from '../../metrics/definition.ts';
 import { parseMetricRequest } from '../../metrics/request.ts';
-import { MetricError, engineSettings, runMetric } from '../../metrics/run-metric.ts';
+import { MetricError } from '../../metrics/run-metric.ts';
+import { createMetricsService } from '../../metrics/service.ts';
 import { backfillRollups, refreshRollups } from '../../metrics/rollups.ts';
 import { runDefinitionTests } from '../../metrics/definition-tests.ts';
 import { loadStrategy, storeStrategy } from '../../metrics/strategy.ts';
 import { UsageError, type Command } from '../command.ts';
+import type { MetricRow } from '../../metrics/types.ts';
 
 function callerFrom(role: string | undefined, orgs: string | undefined): Caller {
   if (!role) return DEMO_EXECUTIVE;
@@ -45,11 +47,15 @@ async function run(args: string[], config: Config): Promise<number> {
   if (!id) throw new UsageError('jalon metrics run <id> — voir / see jalon metrics list');
   const now = values.now ? new Date(`${values.now}T12:00:00Z`) : new Date();
   const caller = callerFrom(values.as, values.orgs);
-  const { request, errors } = parseMetricRequest(id, { ...values, client_type: values['client-type'] ?? null }, caller, now);
+  const { request, errors } = parseMetricRequest(id, { ...values, client_type: values['client-type'] ?? null }, caller, now, { grains: catalogue().definitions.get(id)?.grains });
   if (!request) throw new UsageError(errors.join('\n'));
+  // The range used is said on stderr: a default range must never silently leave data out.
+  process.stderr.write(`période / range ${request.from} → ${request.to} (exclu / exclusive) · grain ${request.grain}${values.from ? '' : ' (par défaut / default)'}\n`);
   const wh = await openWarehouse(config.warehouse, { holder: 'jalon metrics run', createDatabase: true });
   try {
-    const answer = await runMetric(wh, engineSettings(config), request, { forceRaw: values.raw });
+    const answer = await createMetricsService(wh, config).run(request, { forceRaw: values.raw });
+    const why = emptyReason(answer.rows, answer.provenance.notes ?? []);
+    if (why) process.stderr.write(`${why}\n`);
     if (values.json) {
       process.stdout.write(JSON.stringify({ ...answer, rows: answer.rows.map(({ dimensions, period, ...r }) => ({ period, ...dimensions, ...r })) }) + '\n');
     } else {
@@ -68,6 +74,15 @@ async function run(args: string[], config: Config): Promise<number> {
   } finally {
     await wh.close();
   }
+}
+
+/** Why an answer shows no figure, in one line (null when it shows some). */
+function emptyReason(rows: readonly MetricRow[], notes: readonly string[]): string | null {
+  const extra = notes.length ? ` — ${notes.join(' ; ')}` : '';
+  if (rows.length === 0) return `aucune ligne : aucune donnée dans la période pour ce périmètre et ces filtres (ou aucune organisation n'a déclaré pour elle) / no rows: no data in the range for this scope and these filters (or nobody reported for it)${extra}`;
+  if (rows.every((r) => r.suppressed)) return `toutes les lignes sont supprimées (petits effectifs) / every row is suppressed (small counts)${extra}`;
+  if (rows.every((r) => r.value === null)) return `aucune valeur définie (dénominateurs nuls) / no defined value (zero denominators)${extra}`;
+  return null;
 }
 
 export const metricsCommand: Command = {

@@ -1,5 +1,6 @@
 // Rollups: fed by materialized views as data arrives, trusted only while they hold exactly their raw table's rows,
 // rebuilt by the backfill for data loaded before they existed — and the table decider follows.
+import { AnswerCache } from '../../metrics/answer-cache.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { serverTestWarehouse, type TestWarehouse } from '../support/warehouses.ts';
 import { migrate } from '../../warehouse/migrate.ts';
@@ -40,14 +41,15 @@ describe('rollups', () => {
     expect(viaRollup.rows.map((r) => [r.period, r.numerator, r.denominator])).toEqual([['2024-Q1', 8, 12], ['2024-Q2', 7, 10], ['2024-Q3', 6, 9], ['2024-Q4', 9, 9]]);
   });
   it('figures only (a chart’s trend): the same rows, the provenance marked as not read', async () => {
+    const cache = new AnswerCache(1024 * 1024);
     const full = await runMetric(t.wh, settings, request);
-    const figures = await runMetric(t.wh, settings, request, { provenance: false, cache: true });
+    const figures = await runMetric(t.wh, settings, request, { provenance: false, cache });
     expect(figures.rows).toEqual(full.rows);
     expect(full.provenance.omitted).toBeUndefined();
     expect(full.provenance.last_data_at).toBe('2024-12-10T15:00:00.000Z');
     expect(figures.provenance).toMatchObject({ omitted: true, last_data_at: null, completeness: { reported: 0, expected: 0 } });
     // A cached figures-only answer is never handed to a caller who wants the provenance.
-    expect((await runMetric(t.wh, settings, request, { cache: true })).provenance.last_data_at).toBe('2024-12-10T15:00:00.000Z');
+    expect((await runMetric(t.wh, settings, request, { cache })).provenance.last_data_at).toBe('2024-12-10T15:00:00.000Z');
   });
   it('are left aside while incomplete, and a backfill brings them back', async () => {
     await t.wh.command('TRUNCATE TABLE rollup_events_daily'); // as if the rollup had been created after the data

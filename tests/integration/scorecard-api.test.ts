@@ -1,6 +1,8 @@
 // The metrics API and the strategy scorecard on a small demo in a database of its own on the loopback server:
 // catalogue, one metric, errors in the one shape, caller scope refused in the engine, suppression, OpenAPI, and the
 // scorecard for the government and every organization (14 characteristics, each with an indicator and a status).
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { serverTestWarehouse, type TestWarehouse } from '../support/warehouses.ts';
 import { migrate } from '../../warehouse/migrate.ts';
@@ -35,8 +37,11 @@ const body = async <T>(r: Response): Promise<T> => (await r.json()) as T;
 
 describe('GET /api/v1/metrics', () => {
   it('lists the whole catalogue with definitions', async () => {
-    const { metrics } = await body<{ metrics: { id: string; title: { fr: string; en: string }; formula_version: string }[] }>(listMetrics());
-    expect(metrics.length).toBe(17);
+    const { metrics } = await body<{ metrics: { id: string; title: { fr: string; en: string }; formula_version: string }[] }>(await listMetrics());
+    // Every metric of sql/metrics, computed and declared alike: the pages, the API and the CLI share one catalogue.
+    const files = fs.readdirSync(path.join(process.cwd(), 'sql', 'metrics')).filter((f) => f.endsWith('.sql')).map((f) => f.replace(/\.sql$/, '')).sort();
+    expect(metrics.map((m) => m.id).sort()).toEqual(files);
+    expect(metrics.length).toBeGreaterThanOrEqual(28);
     expect(metrics.every((m) => m.title.fr && m.title.en && m.formula_version)).toBe(true);
   });
 });
@@ -96,7 +101,10 @@ describe('GET /api/v1/scorecard', () => {
       expect(c.title.fr.length).toBeGreaterThan(5);
       expect(c.indicators.length).toBeGreaterThanOrEqual(1);
       for (const i of c.indicators) {
-        expect(['achieved', 'on_track', 'at_risk', 'late', 'no_data']).toContain(i.status);
+        expect(['achieved', 'on_track', 'at_risk', 'late', 'no_target', 'no_data']).toContain(i.status);
+        // The headline is its own series' point for the period it measures (same definition, sources, filters, caller).
+        const point = i.trend.find((p) => p.period === i.period);
+        if (point && !point.suppressed && i.value !== null) expect(point.value).toBeCloseTo(i.value, 9);
         expect(i).toHaveProperty('value');
         expect(i).toHaveProperty('target');
         expect(i.target_date).toMatch(/^\d{4}-\d{2}-\d{2}$/);

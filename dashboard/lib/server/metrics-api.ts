@@ -1,11 +1,10 @@
 // Server functions behind /api/v1/metrics and /api/v1/scorecard: parse the query string, call the engine for the
 // caller, and turn its typed errors into the one HTTP error shape. Endpoints stay one line each.
 import { DEMO_EXECUTIVE, defaultOrg, type Caller } from '../../../access/caller.ts';
-import { catalogue } from '../../../metrics/definition.ts';
 import { parseMetricRequest } from '../../../metrics/request.ts';
-import { MetricError, engineSettings, runMetric } from '../../../metrics/run-metric.ts';
-import { buildScorecard } from '../../../metrics/scorecard.ts';
-import { StrategyError } from '../../../metrics/strategy.ts';
+import { isMetricError, metricErrorStatus } from '../../../metrics/run-metric.ts';
+import { isDeclaredIndicator } from '../../../metrics/definition.ts';
+import { isStrategyError } from '../../../metrics/strategy.ts';
 import { isDay, torontoDay } from '../../../metrics/periods.ts';
 import { ApiError, apiError } from './api.ts';
 import { getRuntime } from './runtime.ts';
@@ -16,24 +15,24 @@ export function callerOf(locals: object): Caller {
 }
 
 function toApiError(err: unknown): Response {
-  if (err instanceof MetricError) {
-    const status = err.code === 'unknown_metric' ? 404 : err.code === 'grain_too_fine' ? 422 : 400;
-    return apiError(new ApiError(status, err.code, err.message));
+  if (isMetricError(err)) {
+    return apiError(new ApiError(metricErrorStatus(err), err.code, err.message));
   }
-  if (err instanceof StrategyError) return apiError(new ApiError(404, 'unknown_strategy', err.message));
+  // The problems only: the strategy file's path is the server's business (no install paths in answers).
+  if (isStrategyError(err)) return apiError(new ApiError(404, 'unknown_strategy', err.problems.join(' ; ')));
   return apiError(err);
 }
 
 const json = (body: unknown): Response =>
   new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'private, max-age=60' } });
 
-export function listMetrics(): Response {
-  const { definitions } = catalogue();
+export async function listMetrics(): Promise<Response> {
+  const definitions = (await getRuntime()).metrics.definitions();
   return json({
     metrics: [...definitions.values()].map((d) => ({
       id: d.id, title: d.title, description: d.description, unit: d.unit, direction: d.direction, characteristics: d.characteristics,
       dimensions: d.dimensions, grains: d.grains, sources: d.sources, formula_version: d.formulaVersion, effective_from: d.effectiveFrom,
-      modelled: d.modelled, href: `/api/v1/metrics/${d.id}`
+      modelled: d.modelled, source: isDeclaredIndicator(d) ? 'declared' : 'computed', href: `/api/v1/metrics/${d.id}`
     }))
   });
 }
@@ -44,10 +43,10 @@ export async function getMetric(id: string, url: URL, locals: object, now: Date 
     const known = new Set(['from', 'to', 'grain', 'by', 'org', 'service', 'channel', 'region', 'client_type', 'compare']);
     const unknown = [...q.keys()].filter((k) => !known.has(k));
     if (unknown.length) throw new ApiError(400, 'bad_request', `paramètre inconnu / unknown parameter: ${unknown.join(', ')}`);
-    const { request, errors } = parseMetricRequest(id, Object.fromEntries([...known].map((k) => [k, q.get(k)])), callerOf(locals), now);
+    const { metrics } = await getRuntime();
+    const { request, errors } = parseMetricRequest(id, Object.fromEntries([...known].map((k) => [k, q.get(k)])), callerOf(locals), now, { grains: metrics.definitions().get(id)?.grains });
     if (!request) throw new ApiError(400, 'bad_request', errors.join(' ; '));
-    const { config, warehouse } = await getRuntime();
-    return json(await runMetric(warehouse, engineSettings(config), request, { cache: true }));
+    return json(await (await getRuntime()).metrics.run(request));
   } catch (err) {
     return toApiError(err);
   }
@@ -60,10 +59,9 @@ export async function getScorecard(url: URL, locals: object, now: Date = new Dat
     if (!isDay(at)) throw new ApiError(400, 'bad_request', `at "${at}": date AAAA-MM-JJ / date YYYY-MM-DD`);
     const org = q.get('org');
     if (org !== null && !/^[A-Za-z0-9_-]{1,64}$/.test(org)) throw new ApiError(400, 'bad_request', `org "${org}": code d'organisation / organization code`);
-    const { config, warehouse } = await getRuntime();
     const caller = callerOf(locals);
     // No organization asked: a service owner gets their own organization's scorecard (access/caller.ts).
-    const card = await buildScorecard(warehouse, engineSettings(config), { caller, org: org || defaultOrg(caller), at, now, strategy: q.get('strategy') ?? 'qc-2018' });
+    const card = await (await getRuntime()).metrics.scorecard({ caller, org: org || defaultOrg(caller), at, now, strategy: q.get('strategy') ?? 'qc-2018' });
     return json(card);
   } catch (err) {
     return toApiError(err);

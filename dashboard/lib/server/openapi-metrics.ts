@@ -110,6 +110,6 @@ export const metricsOpenApi: OpenApiSection = {
         }
       }
     },
-    Status: { type: 'string', enum: ['achieved', 'on_track', 'at_risk', 'late', 'no_data'] }
+    Status: { type: 'string', enum: ['achieved', 'on_track', 'at_risk', 'late', 'no_target', 'no_data'] }
   }
 };

@@ -1,10 +1,10 @@
 // Page loads shared by the French and English routes: read filters from the URL, find the caller, call one
 // engine function, shape what the page draws. Route files only say which load and which language.
 import { error, type RequestEvent } from '@sveltejs/kit';
-import { AccessError, defaultOrg, type Caller } from '../../../access/caller.ts';
+import { defaultOrg, isAccessError, type Caller } from '../../../access/caller.ts';
 import { fiscalYearPresets, parseFilters, type Filters } from '../filters.ts';
 import { i18n, type Lang } from '../i18n/index.ts';
-import { catalogue, characteristicsOf, inventory, loadIndicator, loadOrganization, loadScorecard, loadService, smallCountThreshold, type Context } from './engine.ts';
+import { catalogue, characteristicsOf, inventory, loadIndicator, loadOrganization, loadScorecard, loadService, smallCountThreshold, type Context } from './page-views.ts';
 
 /** The caller the hooks found (access/request-caller.ts: session, demo, public, or the development switch). */
 export function callerOf(event: Pick<RequestEvent, 'locals'>): Caller {
@@ -16,7 +16,7 @@ async function guarded<T>(load: () => Promise<T>): Promise<T> {
   try {
     return await load();
   } catch (err) {
-    if (err instanceof AccessError) error(403, { message: err.message });
+    if (isAccessError(err)) error(403, { message: err.message });
     throw err;
   }
 }
@@ -99,6 +99,7 @@ export async function indicatorPage(event: RequestEvent, lang: Lang, metric: str
 export async function cataloguePage(event: RequestEvent, lang: Lang) {
   return guarded(async () => {
     const { shell: s } = await shell(event, lang);
-    return { shell: s, metrics: catalogue().map((m) => ({ ...m, characteristics: characteristicsOf(m.id) })) };
+    const metrics = await catalogue();
+    return { shell: s, metrics: await Promise.all(metrics.map(async (m) => ({ ...m, characteristics: await characteristicsOf(m.id) }))) };
   });
 }

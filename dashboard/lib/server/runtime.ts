@@ -2,9 +2,9 @@
 // `jalon serve` sets it before mounting the built app; the app's bundled copy of this module finds the same
 // object through a global symbol. Under `vite dev` it opens the warehouse itself on first use.
 import { loadConfig, type Config } from '../../../config/config.ts';
-import type { Warehouse } from '../../../warehouse/warehouse.ts';
-import { openWarehouse } from '../../../warehouse/open-warehouse.ts';
-import { createMetricsService, type MetricsService } from '../../../metrics/service.ts';
+import { createMetricsService, openMetricsService, type MetricsService } from '../../../metrics/service.ts';
+
+type Warehouse = MetricsService['warehouse'];
 
 export interface Runtime {
   config: Config;
@@ -28,8 +28,8 @@ export function getRuntime(): Promise<Runtime> {
   if (!holder[KEY]) {
     holder[KEY] = (async () => {
       const config = loadConfig();
-      const warehouse = await openWarehouse(config.warehouse, { holder: 'jalon dev server' });
-      return { config, warehouse, metrics: createMetricsService(warehouse, config) };
+      const metrics = await openMetricsService(config, 'jalon dev server');
+      return { config, warehouse: metrics.warehouse, metrics };
     })();
   }
   return holder[KEY];

@@ -1,0 +1,87 @@
+// The metrics service's one answer cache: answers keyed by everything that shapes them (data version included), least
+// recently used first out, bounded by the bytes its answers take — not by a number of entries, since one answer can be
+// a hundred bytes or several megabytes. An instance per metrics service (metrics/service.ts), never a module map.
+
+/** Bytes an answer takes in memory, roughly: its JSON text as UTF-16, plus the key. */
+export function answerBytes(value: unknown): number {
+  try {
+    return (JSON.stringify(value)?.length ?? 0) * 2;
+  } catch {
+    return 1024;
+  }
+}
+
+interface Entry {
+  value: Promise<unknown>;
+  /** Known once the answer has arrived; a pending answer is counted at a nominal size. */
+  bytes: number;
+}
+
+const PENDING_BYTES = 4096;
+
+export class AnswerCache {
+  readonly maxBytes: number;
+  private readonly entries = new Map<string, Entry>();
+  private used = 0;
+  private hits = 0;
+  private misses = 0;
+
+  constructor(maxBytes: number) {
+    this.maxBytes = maxBytes;
+  }
+
+  /** The answer for `key`, computed once while it stays cached; a failed computation is forgotten at once. */
+  get<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.hits++;
+      this.entries.delete(key); // move to the most recently used end
+      this.entries.set(key, hit);
+      return hit.value as Promise<T>;
+    }
+    this.misses++;
+    const value = compute();
+    const entry: Entry = { value, bytes: PENDING_BYTES + key.length * 2 };
+    this.entries.set(key, entry);
+    this.used += entry.bytes;
+    value.then(
+      (answer) => {
+        if (this.entries.get(key) !== entry) return;
+        const bytes = answerBytes(answer) + key.length * 2;
+        this.used += bytes - entry.bytes;
+        entry.bytes = bytes;
+        // An answer larger than a quarter of the whole cache is served once, not kept: it would push out everything else.
+        if (bytes > this.maxBytes / 4) this.drop(key);
+        this.evict();
+      },
+      () => {
+        if (this.entries.get(key) === entry) this.drop(key);
+      }
+    );
+    this.evict();
+    return value;
+  }
+
+  private drop(key: string): void {
+    const e = this.entries.get(key);
+    if (!e) return;
+    this.entries.delete(key);
+    this.used -= e.bytes;
+  }
+
+  private evict(): void {
+    for (const key of this.entries.keys()) {
+      if (this.used <= this.maxBytes) break;
+      this.drop(key);
+    }
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.used = 0;
+  }
+
+  stats(): { entries: number; bytes: number; maxBytes: number; hits: number; misses: number } {
+    return { entries: this.entries.size, bytes: this.used, maxBytes: this.maxBytes, hits: this.hits, misses: this.misses };
+  }
+}
