@@ -136,6 +136,7 @@ const STATUS: Record<Status, Localized> = {
   on_track: { fr: 'en bonne voie', en: 'on track' },
   at_risk: { fr: 'à risque', en: 'at risk' },
   late: { fr: 'en retard', en: 'late' },
+  no_target: { fr: 'sans cible', en: 'no target' },
   no_data: { fr: 'sans données', en: 'no data' }
 };
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -56,8 +56,8 @@ beforeAll(async () => {
     const sub = await runJalon(['digest', 'subscribe', '--user', name, '--org', org, '--every', 'weekly', '--email', `${name}@example.org`], env);
     expect(sub.code, sub.stderr).toBe(0);
   }
-  server = await startJalon(['serve', '--port', '0'], env);
-}, 240_000);
+  server = await startJalon(['serve', '--port', '0'], env, 240_000);
+}, 420_000);
 
 afterAll(async () => {
   await server?.stop();
@@ -89,7 +89,7 @@ describe('digests', () => {
 
     const text = await pdfText(pdf!.content);
     expect(text).toContain(squash("Régie de l'assurance maladie du Québec"));
-    const labels: Record<string, string> = { achieved: fr.status_achieved, on_track: fr.status_on_track, at_risk: fr.status_at_risk, late: fr.status_late, no_data: fr.status_no_data };
+    const labels: Record<string, string> = { achieved: fr.status_achieved, on_track: fr.status_on_track, at_risk: fr.status_at_risk, late: fr.status_late, no_target: fr.status_no_target, no_data: fr.status_no_data };
     const statusWord = new RegExp(`(${Object.values(labels).map(squash).join('|')})`, 'u');
     for (const ch of api.characteristics) {
       const heading = squash(`${fr.characteristic.replace('{n}', String(ch.number))} ${ch.title.fr}`);
@@ -100,7 +100,7 @@ describe('digests', () => {
     }
     // The printed page has no navigation (print stylesheet).
     expect(text).not.toContain(squash(fr.nav_catalogue));
-  }, 180_000);
+  }, 420_000);
 
   it('refuse to send an organization the account may not see', async () => {
     const refused = await runJalon(['digest', 'send', '--user', 'owner-saaq', '--org', 'RAMQ'], env);
