@@ -46,6 +46,9 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('alerts, jobs and quarantine pages in 
 
   const as = async (username: string): Promise<BrowserContext> => {
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    // Generous: on a machine shared by many processes an organization page or a job run can take tens of seconds.
+    context.setDefaultTimeout(150_000);
+    context.setDefaultNavigationTimeout(150_000);
     const res = await context.request.post(`${appUrl}/api/v1/auth/login`, { data: { username, password: PASSWORD }, headers: { origin: appUrl } });
     expect(res.status(), `sign-in ${username}`).toBe(200);
     return context;
@@ -138,7 +141,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('alerts, jobs and quarantine pages in 
     await ap.goto(`${appUrl}/en/alerts`);
     expect(await ap.locator('[data-empty="open"]').count()).toBe(1); // AG1 has no alert
     await analyst.close();
-  }, 180_000);
+  }, 600_000);
 
   it('quarantine: an organization’s owner sees its rows scrubbed and downloads them as CSV; others are refused', async () => {
     const owner = await as('resp-min');
@@ -170,7 +173,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('alerts, jobs and quarantine pages in 
     const refused = await exec.newPage();
     expect((await refused.goto(`${appUrl}/fr/quarantaine`))?.status()).toBe(403);
     await exec.close();
-  }, 120_000);
+  }, 300_000);
 
   it('jobs: administrators see every job and run one now (recorded and audited); others are refused', async () => {
     const admin = await as('admin');
@@ -192,5 +195,5 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('alerts, jobs and quarantine pages in 
     expect((await page.goto(`${appUrl}/en/jobs`))?.status()).toBe(403);
     expect(await page.locator('nav a[href="/en/jobs"]').count()).toBe(0);
     await owner.close();
-  }, 120_000);
+  }, 300_000);
 });
