@@ -14,7 +14,7 @@ import { decodeToNdjson, isDecodedFormat } from './decode.ts';
 import type { Format, Mapping } from './mapping.ts';
 import {
   buildInsertValid, buildNewRows, buildPrecheck, buildQuarantine, buildStoredCheck, buildValidation, buildValidationSelect, columnsOf, MAX_ORGS,
-  targetColumnList, VALIDATION_SETTINGS
+  targetColumnList, VALIDATION_SETTINGS, withJourneyFill, buildParametersFromServices
 } from './validate-sql.ts';
 
 export interface IngestInput {
@@ -335,7 +335,7 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     const n = buildNewRows(kind, valid);
     if (spec.uniqueness === 'identity') {
       // Identity rows go straight in; they are counted by run id at the end (no stored key is ever inserted twice).
-      await wh.command(`INSERT INTO ${q(spec.table)} (${cols}, run_id) SELECT ${cols}, {run:String} FROM (${n.sql})`, { ...n.params, run: runId });
+      await wh.command(`INSERT INTO ${q(spec.table)} (${cols}, run_id) SELECT ${cols}, {run:String} FROM (${withJourneyFill(kind, n.sql)})`, { ...n.params, run: runId });
       lap('insert');
     } else {
       // State rows are few: count them exactly before they go in (merges may fold corrections later).
@@ -350,6 +350,8 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
             : `INSERT INTO ${q(spec.table)} (${cols}) SELECT ${cols} FROM ${q(fresh)}`,
           { run: runId }
         );
+        // Baselines and unit costs sent on services become value-created parameters (nothing sent is ignored).
+        if (kind === 'services') await wh.command(buildParametersFromServices(fresh), { run: runId }, { settings: { transform_null_in: 1 } });
       }
       lap('insert');
       summary.inserted += Number(added.n);
