@@ -186,9 +186,9 @@ describe.each(backends)('SQL sandbox, hostile queries — %s', (backend) => {
       `SELECT database, name, engine, total_rows FROM system.tables WHERE database IN ({db:String}, {adb:String}) AND name != 'audit_log' ORDER BY database, name`,
       { db: t.wh.database, adb }
     );
-    // Other test files create and drop their own t_… databases on the shared server meanwhile: those are left out.
+    // Other test files create and drop their own t_… databases (and, on the cluster, t_…_local) meanwhile: left out.
     const dbs = await t.wh.query<{ name: string }>(
-      "SELECT name FROM system.databases WHERE NOT match(name, '^t_[0-9a-f]{16}(_analyst)?$') OR name IN ({db:String}, {adb:String}) ORDER BY name",
+      "SELECT name FROM system.databases WHERE NOT match(name, '^t_[0-9a-f]{16}(_analyst|_local)?$') OR name IN ({db:String}, {adb:String}) ORDER BY name",
       { db: t.wh.database, adb }
     );
     return JSON.stringify({ rows, dbs: dbs.map((d) => d.name) });
@@ -230,7 +230,7 @@ describe.each(backends)('SQL sandbox, hostile queries — %s', (backend) => {
 
   afterAll(async () => {
     if (!t) return;
-    if (t.wh.kind === 'server') await t.wh.command(`DROP DATABASE IF EXISTS ${analystDatabaseOf(t.wh.database)}`);
+    if (t.wh.kind !== 'embedded') await t.wh.command(`DROP DATABASE IF EXISTS ${analystDatabaseOf(t.wh.database)}`);
     await t.dispose();
   });
 
