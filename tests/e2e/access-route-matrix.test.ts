@@ -298,7 +298,7 @@ describe('role-by-route matrix (sign-in required)', () => {
     expect(refused.status).toBe(403);
     expect(refused.headers.get('content-type')).toContain('text/html');
     expect(await refused.text()).toMatch(/OTH/u);
-  });
+  }, 180_000); // some forty cold page renders: over a minute on a loaded 2-core machine
 
   it('ignores the development caller switch (?as=, cookie) in a built app with sign-in required', async () => {
     for (const p of ['/api/v1/auth/me?as=admin', '/api/v1/auth/me?as=service_owner:OTH']) {
