@@ -3,7 +3,7 @@
 // what the Distributed engine cannot do (TRUNCATE, OPTIMIZE, ALTER of the shards' tables, per-shard rollup
 // rebuilds) is sent to each node over its own HTTP port, or once with ON CLUSTER (cluster-layout.ts).
 import type { Table } from 'apache-arrow';
-import type { InsertSummary, QueryOptions, QueryParams, RawInsertFormat, Warehouse } from './warehouse.ts';
+import type { InsertSummary, IsolatedQueryOptions, QueryOptions, QueryParams, RawInsertFormat, Warehouse } from './warehouse.ts';
 import { WarehouseError, toWarehouseError } from './warehouse.ts';
 import { ServerWarehouse, type ServerOptions } from './server.ts';
 import { quoteIdentifier, quoteString } from './identifiers.ts';
@@ -178,6 +178,16 @@ export class ClusterWarehouse implements Warehouse {
 
   queryArrow(sql: string, params?: QueryParams, options?: QueryOptions): Promise<Table> {
     return this.entry.queryArrow(sql, params, this.through(options));
+  }
+
+  /** The analyst sandbox's queries run on the entry node like any read (its Distributed tables fan out to the shards);
+   *  killing the initial query there stops its parts on every shard. */
+  queryIsolated<T = Record<string, unknown>>(sql: string, options: IsolatedQueryOptions): Promise<T[]> {
+    return this.entry.queryIsolated<T>(sql, options);
+  }
+
+  cancelQuery(queryId: string): Promise<void> {
+    return this.entry.cancelQuery(queryId);
   }
 
   async command(sql: string, params?: QueryParams, options?: QueryOptions): Promise<void> {

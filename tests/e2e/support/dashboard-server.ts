@@ -1,5 +1,5 @@
-// End-to-end set-up: a small demo in a database of its own on the test ClickHouse server, then `jalon serve`
-// on a free port (it builds the app first when the build is older than the sources), and Debian's Chromium.
+// End-to-end set-up: a small demo in a database of its own on the test ClickHouse server, then `jalon serve` as the
+// open demo (loopback, no sign-in) on a free port (it builds the app first when the build is older than the sources), and Debian's Chromium.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,7 +34,7 @@ export interface RunningDashboard {
 export async function startDashboard(clickhouseUrl: string): Promise<RunningDashboard> {
   const database = `e2e_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, PORT: String(port), JALON_LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, PORT: String(port), JALON_LOG_LEVEL: 'warn', JALON_AUTH_REQUIRED: 'false', JALON_REQUESTS_PER_MINUTE: '6000' };
   const jalon = path.join(ROOT, 'bin', 'jalon.js');
   await promisify(execFile)(process.execPath, [jalon, 'demo', '--events', String(DEMO.events), '--seed', String(DEMO.seed), '--now', DEMO.now], { cwd: ROOT, env, maxBuffer: 16 << 20 });
   const child: ChildProcess = spawn(process.execPath, [jalon, 'serve', '--port', String(port)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,0 +1,6 @@
+// Accounts and producer tokens (en), administrators only: disable or enable an account, revoke a token, at once.
+import type { Actions, PageServerLoad } from './$types';
+import { accountActions, loadAccounts } from '$lib/server/access-pages';
+
+export const load: PageServerLoad = ({ url, locals }) => loadAccounts('en', url, locals);
+export const actions: Actions = accountActions('en');
