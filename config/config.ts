@@ -11,7 +11,12 @@ export type WarehouseConfig =
       username: string;
       password: string;
       database: string;
+      /** A cluster of the server's `remote_servers`: Distributed tables over its shards (warehouse/cluster.ts). */
       cluster: string | null;
+      /** Cluster DDL: on each node in turn over its HTTP port, or once with ON CLUSTER (needs Keeper). */
+      clusterDdl: 'per_node' | 'on_cluster';
+      /** Cluster tables as ReplicatedMergeTree with {shard}/{replica} macros (needs Keeper and the macros). */
+      replicated: boolean;
       requestTimeoutMs: number;
     };
 
@@ -151,6 +156,15 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     if (clusterRaw && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(clusterRaw)) {
       problems.push(`CLICKHOUSE_CLUSTER="${clusterRaw}": nom de grappe invalide / invalid cluster name`);
     }
+    const clusterDdl = text('CLICKHOUSE_CLUSTER_DDL', 'per_node');
+    if (clusterDdl !== 'per_node' && clusterDdl !== 'on_cluster') {
+      problems.push(`CLICKHOUSE_CLUSTER_DDL="${clusterDdl}": per_node (chaque nœud par HTTP / each node over HTTP) ou/or on_cluster (ON CLUSTER, Keeper)`);
+    }
+    const replicated = text('CLICKHOUSE_REPLICATED', 'false');
+    if (!['true', 'false', '1', '0'].includes(replicated)) problems.push(`CLICKHOUSE_REPLICATED="${replicated}": true ou/or false`);
+    if (!clusterRaw && (env.CLICKHOUSE_CLUSTER_DDL || env.CLICKHOUSE_REPLICATED)) {
+      problems.push('CLICKHOUSE_CLUSTER_DDL et/and CLICKHOUSE_REPLICATED demandent CLICKHOUSE_CLUSTER / need CLICKHOUSE_CLUSTER');
+    }
     warehouse = {
       kind: 'server',
       url: parsed ? `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}` : url,
@@ -158,6 +172,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       password: env.CLICKHOUSE_PASSWORD ?? (parsed && parsed.password ? decodeURIComponent(parsed.password) : ''),
       database,
       cluster: clusterRaw || null,
+      clusterDdl: clusterDdl === 'on_cluster' ? 'on_cluster' : 'per_node',
+      replicated: replicated === 'true' || replicated === '1',
       requestTimeoutMs: integer('CLICKHOUSE_TIMEOUT_MS', 300_000, 1_000, 3_600_000)
     };
   } else {
