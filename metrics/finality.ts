@@ -34,7 +34,8 @@ export function periodStatus(grain: MetricAnswer['grain'], period: string, reque
   const range = grain === 'all' ? null : periodRange(grain, period);
   const periodEnd = range?.to ?? request.to;
   const today = torontoDay(now);
-  if (today < periodEnd) return 'provisional'; // still open
+  // Still open, or ended today (its last day's data is still arriving; a range up to today is never final).
+  if (today <= periodEnd) return 'provisional';
   // A request cut short inside the period covers up to its own end: the delay and completeness count from there.
   const end = periodEnd < request.to ? periodEnd : request.to;
   if (today >= isoDay(addDays(parseDay(end), settings.finalAfterDays))) return 'final';

@@ -14,6 +14,8 @@ describe('periodStatus', () => {
   it('keeps an open period provisional', () => {
     expect(periodStatus('fiscal_year', '2024-2025', request, at('2025-03-31'), settings)).toBe('provisional');
     expect(periodStatus('month', '2024-12', request, at('2024-12-31'), settings)).toBe('provisional');
+    // A range up to today (the pages' "last 12 months") is never final, and needs no reading of its sources.
+    expect(periodStatus('all', 'all', { from: '2024-01-01', to: '2025-01-01' }, at('2025-01-01'), settings)).toBe('provisional');
   });
   it('makes a closed period final once the delay has passed (fiscal year 2023-2024 ends 2024-04-01; + 90 days = 2024-06-30)', () => {
     expect(periodStatus('fiscal_year', '2023-2024', request, at('2024-06-30'), settings)).toBe('final');
