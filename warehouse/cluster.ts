@@ -183,7 +183,7 @@ export class ClusterWarehouse implements Warehouse {
   /** The analyst sandbox's queries run on the entry node like any read (its Distributed tables fan out to the shards);
    *  killing the initial query there stops its parts on every shard. */
   queryIsolated<T = Record<string, unknown>>(sql: string, options: IsolatedQueryOptions): Promise<T[]> {
-    return this.entry.queryIsolated<T>(sql, options);
+    return this.entry.queryIsolated<T>(sql, { ...options, settings: { ...CLUSTER_SETTINGS, ...(options.settings ?? {}) } });
   }
 
   cancelQuery(queryId: string): Promise<void> {

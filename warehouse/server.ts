@@ -131,7 +131,7 @@ export class ServerWarehouse implements Warehouse {
         query: sql,
         format: 'JSONEachRow',
         query_id: options.queryId,
-        clickhouse_settings: settingsOf(undefined) as never,
+        clickhouse_settings: settingsOf(options.settings ? { settings: options.settings } : undefined) as never,
         abort_signal: abort.signal
       });
       let bytes = 0;

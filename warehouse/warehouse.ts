@@ -36,6 +36,8 @@ export interface IsolatedQueryOptions {
   maxResultBytes: number;
   /** Stops the query between blocks (server: the request is dropped and the query killed). */
   signal?: AbortSignal;
+  /** Engine settings of the adapter itself (the cluster's distributed-query settings), never the caller's. */
+  settings?: Record<string, string | number | boolean>;
 }
 
 export interface InsertSummary {
