@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
-import { backends, embeddedTestWarehouse, testWarehouse, type TestWarehouse } from '../support/warehouses.ts';
+import { backends, withCluster, embeddedTestWarehouse, testWarehouse, type TestWarehouse } from '../support/warehouses.ts';
 import { migrate } from '../../warehouse/migrate.ts';
 import { resolveInputs, runIngest, type IngestSummary } from '../../ingest/run-ingest.ts';
 import { parseMapping, pseudonymize, type Mapping } from '../../ingest/mapping.ts';
@@ -71,7 +71,7 @@ async function count(wh: Warehouse, table: string): Promise<number> {
 const ev = (o: Record<string, unknown>) =>
   JSON.stringify({ occurred_at: '2024-04-01T10:00:00-04:00', org: 'RAMQ', service: 'carte', channel: 'web', journey_id: 'j1', type: 'started', ...o });
 
-describe.each(backends)('ingest kinds and formats — %s', (backend) => {
+describe.each(withCluster)('ingest kinds and formats — %s', (backend) => {
   let t: TestWarehouse;
   beforeEach(async () => {
     t = await testWarehouse(backend, inject('clickhouseUrl'));

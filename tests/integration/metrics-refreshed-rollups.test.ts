@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { backends, testWarehouse, type TestWarehouse } from '../support/warehouses.ts';
+import { backends, withCluster, testWarehouse, type TestWarehouse } from '../support/warehouses.ts';
 import { migrate } from '../../warehouse/migrate.ts';
 import { forgetRollupHealth, refreshRollups, rollupHealth } from '../../metrics/rollups.ts';
 import { runMetric } from '../../metrics/run-metric.ts';
@@ -48,7 +48,7 @@ const SECOND = [
 const kase = (id: string, received: string, standard: number, decided?: string) =>
   JSON.stringify({ case_id: id, org: 'A', service: 'A-S1', channel: 'web', received_at: received, standard_days: standard, working_days: false, ...(decided ? { decided_at: decided } : {}) });
 
-describe.each(backends)('journeys and cases rollups — %s', (backend) => {
+describe.each(withCluster)('journeys and cases rollups — %s', (backend) => {
   let t: TestWarehouse;
   let dir: string;
   const ingest = async (kind: Kind, name: string, lines: string[]) => {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { backends, testWarehouse, type TestWarehouse } from '../support/warehouses.ts';
+import { backends, withCluster, testWarehouse, type TestWarehouse } from '../support/warehouses.ts';
 import { SCHEMA_DIR, loadMigrations, migrate, splitStatements } from '../../warehouse/migrate.ts';
 import { WarehouseError } from '../../warehouse/warehouse.ts';
 import { localDatabaseOf } from '../../warehouse/cluster-layout.ts';
@@ -26,7 +26,7 @@ describe('splitStatements', () => {
   });
 });
 
-describe.each(backends)('migrate — %s', (backend) => {
+describe.each(withCluster)('migrate — %s', (backend) => {
   let t: TestWarehouse;
   let dir: string;
   beforeEach(async () => {

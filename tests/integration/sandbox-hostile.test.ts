@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { backends, clusterTestWarehouse, testWarehouse, type TestWarehouse } from '../support/warehouses.ts';
+import { backends, withCluster, clusterTestWarehouse, testWarehouse, type TestWarehouse } from '../support/warehouses.ts';
 import { startClickHouseCluster, type RunningCluster } from '../support/clickhouse-cluster.ts';
 import { seedAccessData, EVENTS_PER_ORG } from '../support/access-fixtures.ts';
 import { migrate } from '../../warehouse/migrate.ts';
@@ -170,7 +170,7 @@ const LEGITIMATE: readonly string[] = [
 const analyst: Caller = { id: 'hostile-analyst', role: 'analyst', orgs: ['AG1', 'MIN'] };
 const ownerOth: Caller = { id: 'owner-oth', role: 'service_owner', orgs: ['OTH'] };
 
-describe.each(backends)('SQL sandbox, hostile queries — %s', (backend) => {
+describe.each(withCluster)('SQL sandbox, hostile queries — %s', (backend) => {
   let t: TestWarehouse;
   let own: RunningCluster | null = null;
   let before: string;

@@ -2,10 +2,10 @@
 // server on loopback. Each test gets its own warehouse (folder or database).
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { tableFromArrays } from 'apache-arrow';
-import { backends, testWarehouse, type TestWarehouse } from '../support/warehouses.ts';
+import { backends, withCluster, testWarehouse, type TestWarehouse } from '../support/warehouses.ts';
 import { WarehouseError } from '../../warehouse/warehouse.ts';
 
-describe.each(backends)('warehouse contract — %s', (backend) => {
+describe.each(withCluster)('warehouse contract — %s', (backend) => {
   let t: TestWarehouse;
   beforeEach(async () => {
     t = await testWarehouse(backend, inject('clickhouseUrl'));
