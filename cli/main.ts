@@ -15,6 +15,8 @@ import { usersCommand } from './commands/users.ts';
 import { tokensCommand } from './commands/tokens.ts';
 import { jobsCommand } from './commands/jobs.ts';
 import { opendataCommand } from './commands/opendata.ts';
+import { alertsCommand } from './commands/alerts.ts';
+import { digestCommand } from './commands/digest.ts';
 
 const COMMANDS: readonly Command[] = [
   startCommand,
@@ -27,7 +29,9 @@ const COMMANDS: readonly Command[] = [
   usersCommand,
   tokensCommand,
   jobsCommand,
-  opendataCommand
+  opendataCommand,
+  alertsCommand,
+  digestCommand
 ];
 
 function usage(): string {

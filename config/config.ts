@@ -45,6 +45,25 @@ export interface Config {
    *  sooner (metrics/finality.ts). */
   finalAfterDays: number;
   openData: OpenDataConfig;
+  /** Alerts, notifications and digests (issue 12, docs/alerts.md). */
+  alerts: AlertsConfig;
+}
+
+export interface AlertsConfig {
+  /** JSON file of alert rules, read by every evaluation; null when not configured. */
+  file: string | null;
+  /** SMTP server for e-mail (smtp:// or smtps://, credentials inside); null: e-mails are recorded as failed. */
+  smtpUrl: string | null;
+  mailFrom: string;
+  /** Key signing webhook bodies (HMAC-SHA256); null: webhooks are recorded as failed. */
+  webhookSecret: string | null;
+  /** Attempts per notification (the first included), and the first pause between attempts (doubled each time). */
+  attempts: number;
+  backoffMs: number;
+  /** When the digest job sends the subscriptions that are due (cron). */
+  digestSchedule: string;
+  /** Headless Chromium for the digests' PDF. */
+  chromiumPath: string;
 }
 
 /** The open-data publication (opendata/, jobs/opendata.ts, docs/open-data.md). */
@@ -271,6 +290,24 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     if (!isIP(a)) problems.push(`JALON_TRUSTED_PROXIES: adresse IP attendue / IP address expected, not "${a}" (e.g. 127.0.0.1)`);
   }
 
+  const alertsFile = text('JALON_ALERTS_FILE', '');
+  const smtpUrl = text('JALON_SMTP_URL', '');
+  if (smtpUrl && !/^smtps?:\/\/[^/]+/.test(smtpUrl)) problems.push(`JALON_SMTP_URL="${smtpUrl.replace(/\/\/[^@/]*@/, '//…@')}": smtp://hôte:port ou/or smtps://utilisateur:mot-de-passe@hôte:465`);
+  const webhookSecret = env.JALON_WEBHOOK_SECRET ?? null;
+  if (webhookSecret !== null && webhookSecret.length < 16) problems.push('JALON_WEBHOOK_SECRET: au moins 16 caractères / at least 16 characters (e.g. `openssl rand -hex 32`)');
+  const digestSchedule = text('JALON_DIGEST_SCHEDULE', '0 7 * * *');
+  if (!/^(\S+\s+){4,5}\S+$/.test(digestSchedule)) problems.push(`JALON_DIGEST_SCHEDULE="${digestSchedule}": expression cron attendue / cron expression expected (e.g. "0 7 * * *")`);
+  const alerts: AlertsConfig = {
+    file: alertsFile ? path.resolve(cwd, alertsFile) : null,
+    smtpUrl: smtpUrl || null,
+    mailFrom: text('JALON_MAIL_FROM', 'Jalon <jalon@localhost>'),
+    webhookSecret,
+    attempts: integer('JALON_NOTIFY_ATTEMPTS', 5, 1, 100),
+    backoffMs: integer('JALON_NOTIFY_BACKOFF_MS', 2_000, 1, 3_600_000),
+    digestSchedule,
+    chromiumPath: text('JALON_CHROMIUM_PATH', '/usr/bin/chromium')
+  };
+
   const config: Config = {
     warehouse,
     http: {
@@ -309,7 +346,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxRows: integer('JALON_METRIC_MAX_ROWS', 20_000, 10, 10_000_000)
     },
     finalAfterDays: integer('JALON_FINAL_AFTER_DAYS', 90, 0, 3650),
-    openData
+    openData,
+    alerts
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -2,7 +2,7 @@
 // identity that keeps a row from counting twice. Pure data: validate-sql.ts turns it into SQL.
 import { CHANNELS } from '../config/config.ts';
 
-export const KINDS = ['events', 'surveys', 'cases', 'volumes', 'standards', 'indicators', 'costs', 'organizations', 'services', 'value_parameters'] as const;
+export const KINDS = ['events', 'surveys', 'cases', 'volumes', 'standards', 'indicators', 'costs', 'probes', 'organizations', 'services', 'value_parameters'] as const;
 export type Kind = (typeof KINDS)[number];
 
 export type FieldType =
@@ -183,6 +183,25 @@ export const KIND_SPECS: Record<Kind, KindSpec> = {
     orgField: 'org',
     serviceField: 'service',
     fields: [period, org, service, channel(false, ''), { name: 'amount_cad', type: 'number', required: true, min: 0, max: 1e15 }]
+  },
+  // Availability probes collected elsewhere (Jalon's own probes job writes the same table): one row per probe of a
+  // service, standing for `interval_s` seconds. A probe resent with other values for the same time replaces it.
+  probes: {
+    kind: 'probes',
+    table: 'availability_probes',
+    uniqueness: 'state',
+    key: ['org', 'service', 'probed_at', 'probe'],
+    orgField: 'org',
+    serviceField: 'service',
+    fields: [
+      org,
+      service,
+      { name: 'probed_at', type: 'datetime', required: true },
+      { name: 'probe', type: 'text', required: false, maxLength: 64, fallback: 'default' },
+      { name: 'up', type: 'bool', required: true },
+      { name: 'response_ms', type: 'uint', required: false, min: 0, max: 4_294_967_295, fallback: '0' },
+      { name: 'interval_s', type: 'uint', required: false, min: 1, max: 86_400, fallback: '300' }
+    ]
   },
   organizations: {
     kind: 'organizations',

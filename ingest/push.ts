@@ -24,7 +24,7 @@ export class PushError extends Error {
 }
 
 /** Kinds a producer token may push (reference data about organizations stays with administrators). */
-const PUSH_KINDS: readonly Kind[] = ['events', 'surveys', 'cases', 'volumes', 'standards', 'indicators', 'costs', 'services', 'value_parameters'];
+const PUSH_KINDS: readonly Kind[] = ['events', 'surveys', 'cases', 'volumes', 'standards', 'indicators', 'costs', 'probes', 'services', 'value_parameters'];
 
 interface Queue {
   tail: Promise<unknown>;

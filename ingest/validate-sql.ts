@@ -190,6 +190,15 @@ function targetColumns(kind: Kind): Column[] {
       ];
     case 'costs':
       return [str('org'), str('service'), ...periodCols, str('channel'), { name: 'amount_cad', type: 'Decimal(18, 2)', expr: `toDecimal64(ifNull(${pv('amount_cad')}, 0), 2)` }];
+    case 'probes':
+      return [
+        str('org'), str('service'),
+        { name: 'probed_at', type: "DateTime64(3, 'UTC')", expr: `assumeNotNull(${pv('probed_at')})` },
+        str('probe'),
+        { name: 'up', type: 'Bool', expr: pv('up') },
+        { name: 'response_ms', type: 'UInt32', expr: `toUInt32(ifNull(${pv('response_ms')}, 0))` },
+        { name: 'interval_s', type: 'UInt32', expr: `toUInt32(ifNull(${pv('interval_s')}, 300))` }
+      ];
     case 'organizations':
       return [str('code'), str('name_fr', 'String'), str('name_en', 'String'), str('parent_code'), str('kind'), str('reporting'), { name: 'placeholder', type: 'Bool', expr: 'false' }];
     case 'services':

@@ -13,6 +13,8 @@ export interface JobContext {
   /** The clock: jobs take `now` instead of reading it. */
   now: () => Date;
   log: (line: string) => void;
+  /** Where the dashboard is served in this process (`serve`), for what prints pages (the digests' PDF). */
+  appUrl?: string;
 }
 
 export interface Job {

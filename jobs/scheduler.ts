@@ -10,17 +10,28 @@ import { inboxJob } from './inbox.ts';
 import { pullJob, type PullJobSpec } from './pull.ts';
 import { rollupsJob } from './rollups.ts';
 import { openDataJob } from './opendata.ts';
+import { digestJob } from './digest.ts';
+import { probesJob, type ProbesJobSpec } from './probes.ts';
 
-/** The configured jobs: the inbox scan, the rollups' upkeep, the open-data publication, then those of the jobs file
- *  (`{"jobs": [{"id", "type": "pull", ...}]}`). */
+/** The configured jobs: the inbox scan, the rollups' upkeep (and alert evaluation), the open-data publication, the
+ *  digests, then those of the jobs file (`{"jobs": [{"id", "type": "pull" | "probes", ...}]}`). */
 export function loadJobs(config: Config): Job[] {
-  const jobs: Job[] = [inboxJob(config.ingest.inboxDir, config.ingest.inboxSchedule), rollupsJob(config.rollupSchedule), openDataJob(config.openData.schedule)];
+  const jobs: Job[] = [
+    inboxJob(config.ingest.inboxDir, config.ingest.inboxSchedule), rollupsJob(config.rollupSchedule),
+    openDataJob(config.openData.schedule), digestJob(config.alerts.digestSchedule)
+  ];
   if (config.ingest.jobsFile) {
-    const parsed = JSON.parse(fs.readFileSync(config.ingest.jobsFile, 'utf8')) as { jobs?: PullJobSpec[] };
+    const parsed = JSON.parse(fs.readFileSync(config.ingest.jobsFile, 'utf8')) as { jobs?: (PullJobSpec | ProbesJobSpec)[] };
     for (const spec of parsed.jobs ?? []) {
-      if (spec.type !== 'pull') throw new Error(`${config.ingest.jobsFile}: tâche ${spec.id}: type "${String(spec.type)}" inconnu / unknown job type (pull)`);
-      jobs.push(pullJob(spec));
+      if (spec.type === 'pull') jobs.push(pullJob(spec));
+      else if (spec.type === 'probes') jobs.push(probesJob(spec, config.ingest.jobsFile));
+      else throw new Error(`${config.ingest.jobsFile}: tâche ${(spec as { id?: string }).id}: type "${String((spec as { type?: string }).type)}" inconnu / unknown job type (pull, probes)`);
     }
+  }
+  const ids = new Set<string>();
+  for (const job of jobs) {
+    if (ids.has(job.id)) throw new Error(`tâche ${job.id} : identifiant en double / duplicated job id`);
+    ids.add(job.id);
   }
   for (const job of jobs) {
     if (!cron.validate(job.schedule)) throw new Error(`tâche ${job.id}: horaire cron invalide / invalid cron schedule "${job.schedule}"`);
@@ -39,18 +50,28 @@ function cronLogger(log: (line: string) => void): Logger {
 
 export interface Scheduler {
   jobs: readonly Job[];
+  /** The context jobs run with (the process's warehouse, configuration, metrics service and clock). */
+  context: JobContext;
   /** Runs one job now, outside its schedule (still recorded, still never overlapping itself). */
   run(id: string): Promise<JobRunResult>;
   stop(): Promise<void>;
 }
 
-export function startScheduler(options: { warehouse: Warehouse; config: Config; metrics: MetricsService; jobs: readonly Job[]; now?: () => Date; log?: (line: string) => void }): Scheduler {
+const ACTIVE = Symbol.for('jalon.scheduler');
+
+/** The scheduler `serve` started in this process (the jobs page's "run now" goes through it), or null. */
+export function activeScheduler(): Scheduler | null {
+  return (globalThis as { [ACTIVE]?: Scheduler })[ACTIVE] ?? null;
+}
+
+export function startScheduler(options: { warehouse: Warehouse; config: Config; metrics: MetricsService; jobs: readonly Job[]; now?: () => Date; log?: (line: string) => void; appUrl?: string }): Scheduler {
   const ctx: JobContext = {
     warehouse: options.warehouse,
     config: options.config,
     metrics: options.metrics,
     now: options.now ?? (() => new Date()),
-    log: options.log ?? ((line) => process.stderr.write(`${line}\n`))
+    log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
+    ...(options.appUrl ? { appUrl: options.appUrl } : {})
   };
   const inFlight = new Set<Promise<JobRunResult>>();
   const start = (job: Job): Promise<JobRunResult> => {
@@ -69,16 +90,21 @@ export function startScheduler(options: { warehouse: Warehouse; config: Config; 
       { name: `jalon-${job.id}`, timezone: options.config.timeZone, noOverlap: false, logger: cronLogger(ctx.log) }
     )
   );
-  return {
+  const scheduler: Scheduler = {
     jobs: options.jobs,
+    context: ctx,
     run(id) {
       const job = options.jobs.find((j) => j.id === id);
       if (!job) throw new Error(`tâche inconnue / unknown job "${id}"`);
       return start(job);
     },
     async stop() {
+      const g = globalThis as { [ACTIVE]?: Scheduler };
+      if (g[ACTIVE] === scheduler) delete g[ACTIVE];
       for (const t of tasks) await t.destroy();
       await Promise.allSettled([...inFlight]);
     }
   };
+  (globalThis as { [ACTIVE]?: Scheduler })[ACTIVE] = scheduler;
+  return scheduler;
 }

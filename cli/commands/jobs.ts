@@ -5,6 +5,7 @@ import { createMetricsService } from '../../metrics/service.ts';
 import { migrate } from '../../warehouse/migrate.ts';
 import { runJob } from '../../jobs/job.ts';
 import { loadJobs } from '../../jobs/scheduler.ts';
+import { lastJobRuns } from '../../jobs/job-runs.ts';
 import { UsageError, type Command } from '../command.ts';
 
 export const jobsCommand: Command = {
@@ -26,13 +27,15 @@ export const jobsCommand: Command = {
         else process.stderr.write(`${job.id}: ${result.status} ${JSON.stringify(result.counts)} ${result.error}\n`);
         return result.status === 'failed' ? 1 : 0;
       }
-      const last = await wh.query<{ job_id: string; status: string; started_at: string; error: string }>(
-        `SELECT job_id, argMax(status, (started_at, updated_at)) AS status, toString(max(started_at)) AS started_at, argMax(error, (started_at, updated_at)) AS error
-         FROM job_runs GROUP BY job_id`
-      );
-      const rows = jobs.map((j) => ({ id: j.id, schedule: j.schedule, description: j.description, last: last.find((l) => l.job_id === j.id) ?? null }));
+      const last = await lastJobRuns(wh);
+      const rows = jobs.map((j) => ({ id: j.id, schedule: j.schedule, description: j.description, last: last.get(j.id) ?? null }));
       if (values.json) process.stdout.write(JSON.stringify(rows) + '\n');
-      else for (const r of rows) process.stdout.write(`${r.id.padEnd(20)} ${r.schedule.padEnd(14)} ${r.last ? `${r.last.status} ${r.last.started_at}` : 'jamais / never'}  ${r.description}\n`);
+      else {
+        for (const r of rows) {
+          const last = r.last ? `${r.last.status} ${r.last.started_at}${r.last.error ? ` — ${r.last.error.split('\n')[0].slice(0, 120)}` : ''}` : 'jamais / never';
+          process.stdout.write(`${r.id.padEnd(20)} ${r.schedule.padEnd(14)} ${last}  ${r.description}\n`);
+        }
+      }
       return 0;
     } finally {
       await wh.close();

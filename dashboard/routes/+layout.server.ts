@@ -2,7 +2,8 @@
 // access/caller.ts, never by the page), and whether this is the open demo (a banner on every page says so).
 // Nothing here is a secret: the server checks every request again.
 import type { LayoutServerLoad } from './$types';
-import { isAdmin, maySql } from '../../access/caller.ts';
+import { isAdmin, maySql, publishedOnly } from '../../access/caller.ts';
+import { mayReadQuarantine } from '../../ingest/quarantine-view.ts';
 import { getRuntime } from '$lib/server/runtime';
 
 export const load: LayoutServerLoad = async ({ locals }) => {
@@ -12,7 +13,9 @@ export const load: LayoutServerLoad = async ({ locals }) => {
       username: locals.username,
       role: locals.caller.role,
       mayExplore: maySql(locals.caller),
-      isAdmin: isAdmin(locals.caller)
+      isAdmin: isAdmin(locals.caller),
+      mayAlerts: !publishedOnly(locals.caller),
+      mayQuarantine: mayReadQuarantine(locals.caller)
     },
     openDemo: runtime ? !runtime.config.auth.required : false
   };

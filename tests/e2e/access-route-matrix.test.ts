@@ -111,6 +111,22 @@ const MATRIX: readonly Probe[] = [
   { method: 'GET', route: '/open-data', path: '/open-data', expect: all(200) },
   { method: 'GET', route: '/donnees-ouvertes/fichiers/[...path]', path: '/donnees-ouvertes/fichiers/latest/none.csv', expect: all(404) },
   { method: 'GET', route: '/open-data/files/[...path]', path: '/open-data/files/latest/..%2F..%2Fsecret.csv', expect: all(404) },
+  // Alerts, jobs and quarantine (issue 12): alerts for every signed-in role within its scope; jobs for administrators;
+  // quarantine for administrators and an organization's service owner (and producer tokens on the API).
+  { method: 'GET', route: '/fr/alertes', path: '/fr/alertes', expect: sqlPage() },
+  { method: 'GET', route: '/en/alerts', path: '/en/alerts', expect: sqlPage() },
+  { method: 'GET', route: '/fr/taches', path: '/fr/taches', expect: adminPage() },
+  { method: 'GET', route: '/en/jobs', path: '/en/jobs', expect: adminPage() },
+  { method: 'GET', route: '/fr/quarantaine', path: '/fr/quarantaine', expect: { anonymous: 303, public: 303, admin: 200, service_owner: 200, executive: 403, analyst: 403 } },
+  { method: 'GET', route: '/en/quarantine', path: '/en/quarantine', expect: { anonymous: 303, public: 303, admin: 200, service_owner: 200, executive: 403, analyst: 403 } },
+  { method: 'GET', route: '/api/v1/alerts', path: '/api/v1/alerts?state=all', expect: sqlRoles(200) },
+  { method: 'POST', route: '/api/v1/alerts/evaluate', path: '/api/v1/alerts/evaluate', expect: { anonymous: 401, public: 401, admin: 200, executive: 403, service_owner: 403, analyst: 403 } },
+  { method: 'GET', route: '/api/v1/quarantine', path: '/api/v1/quarantine?format=json', expect: { anonymous: 401, public: 401, admin: 200, service_owner: 200, executive: 403, analyst: 403 } },
+  { method: 'GET', route: '/api/v1/quarantine', path: '/api/v1/quarantine?org=OTH', expect: { anonymous: 401, public: 401, admin: 200, service_owner: 403, executive: 403, analyst: 403 } },
+  { method: 'POST', route: '/api/v1/jobs/[id]/run', path: '/api/v1/jobs/no-such-job/run', expect: { anonymous: 401, public: 401, admin: 404, executive: 403, service_owner: 403, analyst: 403 } },
+  { method: 'POST', route: '/api/v1/digests/send', path: '/api/v1/digests/send', body: { user: 'nobody' }, expect: { anonymous: 401, public: 401, admin: 400, executive: 403, service_owner: 403, analyst: 403 } },
+  { method: 'GET', route: '/api/v1/digests/unsubscribe', path: '/api/v1/digests/unsubscribe?token=x', expect: all(200) },
+  { method: 'POST', route: '/api/v1/digests/unsubscribe', path: '/api/v1/digests/unsubscribe', body: {}, expect: all(400) },
   // Last: it ends the session it is sent with.
   { method: 'POST', route: '/api/v1/auth/logout', path: '/api/v1/auth/logout', expect: all(200) },
   // The push API takes producer tokens only (Bearer): a signed-in session of any role gets 401.
@@ -282,7 +298,7 @@ describe('role-by-route matrix (sign-in required)', () => {
     expect(refused.status).toBe(403);
     expect(refused.headers.get('content-type')).toContain('text/html');
     expect(await refused.text()).toMatch(/OTH/u);
-  });
+  }, 180_000); // some forty cold page renders: over a minute on a loaded 2-core machine
 
   it('ignores the development caller switch (?as=, cookie) in a built app with sign-in required', async () => {
     for (const p of ['/api/v1/auth/me?as=admin', '/api/v1/auth/me?as=service_owner:OTH']) {

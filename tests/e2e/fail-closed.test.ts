@@ -41,11 +41,16 @@ interface Sent {
 }
 
 async function send(method: string, p: string, o: { body?: string | Buffer; headers?: Record<string, string>; cookie?: string } = {}): Promise<Sent> {
-  const res = await fetch(new URL(p, origin), {
+  const init: RequestInit = {
     method,
     redirect: 'manual',
     headers: { ...(o.cookie ? { cookie: o.cookie } : {}), ...(o.headers ?? {}) },
     ...(o.body !== undefined ? { body: typeof o.body === 'string' ? o.body : new Uint8Array(o.body) } : {})
+  };
+  // After a restart on the same port, the first request may go out on a kept-alive socket of the closed server.
+  const res = await fetch(new URL(p, origin), init).catch((err: { cause?: { code?: string } }) => {
+    if (err.cause?.code !== 'UND_ERR_SOCKET') throw err;
+    return fetch(new URL(p, origin), init);
   });
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) as Record<string, unknown> };

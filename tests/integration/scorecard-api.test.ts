@@ -144,5 +144,6 @@ describe('GET /api/v1/openapi.json', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/metrics', '/api/v1/metrics/{id}', '/api/v1/scorecard']));
     expect(doc.components.schemas.Error).toBeDefined();
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/alerts', '/api/v1/alerts/evaluate', '/api/v1/quarantine', '/api/v1/jobs/{id}/run', '/api/v1/digests/send']));
   });
 });

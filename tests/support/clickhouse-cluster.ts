@@ -22,6 +22,9 @@ export function clusterConfigXml(cluster: string, tcpPorts: readonly number[]): 
   return `<clickhouse>
   <!-- chdb's default is 0: asynchronous Distributed inserts would stay queued (Jalon inserts in the foreground anyway) -->
   <background_distributed_schedule_pool_size>4</background_distributed_schedule_pool_size>
+  <!-- A ceiling for the whole server (the machine is shared by many): a runaway query on a shard (the sandbox's memory
+       bomb, cross-joined on each shard) fails as that query's error instead of asking the system for gigabytes. -->
+  <max_server_memory_usage>2000000000</max_server_memory_usage>
   <remote_servers>
     <${cluster}>
 ${shards}

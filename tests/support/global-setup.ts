@@ -28,7 +28,9 @@ export async function teardown(): Promise<void> {
   server = null;
   for (const n of cluster?.nodes ?? []) {
     const d = n.diagnostics();
-    if (d.exitCode !== null) process.stdout.write(`ClickHouse cluster node ${n.url} exited (${d.exitCode}) during the run:\n${d.stderr}\n`);
+    if (d.exitCode !== null || /signal|fatal|terminate/i.test(d.stderr)) {
+      process.stdout.write(`ClickHouse cluster node ${n.url} failed during the run (exit code ${String(d.exitCode)}):\n${d.stderr}\n`);
+    }
   }
   await cluster?.stop();
   cluster = null;

@@ -8,8 +8,8 @@ export const LANGS: readonly Lang[] = ['fr', 'en'];
 export type MessageKey = keyof Messages;
 
 const SEGMENTS = {
-  fr: { organizations: 'organisations', services: 'services', indicators: 'indicateurs', explore: 'explorer', login: 'connexion' },
-  en: { organizations: 'organizations', services: 'services', indicators: 'indicators', explore: 'explore', login: 'login' }
+  fr: { organizations: 'organisations', services: 'services', indicators: 'indicateurs', explore: 'explorer', login: 'connexion', alerts: 'alertes', jobs: 'taches', quarantine: 'quarantaine' },
+  en: { organizations: 'organizations', services: 'services', indicators: 'indicators', explore: 'explore', login: 'login', alerts: 'alerts', jobs: 'jobs', quarantine: 'quarantine' }
 } as const;
 export type Section = keyof (typeof SEGMENTS)['fr'];
 

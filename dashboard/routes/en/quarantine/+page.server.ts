@@ -1,0 +1,5 @@
+// Quarantine page (en): an organization's rejected rows for its service owner, every organization's for administrators.
+import type { PageServerLoad } from './$types';
+import { loadQuarantinePage } from '$lib/server/operations';
+
+export const load: PageServerLoad = ({ url, locals }) => loadQuarantinePage('en', url, locals);
