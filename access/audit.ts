@@ -4,7 +4,7 @@
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import type { Caller } from './caller.ts';
 
-export type AuditAction = 'sign_in' | 'sign_out' | 'query' | 'export' | 'view_restricted' | 'user_admin' | 'saved_query';
+export type AuditAction = 'sign_in' | 'sign_out' | 'query' | 'export' | 'view_restricted' | 'user_admin' | 'saved_query' | 'annotation';
 
 export interface AuditEntry {
   actor: string;
