@@ -104,6 +104,8 @@ async function findRow(wh: Warehouse, caller: Caller, id: string): Promise<Row |
 
 /** The stored instant of a day: 17:00 UTC, which is noon or 1 p.m. in Toronto, so always that Toronto day. */
 const instantOf = (day: string): string => `${day}T17:00:00.000Z`;
+/** An instant as the warehouse prints it (what listAnnotations returns). */
+const printed = (iso: string): string => iso.replace('T', ' ').replace(/Z$/u, '');
 
 interface Checked {
   org: string;
@@ -170,7 +172,7 @@ export async function createAnnotation(wh: Warehouse, caller: Caller, input: Ann
     assertMayAnnotate(caller, c.org);
     await write(wh, c, caller.id, now);
     const id = await idOf(wh, c, instantOf(c.day));
-    const created: Annotation = { id, at: instantOf(c.day), day: c.day, org: c.org, service: c.service, kind: c.kind, text: { fr: c.text_fr, en: c.text_en }, author: caller.id };
+    const created: Annotation = { id, at: printed(instantOf(c.day)), day: c.day, org: c.org, service: c.service, kind: c.kind, text: { fr: c.text_fr, en: c.text_en }, author: caller.id };
     return { result: created, target: id, detail: { org: c.org, service: c.service, day: c.day, kind: c.kind } };
   });
 }
@@ -184,7 +186,7 @@ export async function updateAnnotation(wh: Warehouse, caller: Caller, id: string
     if (!row) throw new AnnotationError('not_found', 'id', `annotation ${id} introuvable / not found`);
     const old = toAnnotation(row);
     assertMayAnnotate(caller, old.org);
-    const c = await check(wh, { org: old.org, service: old.service, ...input });
+    const c = await check(wh, { ...input, org: input.org ?? old.org, service: input.service ?? old.service });
     assertMayAnnotate(caller, c.org);
     const stamp = after(row.created, now);
     const moved = c.org !== old.org || c.service !== old.service || c.kind !== old.kind || c.day !== old.day;
@@ -193,7 +195,7 @@ export async function updateAnnotation(wh: Warehouse, caller: Caller, id: string
     const at = moved ? instantOf(c.day) : `${old.at.replace(' ', 'T')}Z`;
     await write(wh, c, caller.id, stamp, false, at);
     const newId = moved ? await idOf(wh, c, at) : id;
-    const updated: Annotation = { id: newId, at, day: c.day, org: c.org, service: c.service, kind: c.kind, text: { fr: c.text_fr, en: c.text_en }, author: caller.id };
+    const updated: Annotation = { id: newId, at: printed(at), day: c.day, org: c.org, service: c.service, kind: c.kind, text: { fr: c.text_fr, en: c.text_en }, author: caller.id };
     return { result: updated, target: id, detail: { org: c.org, service: c.service, day: c.day, kind: c.kind, ...(moved ? { new_id: newId } : {}) } };
   });
 }

@@ -250,7 +250,7 @@ export const en: Messages = {
   org_watch_driver_drop_off: "drop-off {v}",
   org_watch_driver_dissatisfaction: "dissatisfaction {v}",
   org_watch_driver_standard_gap: "distance from the standard {v}",
-  org_watch_score: "score {score}, from {driver}",
+  org_watch_score: "score {score} — the largest gap: {driver}",
   org_watch_none: "no data to compute a score",
   service_step_trend: "Drop-off per step over time",
   service_step_trend_alt: "Drop-off at each step per period; annotations are numbered on the chart.",

@@ -249,7 +249,7 @@ export const fr = {
   org_watch_driver_drop_off: "décrochage {v}",
   org_watch_driver_dissatisfaction: "insatisfaction {v}",
   org_watch_driver_standard_gap: "écart à la norme {v}",
-  org_watch_score: "score {score}, dû au {driver}",
+  org_watch_score: "score {score} — le plus grand écart : {driver}",
   org_watch_none: "aucune donnée pour calculer un score",
   service_step_trend: "Décrochage par étape dans le temps",
   service_step_trend_alt: "Décrochage de chaque étape par période ; les annotations sont numérotées sur le graphique.",
