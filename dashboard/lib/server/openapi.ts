@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 registry behind /api/v1/openapi.json. Each area describes its own paths in a section module and adds
 // one line to SECTIONS; shared schemas (the error shape) live here.
 import { metricsOpenApi } from './openapi-metrics.ts';
+import { annotationsOpenApi } from './openapi-annotations.ts';
 
 export type OpenApiObject = Record<string, unknown>;
 
@@ -11,7 +12,7 @@ export interface OpenApiSection {
 }
 
 /** Areas add their section here (ingest, access, exports, …). */
-const SECTIONS: OpenApiSection[] = [metricsOpenApi];
+const SECTIONS: OpenApiSection[] = [metricsOpenApi, annotationsOpenApi];
 
 const extra: OpenApiSection[] = [];
 /** Adds a section at run time (for modules that cannot be imported here). */
