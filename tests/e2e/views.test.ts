@@ -61,7 +61,9 @@ async function signIn(page: Page, username: string): Promise<void> {
   await page.fill('#username', username);
   await page.fill('#password', passwords.get(username) ?? '');
   await page.click('form[action="/api/v1/auth/login"] button[type="submit"]');
-  await page.waitForURL((u) => !u.pathname.includes('connexion'));
+  await page.waitForURL((u) => !u.pathname.includes('connexion') && !u.pathname.startsWith('/api/'));
+  const me = (await (await page.request.get(`${signed.url}/api/v1/auth/me`)).json()) as { signedIn?: boolean; username?: string };
+  expect(me, `signed in as ${username}`).toMatchObject({ signedIn: true });
 }
 
 async function shots(page: Page, name: string): Promise<void> {

@@ -36,7 +36,11 @@ export interface RunningDashboard {
 export async function startDashboard(clickhouseUrl: string, options: { env?: NodeJS.ProcessEnv; database?: string } = {}): Promise<RunningDashboard> {
   const database = options.database ?? `e2e_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, PORT: String(port), JALON_LOG_LEVEL: 'warn', ...(options.env ?? {}) };
+  // The public URL is the one the tests browse (127.0.0.1), so that form posts pass SvelteKit's same-origin check.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, PORT: String(port), JALON_LOG_LEVEL: 'warn',
+    JALON_PUBLIC_URL: `http://127.0.0.1:${port}`, ...(options.env ?? {})
+  };
   const jalon = path.join(ROOT, 'bin', 'jalon.js');
   if (!options.database) {
     await promisify(execFile)(process.execPath, [jalon, 'demo', '--events', String(DEMO.events), '--seed', String(DEMO.seed), '--now', DEMO.now], { cwd: ROOT, env, maxBuffer: 16 << 20 });
