@@ -1,16 +1,16 @@
-// Who is asking, for one HTTP request: the signed-in account's caller, or — nobody signed in — the demo executive
-// while sign-in is not required (the demo) and the public once it is. The hooks call this for every request.
+// Who is asking, for one HTTP request: the signed-in account's caller, or — nobody signed in — the public (sign-in
+// required, the default) or the open demo's anonymous visitor (access/caller.ts DEMO_VISITOR). The hooks call this for every request.
 // The development caller switch (`?as=service_owner:MIN`) is decided here too, and only here.
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import type { AuthConfig } from '../config/config.ts';
-import { DEMO_EXECUTIVE, PUBLIC_CALLER, ROLES, type Caller, type Role } from './caller.ts';
+import { DEMO_VISITOR, PUBLIC_CALLER, ROLES, type Caller, type Role } from './caller.ts';
 import { buildCaller, isOrgCode } from './org-scope.ts';
 import { resolveSession } from './sessions.ts';
 import type { Account } from './accounts.ts';
 
 export interface RequestIdentity {
   caller: Caller;
-  /** The signed-in account's name, or null for the demo executive or the public. */
+  /** The signed-in account's name, or null for the open demo's visitor or the public. */
   username: string | null;
 }
 
@@ -26,7 +26,7 @@ export async function identifyRequest(
   const account = await resolveSession(wh, sessionValue, now);
   if (!account) {
     const switched = devCaller(devSwitch.spec, { dev: devSwitch.dev, required: auth.required, signedIn: false });
-    return { caller: switched ?? (auth.required ? PUBLIC_CALLER : DEMO_EXECUTIVE), username: null };
+    return { caller: switched ?? (auth.required ? PUBLIC_CALLER : DEMO_VISITOR), username: null };
   }
   // The session cache hands back the same Account object for its lifetime, so the caller (and the hierarchy
   // read behind it) is built once per account and session-cache period, not on every request.

@@ -1,12 +1,24 @@
 // Pure checks of the analyst SQL sandbox (no I/O): the text rules applied before anything reaches the engine,
 // and the allow-list walk over ClickHouse's own parse tree (`EXPLAIN AST`, one row per node). Default-deny: a node
 // type, function or table that is not explicitly allowed is refused. The runner is access/sql-sandbox.ts.
-import { SANDBOX_AGGREGATES, SANDBOX_CASE_INSENSITIVE, SANDBOX_FUNCTIONS } from './sandbox-functions.ts';
+import { SANDBOX_AGGREGATES, SANDBOX_CASE_INSENSITIVE, SANDBOX_FUNCTIONS, SANDBOX_SUPERLINEAR } from './sandbox-functions.ts';
 
-/** Why a query was refused: a stable machine code and a message for people, French first. */
+/** Why a query was refused: a stable machine code and a message for people in each language (`message` holds
+ * both, French first, for the CLI and the audit log). */
 export interface Refusal {
   code: RefusalCode;
   message: string;
+  fr: string;
+  en: string;
+  /** Where in the analyst's own text, when the engine's parser said so. */
+  position?: TextPosition;
+}
+
+/** A place in the analyst's text: 0-based offset, 1-based line and column. */
+export interface TextPosition {
+  offset: number;
+  line: number;
+  column: number;
 }
 
 export type RefusalCode =
@@ -24,29 +36,40 @@ export type RefusalCode =
   | 'query_parameter'
   | 'syntax';
 
-const MESSAGES: Record<RefusalCode, (detail: string) => string> = {
-  empty: () => 'Requête vide / empty query',
-  too_long: (d) => `Requête trop longue (${d}) / query too long (${d})`,
-  control_character: () => 'Caractère de contrôle interdit dans la requête / control character not allowed in the query',
-  several_statements: () =>
-    "Un seul énoncé : « ; » n'est permis qu'à la toute fin / one statement only: ';' is allowed only at the very end",
-  not_select: (d) => `Seul un SELECT (ou WITH … SELECT) est permis, pas ${d} / only a SELECT (or WITH … SELECT) is allowed, not ${d}`,
-  into_outfile_or_format: () =>
-    'INTO OUTFILE et FORMAT ne sont pas permis : le bac à sable choisit le format / INTO OUTFILE and FORMAT are not allowed: the sandbox picks the format',
-  settings: () =>
-    'SETTINGS n’est pas permis : les limites du bac à sable ne se changent pas / SETTINGS is not allowed: the sandbox limits cannot be changed',
-  table_function: (d) =>
-    `Fonction de table interdite : ${d} (seules les vues organisées sont lisibles) / table function not allowed: ${d} (only curated views can be read)`,
-  table_not_allowed: (d) =>
-    `Table ou vue non permise : ${d} (seules les vues organisées sont lisibles) / table or view not allowed: ${d} (only curated views can be read)`,
-  function_not_allowed: (d) => `Fonction non permise : ${d} / function not allowed: ${d}`,
-  construct_not_allowed: (d) => `Construction SQL non permise : ${d} / SQL construct not allowed: ${d}`,
-  query_parameter: () => 'Paramètres {nom:Type} non permis / {name:Type} parameters are not allowed',
-  syntax: (d) => `Requête illisible : ${d} / query cannot be parsed: ${d}`
+const MESSAGES: Record<RefusalCode, (detail: string) => [fr: string, en: string]> = {
+  empty: () => ['Requête vide', 'Empty query'],
+  too_long: (d) => [`Requête trop longue (${d})`, `Query too long (${d})`],
+  control_character: () => ['Caractère de contrôle interdit dans la requête', 'Control character not allowed in the query'],
+  several_statements: () => ["Un seul énoncé : « ; » n'est permis qu'à la toute fin", "One statement only: ';' is allowed only at the very end"],
+  not_select: (d) => [`Seul un SELECT (ou WITH … SELECT) est permis, pas ${d}`, `Only a SELECT (or WITH … SELECT) is allowed, not ${d}`],
+  into_outfile_or_format: () => [
+    'INTO OUTFILE et FORMAT ne sont pas permis : le bac à sable choisit le format',
+    'INTO OUTFILE and FORMAT are not allowed: the sandbox picks the format'
+  ],
+  settings: () => [
+    'SETTINGS n’est pas permis : les limites du bac à sable ne se changent pas',
+    'SETTINGS is not allowed: the sandbox limits cannot be changed'
+  ],
+  table_function: (d) => [
+    `Fonction de table interdite : ${d} (seules les vues organisées sont lisibles)`,
+    `Table function not allowed: ${d} (only curated views can be read)`
+  ],
+  table_not_allowed: (d) => [
+    `Table ou vue non permise : ${d} (seules les vues organisées sont lisibles)`,
+    `Table or view not allowed: ${d} (only curated views can be read)`
+  ],
+  function_not_allowed: (d) => [`Fonction non permise : ${d}`, `Function not allowed: ${d}`],
+  construct_not_allowed: (d) => [`Construction SQL non permise : ${d}`, `SQL construct not allowed: ${d}`],
+  query_parameter: () => ['Paramètres {nom:Type} non permis', '{name:Type} parameters are not allowed'],
+  syntax: (d) => [`Requête illisible${d ? ` : ${d}` : ''}`, `Query cannot be parsed${d ? `: ${d}` : ''}`]
 };
 
-export function refusal(code: RefusalCode, detail = ''): Refusal {
-  return { code, message: MESSAGES[code](detail) };
+/** A refusal; `detail` is the same in both languages, or a [fr, en] pair. */
+export function refusal(code: RefusalCode, detail: string | readonly [string, string] = '', position?: TextPosition): Refusal {
+  const [dfr, den] = typeof detail === 'string' ? [detail, detail] : detail;
+  const fr = MESSAGES[code](dfr)[0];
+  const en = MESSAGES[code](den)[1];
+  return { code, message: `${fr} / ${en}`, fr, en, ...(position ? { position } : {}) };
 }
 
 /** Longest accepted query text, in characters. */
@@ -151,6 +174,7 @@ const COMBINATORS = ['MergeState', 'SimpleState', 'OrDefault', 'Resample', 'Dist
 
 /** Whether an analyst's query may call this function (aggregate combinators such as sumIf or uniqMergeState included). */
 export function isAllowedFunction(name: string): boolean {
+  if (SANDBOX_SUPERLINEAR.has(name.toLowerCase())) return false;
   if (SANDBOX_FUNCTIONS.has(name) || SYNTAX_FUNCTIONS.has(name)) return true;
   if (SANDBOX_CASE_INSENSITIVE.has(name.toLowerCase())) return true;
   // Strip combinator suffixes (up to four deep) and require an aggregate underneath.
@@ -228,7 +252,8 @@ export function checkAst(root: AstNode, ctx: AstContext): AstVerdict {
       else if (IN_FUNCTIONS.has(name)) {
         const right = node.children[0]?.children[1];
         if (right?.type === 'Identifier') {
-          refuse(refusal('construct_not_allowed', `IN ${nodeName(right.detail)} (une table après IN : utilisez IN (SELECT …) / a table after IN: use IN (SELECT …))`));
+          const table = nodeName(right.detail);
+          refuse(refusal('construct_not_allowed', [`IN ${table} (une table après IN : utilisez IN (SELECT …))`, `IN ${table} (a table after IN: use IN (SELECT …))`]));
         }
       }
     }

@@ -6,6 +6,23 @@
 // (__getScalar...), GLOBAL IN, and formatRow* (output formats can read schema files).
 // Regenerate by hand when ClickHouse is upgraded, then review the difference.
 
+/**
+ * Functions whose cost grows faster than their input (edit distances over strings or arrays, polygon set
+ * operations): one call on one row can run for minutes, and the engine checks its time limit only between blocks,
+ * so these are refused even though they read nothing outside the query (lower-case names).
+ */
+export const SANDBOX_SUPERLINEAR: ReadonlySet<string> = new Set(
+  [
+    'arrayLevenshteinDistance', 'arrayLevenshteinDistanceWeighted', 'arraySimilarity', 'editDistance', 'editDistanceUTF8',
+    'levenshteinDistance', 'levenshteinDistanceUTF8', 'damerauLevenshteinDistance', 'damerauLevenshteinDistanceUTF8',
+    'jaroSimilarity', 'jaroSimilarityUTF8', 'jaroWinklerSimilarity', 'jaroWinklerSimilarityUTF8', 'mismatches',
+    'polygonsDistanceCartesian', 'polygonsDistanceSpherical', 'polygonsIntersectionCartesian', 'polygonsIntersectionSpherical',
+    'polygonsUnionCartesian', 'polygonsUnionSpherical', 'polygonsSymDifferenceCartesian', 'polygonsSymDifferenceSpherical',
+    'polygonsWithinCartesian', 'polygonsWithinSpherical', 'polygonsEqualsCartesian', 'polygonsIntersectCartesian',
+    'polygonsIntersectSpherical'
+  ].map((n) => n.toLowerCase())
+);
+
 /** Function names as ClickHouse spells them (aliases included). */
 export const SANDBOX_FUNCTIONS: ReadonlySet<string> = new Set([
   'BIT_AND', 'BIT_OR', 'BIT_XOR', 'CARDINALITY', 'CAST', 'CHARACTER_LENGTH', 'CHAR_LENGTH', 'COVAR_POP', 'COVAR_SAMP',

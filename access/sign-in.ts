@@ -1,10 +1,12 @@
-// Password sign-in with rate limiting (per client address, in this process) and lockout (per account, from the
-// failures recorded in the warehouse, so a restart does not reset it). Every attempt is audited; passwords never are.
+// Password sign-in with rate limiting (per client address, access/rate-limit.ts) and lockout (per account and address,
+// from the failures recorded in the warehouse, so a restart does not reset it). Every attempt is audited (repeated
+// refusals counted, not written one by one); passwords never are.
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import type { AuthConfig } from '../config/config.ts';
 import { dummyPasswordHash, findAccount, verifyPassword, type Account } from './accounts.ts';
 import { createSession } from './sessions.ts';
-import { recordAudit } from './audit.ts';
+import { recordAudit, recordRefusedSignIn } from './audit.ts';
+import type { RateLimiter } from './rate-limit.ts';
 
 export class SignInError extends Error {
   readonly status: number;
@@ -17,30 +19,14 @@ export class SignInError extends Error {
   }
 }
 
-/** Attempts per address in the last minute (sliding window). */
-const attempts = new Map<string, number[]>();
-
-export function allowAttempt(address: string, perMinute: number, now: number): boolean {
-  const recent = (attempts.get(address) ?? []).filter((t) => t > now - 60_000);
-  if (attempts.size > 50_000) attempts.clear();
-  if (recent.length >= perMinute) {
-    attempts.set(address, recent);
-    return false;
-  }
-  recent.push(now);
-  attempts.set(address, recent);
-  return true;
-}
-
-export function resetAttempts(): void {
-  attempts.clear();
-}
-
-async function recentFailures(wh: Warehouse, username: string, since: Date): Promise<number> {
-  const [row] = await wh.query<{ n: number }>('SELECT count() AS n FROM login_failures WHERE username = {u:String} AND at >= {since:DateTime64(3, \'UTC\')}', {
-    u: username,
-    since
-  });
+/** Failed sign-ins for this account from this address within the lockout period. Counted per account and address,
+ *  so nobody elsewhere can lock an account out: the lockout stops guessing from one address, the per-address rate
+ *  limit (and its shared overflow bucket) bounds guessing from many. */
+async function recentFailures(wh: Warehouse, username: string, address: string, since: Date): Promise<number> {
+  const [row] = await wh.query<{ n: number }>(
+    "SELECT count() AS n FROM login_failures WHERE username = {u:String} AND address = {a:String} AND at >= {since:DateTime64(3, 'UTC')}",
+    { u: username, a: address, since }
+  );
   return Number(row?.n ?? 0);
 }
 
@@ -54,26 +40,25 @@ const INVALID = 'Nom ou mot de passe incorrect / wrong name or password';
 export async function signInWithPassword(
   wh: Warehouse,
   auth: AuthConfig,
-  input: { username: string; password: string; address: string },
+  input: { username: string; password: string; address: string; limiter: RateLimiter },
   now: Date = new Date()
 ): Promise<SignedIn> {
   const username = input.username.trim();
   if (!username || !input.password || username.length > 128 || input.password.length > 1024) {
     throw new SignInError(400, 'bad_request', 'Nom et mot de passe requis / name and password required');
   }
-  const audit = (ok: boolean, reason: string) =>
-    recordAudit(wh, { actor: username, role: '', org: '', action: 'sign_in', target: 'password', ok, detail: { reason, address: input.address } }, now);
-  if (!allowAttempt(input.address, auth.attemptsPerMinute, now.getTime())) {
-    await audit(false, 'rate_limited');
+  const refused = (reason: string) => recordRefusedSignIn(wh, { username, address: input.address, reason }, now);
+  if (!input.limiter.take(input.address, now.getTime())) {
+    await refused('rate_limited');
     throw new SignInError(429, 'rate_limited', 'Trop de tentatives : réessayez dans une minute / too many attempts: try again in a minute');
   }
   const since = new Date(now.getTime() - auth.lockoutMinutes * 60_000);
-  if ((await recentFailures(wh, username, since)) >= auth.maxFailures) {
-    await audit(false, 'locked');
+  if ((await recentFailures(wh, username, input.address, since)) >= auth.maxFailures) {
+    await refused('locked');
     throw new SignInError(
       423,
       'locked',
-      `Compte verrouillé ${auth.lockoutMinutes} minutes après ${auth.maxFailures} échecs / account locked for ${auth.lockoutMinutes} minutes after ${auth.maxFailures} failures`
+      `Compte verrouillé depuis cette adresse ${auth.lockoutMinutes} minutes après ${auth.maxFailures} échecs / account locked from this address for ${auth.lockoutMinutes} minutes after ${auth.maxFailures} failures`
     );
   }
   const account = await findAccount(wh, username);
@@ -81,7 +66,7 @@ export async function signInWithPassword(
   const ok = (await verifyPassword(stored, input.password)) && account !== null && !account.disabled && account.password_hash !== '';
   if (!ok || !account) {
     await wh.insert('login_failures', [{ username, at: now.toISOString(), address: input.address }]);
-    await audit(false, 'invalid_credentials');
+    await refused('invalid_credentials');
     throw new SignInError(401, 'invalid_credentials', INVALID);
   }
   const session = await createSession(wh, account.username, 'password', auth.sessionHours, now);

@@ -1,6 +1,7 @@
 // The one place that reads the environment. Everything else receives a validated `Config`.
 // A bad value stops start-up with every problem listed at once, each naming the variable and the fix.
 import path from 'node:path';
+import { isIP } from 'node:net';
 
 export type WarehouseConfig =
   | { kind: 'embedded'; dataDir: string; database: string }
@@ -16,7 +17,7 @@ export type WarehouseConfig =
 
 export interface Config {
   warehouse: WarehouseConfig;
-  http: { host: string; port: number; publicUrl: string };
+  http: HttpConfig;
   /** Counts under this are suppressed below the analyst role and in anything public. */
   smallCountThreshold: number;
   /** Channels that count as digital (DESIGN §5). */
@@ -25,7 +26,7 @@ export interface Config {
   pseudonymKey: string | null;
   demo: { events: number; seed: number };
   /** Push API body limit, inbox folder scanned by the jobs, and the optional jobs file (issue 3). */
-  ingest: { maxBodyBytes: number; pushIntervalMs: number; inboxDir: string; inboxSchedule: string; jobsFile: string | null };
+  ingest: { maxBodyBytes: number; pushIntervalMs: number; inboxDir: string; inboxSchedule: string; jobsFile: string | null; excelMaxUnzippedBytes: number };
   /** How often `serve` brings the journeys and cases rollups up to date and prepares the scorecards (cron). */
   rollupSchedule: string;
   timeZone: 'America/Toronto';
@@ -35,6 +36,19 @@ export interface Config {
   sql: { timeoutSeconds: number; maxRows: number; maxMemoryBytes: number };
   /** The metrics service's one answer cache, bounded by bytes, and the most rows one metric answer may hold (422 beyond). */
   metrics: { answerCacheBytes: number; maxRows: number };
+}
+
+export interface HttpConfig {
+  host: string;
+  port: number;
+  publicUrl: string;
+  /** Addresses of the reverse proxy in front (JALON_TRUSTED_PROXIES): only their X-Forwarded-For is believed. */
+  trustedProxies: readonly string[];
+  /** Requests per client address and minute (pages and API), and pushes per producer token and minute. */
+  requestsPerMinute: number;
+  pushesPerMinute: number;
+  /** Body limit of every route but the push API (which has `ingest.maxBodyBytes`); sign-in has a smaller one. */
+  maxBodyBytes: number;
 }
 
 export interface OidcConfig {
@@ -48,8 +62,11 @@ export interface OidcConfig {
 }
 
 export interface AuthConfig {
-  /** When false (the demo), a visitor who has not signed in acts as the demo executive; when true, as the public. */
+  /** True unless the operator asks for the open demo: a visitor who has not signed in is then the public. When
+   *  false (the open demo, loopback only), such a visitor sees what an executive sees, without SQL or comments. */
   required: boolean;
+  /** Whether JALON_AUTH_REQUIRED was given: `jalon start` runs the open demo only when it was not. */
+  requiredFromEnv: boolean;
   sessionHours: number;
   /** Failed sign-ins before an account is locked, and for how long. */
   maxFailures: number;
@@ -167,7 +184,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       oidc = { issuer: oidcIssuer, clientId: oidcClientId, clientSecret: oidcSecret, scopes: text('JALON_OIDC_SCOPES', 'openid email profile'), usernameClaim: text('JALON_OIDC_USERNAME_CLAIM', 'email') };
     }
   }
-  const authRequired = text('JALON_AUTH_REQUIRED', oidc ? 'true' : 'false');
+  // Closed by default: sign-in is required unless the operator asks for the open demo (JALON_AUTH_REQUIRED=false).
+  const authRequired = text('JALON_AUTH_REQUIRED', 'true');
   if (!['true', 'false', '1', '0'].includes(authRequired)) problems.push(`JALON_AUTH_REQUIRED="${authRequired}": true ou/or false`);
   const inboxSchedule = text('JALON_INBOX_SCHEDULE', '* * * * *');
   if (!/^(\S+\s+){4,5}\S+$/.test(inboxSchedule)) {
@@ -183,12 +201,27 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     pushIntervalMs: integer('JALON_INGEST_PUSH_INTERVAL_MS', 200, 0, 60_000),
     inboxDir: path.resolve(cwd, text('JALON_INBOX_DIR', warehouse.kind === 'embedded' ? path.join(warehouse.dataDir, 'inbox') : './inbox')),
     inboxSchedule,
-    jobsFile: jobsFile ? path.resolve(cwd, jobsFile) : null
+    jobsFile: jobsFile ? path.resolve(cwd, jobsFile) : null,
+    // A workbook is a zip: its unzipped XML, not its file size, is what reading it costs in memory (issue 19).
+    excelMaxUnzippedBytes: integer('JALON_EXCEL_MAX_UNZIPPED_BYTES', 200 * 1024 * 1024, 1024 * 1024, 2 ** 32)
   };
+
+  const trustedProxies = text('JALON_TRUSTED_PROXIES', '').split(',').map((a) => a.trim()).filter(Boolean);
+  for (const a of trustedProxies) {
+    if (!isIP(a)) problems.push(`JALON_TRUSTED_PROXIES: adresse IP attendue / IP address expected, not "${a}" (e.g. 127.0.0.1)`);
+  }
 
   const config: Config = {
     warehouse,
-    http: { host, port, publicUrl },
+    http: {
+      host,
+      port,
+      publicUrl,
+      trustedProxies,
+      requestsPerMinute: integer('JALON_REQUESTS_PER_MINUTE', 600, 10, 1_000_000),
+      pushesPerMinute: integer('JALON_PUSHES_PER_MINUTE', 120, 1, 1_000_000),
+      maxBodyBytes: integer('JALON_MAX_BODY_BYTES', 1024 * 1024, 16 * 1024, 2 ** 30)
+    },
     smallCountThreshold: integer('JALON_SMALL_COUNT_THRESHOLD', 10, 0, 1_000_000),
     digitalChannels,
     pseudonymKey,
@@ -199,6 +232,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel: logLevel as Config['logLevel'],
     auth: {
       required: authRequired === 'true' || authRequired === '1',
+      requiredFromEnv: text('JALON_AUTH_REQUIRED', '') !== '',
       sessionHours: integer('JALON_SESSION_HOURS', 8, 1, 24 * 30),
       maxFailures: integer('JALON_LOGIN_MAX_FAILURES', 5, 1, 100),
       lockoutMinutes: integer('JALON_LOGIN_LOCKOUT_MINUTES', 15, 1, 24 * 60),
@@ -217,6 +251,22 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   };
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+/** Whether `host` only listens on this machine (the open demo may listen nowhere else). */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** The open demo (`jalon start` without JALON_AUTH_REQUIRED): sign-in not required, which is refused beyond loopback. */
+export function withOpenDemo(config: Config): Config {
+  return config.auth.requiredFromEnv ? config : { ...config, auth: { ...config.auth, required: false } };
+}
+
+/** One line when the configuration would serve without sign-in beyond loopback; null when it may serve. */
+export function openBeyondLoopback(config: Config): string | null {
+  if (config.auth.required || isLoopbackHost(config.http.host)) return null;
+  return `Refus : sans connexion obligatoire, Jalon n'écoute que sur 127.0.0.1 (HOST=${config.http.host}) ; retirez HOST ou mettez JALON_AUTH_REQUIRED=true / refused: without required sign-in Jalon listens on loopback only (HOST=${config.http.host}); unset HOST or set JALON_AUTH_REQUIRED=true`;
 }
 
 /** Returns a copy of `config` with the HTTP port replaced (the CLI's `--port`). */

@@ -5,8 +5,10 @@ declare global {
   namespace App {
     interface Locals {
       caller: Caller;
-      /** Signed-in account name; null for the demo executive or the public. */
+      /** Signed-in account name; null for the open demo's visitor or the public. */
       username: string | null;
+      /** The client's address: the socket's, or the one a trusted proxy forwarded (access/client-address.ts). */
+      clientAddress: string;
     }
   }
 }

@@ -1,19 +1,55 @@
-// Server hooks: who is asking (event.locals.caller, decided by access/), the page language for <html lang>, and
-// security headers on every response. Pages' Content-Security-Policy comes from kit.csp (svelte.config.js);
+// Server hooks: the client's address (forwarded headers believed only from JALON_TRUSTED_PROXIES), its rate limit,
+// who is asking (event.locals.caller, decided by access/), the page language for <html lang>, and security headers
+// on every response. Pages' Content-Security-Policy comes from kit.csp (svelte.config.js);
 // other responses (API, files) get a closed one here.
 import type { Handle } from '@sveltejs/kit';
 import { dev } from '$app/environment';
 import { getRuntime } from '$lib/server/runtime';
 import { identifyRequest } from '../access/request-caller.ts';
 import { SESSION_COOKIE } from '../access/sessions.ts';
-import { DEMO_EXECUTIVE, PUBLIC_CALLER } from '../access/caller.ts';
+import { DEMO_VISITOR, PUBLIC_CALLER } from '../access/caller.ts';
+import { clientAddress } from '../access/client-address.ts';
+import { errorResponse } from '$lib/server/api';
 
 const DEV_CALLER_COOKIE = 'jalon_dev_caller';
 
+/** Built assets cost nothing to serve and a page needs many: they are not counted against the client. */
+const UNCOUNTED = /^\/(_app\/|favicon)/u;
+
+/**
+ * The API's one error shape for what SvelteKit answers itself before any endpoint runs (no such route, a method the
+ * route does not have, an unexpected failure): `{error: {code, message}}` with the same status, never a page or text.
+ */
+function apiFallbackError(response: Response, method: string, pathname: string): Response {
+  const allow = response.headers.get('allow');
+  const [code, message] =
+    response.status === 405
+      ? ['method_not_allowed', `${method} ${pathname} : méthode non permise${allow ? ` (permises : ${allow})` : ''} / method not allowed${allow ? ` (allowed: ${allow})` : ''}`]
+      : response.status === 404
+        ? ['not_found', `${pathname} : adresse inconnue de l’API, voir /api/v1/openapi.json / unknown API address, see /api/v1/openapi.json`]
+        : ['internal', `${method} ${pathname} : erreur interne, consignée sur le serveur / internal error, logged on the server`];
+  const headers = new Headers({ 'content-type': 'application/json' });
+  if (allow) headers.set('allow', allow);
+  return new Response(JSON.stringify({ error: { code, message } }), { status: response.status, headers });
+}
+
 export const handle: Handle = async ({ event, resolve }) => {
   const lang = event.url.pathname.startsWith('/en') ? 'en' : 'fr';
+  const runtime = await getRuntime().catch(() => null);
+  event.locals.clientAddress = clientAddress(event.getClientAddress(), event.request.headers.get('x-forwarded-for'), runtime?.config.http.trustedProxies ?? []);
+  if (runtime && !UNCOUNTED.test(event.url.pathname)) {
+    const now = Date.now();
+    const { requests } = runtime.guards;
+    if (!requests.take(event.locals.clientAddress, now)) {
+      const retry = String(Math.max(1, requests.retryAfter(event.locals.clientAddress, now)));
+      const message = 'Trop de requêtes : réessayez dans un instant / too many requests: try again shortly';
+      if (event.url.pathname.startsWith('/api/')) return withSecurityHeaders(errorResponse(429, 'rate_limited', message, { 'retry-after': retry }), event.url);
+      return withSecurityHeaders(new Response(message, { status: 429, headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': retry } }), event.url);
+    }
+  }
   try {
-    const { config, warehouse } = await getRuntime();
+    if (!runtime) throw new Error('no runtime');
+    const { config, warehouse } = runtime;
     // Development caller switch: `?as=service_owner:MIN` (kept in a cookie; `?as=executive` to return). Whether it
     // applies is decided in access/request-caller.ts: the Vite dev server, sign-in not required, nobody signed in.
     const asked = dev && !config.auth.required ? event.url.searchParams.get('as') : null;
@@ -25,10 +61,18 @@ export const handle: Handle = async ({ event, resolve }) => {
   } catch {
     // No warehouse (or no access tables yet): nobody is signed in. Pages report the warehouse error themselves.
     const { config } = await getRuntime().catch(() => ({ config: null }));
-    event.locals.caller = config?.auth.required === false ? DEMO_EXECUTIVE : PUBLIC_CALLER;
+    event.locals.caller = config?.auth.required === false ? DEMO_VISITOR : PUBLIC_CALLER;
     event.locals.username = null;
   }
-  const response = await resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', lang) });
+  let response = await resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', lang) });
+  if (event.url.pathname.startsWith('/api/') && response.status >= 400 && !(response.headers.get('content-type') ?? '').includes('json')) {
+    response = apiFallbackError(response, event.request.method, event.url.pathname);
+  }
+  if (event.locals.username) response.headers.set('cache-control', 'private, no-store');
+  return withSecurityHeaders(response, event.url);
+};
+
+function withSecurityHeaders(response: Response, url: URL): Response {
   response.headers.set('x-content-type-options', 'nosniff');
   response.headers.set('referrer-policy', 'same-origin');
   response.headers.set('x-frame-options', 'DENY');
@@ -37,7 +81,6 @@ export const handle: Handle = async ({ event, resolve }) => {
   if (!response.headers.has('content-security-policy')) {
     response.headers.set('content-security-policy', "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
   }
-  if (event.url.protocol === 'https:') response.headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
-  if (event.locals.username) response.headers.set('cache-control', 'private, no-store');
+  if (url.protocol === 'https:') response.headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
   return response;
-};
+}

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setRuntime, type Runtime } from './lib/server/runtime.ts';
+import { openBeyondLoopback, type Config } from '../config/config.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD_HANDLER = path.join(ROOT, 'build', 'handler.js');
@@ -42,12 +43,55 @@ export async function buildDashboard(log: (line: string) => void): Promise<void>
 
 export interface RunningHttp {
   url: string;
+  /** Where a process on this machine reaches the server (loopback when it listens on every interface). */
+  localUrl: string;
   close(): Promise<void>;
 }
 
 type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse, next?: () => void) => void;
 
-export async function serveHttp(given: Omit<Runtime, 'metrics'> & { metrics?: Runtime['metrics'] }): Promise<RunningHttp> {
+/** Sign-in takes a name and a password: a few kilobytes at most. */
+export const SIGN_IN_MAX_BODY_BYTES = 16 * 1024;
+
+/** The body limit of a path: the push limit on the push API only, a small one for sign-in, the general one elsewhere. */
+export function bodyLimitOf(pathname: string, config: Config): number {
+  if (pathname.startsWith('/api/v1/ingest/')) return config.ingest.maxBodyBytes;
+  if (pathname.startsWith('/api/v1/auth/')) return SIGN_IN_MAX_BODY_BYTES;
+  return config.http.maxBodyBytes;
+}
+
+function refuse(req: http.IncomingMessage, res: http.ServerResponse, status: number, code: string, message: string): void {
+  // The body is discarded as it arrives (never buffered nor parsed), so the client reads the answer, not a reset.
+  req.resume();
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json');
+  res.setHeader('connection', 'close');
+  res.end(JSON.stringify({ error: { code, message } }));
+}
+
+/**
+ * Refuses a body over its route's limit before anything reads it (413); a body of unknown length (chunked) is taken
+ * by the push API only, which counts it as it reads (411 elsewhere). True when the request may go on.
+ */
+function bodyAllowed(req: http.IncomingMessage, res: http.ServerResponse, config: Config): boolean {
+  const pathname = (req.url ?? '/').split('?')[0];
+  const limit = bodyLimitOf(pathname, config);
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) {
+    refuse(req, res, 413, 'payload_too_large', `corps trop volumineux : au plus ${limit} octets sur ${pathname} / body too large: at most ${limit} bytes on ${pathname}`);
+    return false;
+  }
+  if (declared === undefined && req.headers['transfer-encoding'] !== undefined && !pathname.startsWith('/api/v1/ingest/')) {
+    refuse(req, res, 411, 'length_required', 'longueur requise : envoyez Content-Length / length required: send Content-Length');
+    return false;
+  }
+  return true;
+}
+
+export async function serveHttp(given: Omit<Runtime, 'metrics' | 'guards'> & Partial<Pick<Runtime, 'metrics' | 'guards'>>): Promise<RunningHttp> {
+  // Without required sign-in (the open demo) the app serves this machine only; `jalon serve` says so in one line first.
+  const open = openBeyondLoopback(given.config);
+  if (open) throw new Error(open);
   const runtime = setRuntime(given);
   // adapter-node takes the site's origin from ORIGIN when it loads; without it, it assumes https and refuses
   // same-site form posts (sign-in) as cross-site. The public URL is the origin people use.
@@ -55,8 +99,13 @@ export async function serveHttp(given: Omit<Runtime, 'metrics'> & { metrics?: Ru
   // adapter-node reads its own body limit from the environment when the handler loads (512 KB by default); the push
   // API enforces Jalon's limit itself (413 in our error shape), so the adapter's sits just above it.
   process.env.BODY_SIZE_LIMIT ??= String(runtime.config.ingest.maxBodyBytes + 65536);
+  // The client address is the socket's; forwarded headers are read by the hooks only from JALON_TRUSTED_PROXIES.
+  process.env.ADDRESS_HEADER = '';
+  process.env.PROTOCOL_HEADER = '';
+  process.env.HOST_HEADER = '';
   const { handler } = (await import(pathToFileURL(BUILD_HANDLER).href)) as { handler: NodeHandler };
   const server = http.createServer((req, res) => {
+    if (!bodyAllowed(req, res, runtime.config)) return;
     handler(req, res, () => {
       res.statusCode = 404;
       res.setHeader('content-type', 'application/json');
@@ -66,15 +115,18 @@ export async function serveHttp(given: Omit<Runtime, 'metrics'> & { metrics?: Ru
   const { host, port } = runtime.config.http;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'EADDRINUSE' ? new Error(`Le port ${port} est déjà utilisé / port ${port} is already in use: choisissez-en un autre avec --port ou PORT / pick another with --port or PORT`) : err);
+      // The system error keeps its code and port: the CLI's choke point turns it into one line naming both and the fix.
+      reject(err);
     });
     server.listen(port, host, () => resolve());
   });
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = runtime.config.http.publicUrl.replace(/:\d+$/, `:${actualPort}`);
+  const localHost = host === '0.0.0.0' || host === '::' || host === 'localhost' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return {
     url,
+    localUrl: `http://${localHost}:${actualPort}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

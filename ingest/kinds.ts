@@ -2,7 +2,7 @@
 // identity that keeps a row from counting twice. Pure data: validate-sql.ts turns it into SQL.
 import { CHANNELS } from '../config/config.ts';
 
-export const KINDS = ['events', 'surveys', 'cases', 'volumes', 'standards', 'indicators', 'costs', 'organizations', 'services', 'annotations'] as const;
+export const KINDS = ['events', 'surveys', 'cases', 'volumes', 'standards', 'indicators', 'costs', 'organizations', 'services', 'value_parameters', 'annotations'] as const;
 export type Kind = (typeof KINDS)[number];
 
 export type FieldType =
@@ -52,6 +52,9 @@ export interface KindSpec {
   serviceField?: string;
   /** Whether the service is optional for the kind (indicators: '' = the whole organization). */
   serviceOptional?: boolean;
+  /** State rows kept as a history (every report stays; the table's key holds `reported_at`): a row is new when it
+   *  differs from the latest stored report of its key, not from every earlier one. */
+  history?: boolean;
 }
 
 const channel = (required: boolean, fallback?: string): FieldSpec => ({ name: 'channel', type: 'enum', required, values: CHANNELS, ...(fallback !== undefined ? { fallback } : {}) });
@@ -103,6 +106,9 @@ export const KIND_SPECS: Record<Kind, KindSpec> = {
       service,
       channel(true),
       { name: 'journey_id', type: 'text', required: false, maxLength: 64, fallback: '' },
+      // '' when not sent: ingest then takes them from the linked journey's events already stored (validate-sql.ts).
+      { name: 'region', type: 'enum', required: false, values: REGIONS, fallback: '' },
+      { name: 'client_type', type: 'enum', required: false, values: ['citizen', 'business'], fallback: '' },
       { name: 'satisfaction', type: 'uint', required: true, min: 1, max: 5 },
       { name: 'effort', type: 'uint', required: false, min: 1, max: 7 },
       { name: 'comment', type: 'text', required: false, maxLength: 4000, fallback: '' },
@@ -214,6 +220,25 @@ export const KIND_SPECS: Record<Kind, KindSpec> = {
       { name: 'unit_cost_cad', type: 'json', required: false, fallback: '{}' }
     ]
   },
+  // Value-created parameters with an effective date (sql/schema/062): at least one of the two figures per row.
+  value_parameters: {
+    kind: 'value_parameters',
+    table: 'value_parameters',
+    uniqueness: 'state',
+    history: true,
+    key: ['org', 'service', 'channel', 'effective_from'],
+    orgField: 'org',
+    serviceField: 'service',
+    fields: [
+      org,
+      service,
+      channel(true),
+      { name: 'effective_from', type: 'date', required: true },
+      { name: 'baseline_minutes', type: 'number', required: false, min: 0, max: 1e6 },
+      { name: 'unit_cost_cad', type: 'number', required: false, min: 0, max: 1e9 },
+      { name: 'source', type: 'text', required: false, maxLength: 500, fallback: '' }
+    ]
+  },
   // Releases, incidents, policies, campaigns and notes drawn on a service's (or, without a service, an organization's)
   // charts. Sending a row again with other texts corrects it; the app and the API also edit and delete them.
   annotations: {
@@ -256,5 +281,6 @@ export const REASONS: Record<string, string> = {
   inconsistent: 'champs incohérents entre eux / fields inconsistent with each other',
   unknown_org: 'organisation inconnue (--strict) : déclarez-la d’abord (jalon ingest organizations) / unknown organization (--strict): declare it first',
   unknown_service: 'service inconnu (--strict) : déclarez-le d’abord (jalon ingest services) / unknown service (--strict): declare it first',
-  foreign_org: 'ligne d’une autre organisation que celle du jeton ou de --org / row for another organization than the token’s or --org'
+  foreign_org: 'ligne d’une autre organisation que celle du jeton ou de --org / row for another organization than the token’s or --org',
+  foreign_service: 'ce code de service appartient à une autre organisation : utilisez un code propre à la vôtre / this service code belongs to another organization: use a code of your own'
 };

@@ -1,10 +1,10 @@
-// Mappings (`--mapping m.json`) turn any CSV, Parquet or Arrow file into a kind's canonical fields: a column per
+// Mappings (`--mapping m.json`) turn any CSV, Parquet, Arrow or Excel file into a kind's canonical fields: a column per
 // field, an optional conversion (`as`), a values map, constants, and keyed hashing of direct identifiers.
 import fs from 'node:fs';
 import { createHmac } from 'node:crypto';
 import { isKind, KIND_SPECS, type Kind } from './kinds.ts';
 
-export const FORMATS = ['ndjson', 'csv', 'parquet', 'arrow'] as const;
+export const FORMATS = ['ndjson', 'csv', 'parquet', 'arrow', 'excel'] as const;
 export type Format = (typeof FORMATS)[number];
 export const CONVERSIONS = ['string', 'number', 'date', 'datetime', 'month', 'quarter', 'fiscal_year', 'year', 'bool'] as const;
 export type Conversion = (typeof CONVERSIONS)[number];
@@ -23,6 +23,8 @@ export interface Mapping {
   kind?: Kind;
   format?: Format;
   csv?: { delimiter?: string; encoding?: 'utf-8' | 'windows-1252'; quote?: string };
+  /** Excel: the sheet to read (default: the first). */
+  excel?: { sheet?: string };
   fields: Record<string, FieldMapping>;
   constants?: Record<string, string | number | boolean>;
 }
@@ -53,6 +55,10 @@ export function parseMapping(value: unknown, source = 'mapping'): Mapping {
     }
     if (fm.as !== undefined && !(CONVERSIONS as readonly unknown[]).includes(fm.as)) problems.push(`fields.${name}.as "${String(fm.as)}": ${CONVERSIONS.join(', ')}`);
     if (fm.values !== undefined && (typeof fm.values !== 'object' || fm.values === null)) problems.push(`fields.${name}.values: objet attendu / object expected`);
+  }
+  const excel = m.excel as Record<string, unknown> | undefined;
+  if (excel !== undefined && (typeof excel !== 'object' || excel === null || (excel.sheet !== undefined && typeof excel.sheet !== 'string'))) {
+    problems.push('excel: {"sheet": "Nom de la feuille"} attendu / expected');
   }
   if (m.constants !== undefined && (typeof m.constants !== 'object' || m.constants === null)) problems.push('constants: objet attendu / object expected');
   if (problems.length) throw new MappingError(`${source}:\n  - ${problems.join('\n  - ')}`);

@@ -4,11 +4,13 @@
 // row errors, with its own line numbers. Runs pass through one queue per process, one batch after another.
 import { producerCaller, scopeOrgs } from '../access/caller.ts';
 import { Readable } from 'node:stream';
+import { isUtf8 } from 'node:buffer';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import { isKind, type Kind } from './kinds.ts';
 import { runIngest, type IngestSummary, type RowError } from './run-ingest.ts';
 import { countLines } from './readers.ts';
 import { verifyToken } from './tokens.ts';
+import type { RateLimiter } from '../access/rate-limit.ts';
 
 export class PushError extends Error {
   readonly status: number;
@@ -22,7 +24,7 @@ export class PushError extends Error {
 }
 
 /** Kinds a producer token may push (reference data about organizations stays with administrators). */
-const PUSH_KINDS: readonly Kind[] = ['events', 'surveys', 'cases', 'volumes', 'standards', 'indicators', 'costs', 'services'];
+const PUSH_KINDS: readonly Kind[] = ['events', 'surveys', 'cases', 'volumes', 'standards', 'indicators', 'costs', 'services', 'value_parameters'];
 
 interface Queue {
   tail: Promise<unknown>;
@@ -93,6 +95,7 @@ function flush(key: string): void {
         kind: buf.kind,
         inputs: [{ source: { type: 'stream', stream: Readable.from([body]), name: 'api' }, name: 'api', format: 'ndjson' }],
         org: buf.org,
+        orgFrom: { fr: 'celle du jeton : envoyez-la avec le jeton de son organisation', en: 'the token’s: send it with its organization’s token' },
         strict: false,
         pseudonymKey: buf.pseudonymKey,
         label: buf.label,
@@ -148,12 +151,50 @@ function bufferPush(wh: Warehouse, kind: Kind, org: string, tokenId: string, pse
   });
 }
 
-async function authenticate(wh: Warehouse, authorization: string | null): Promise<{ org: string; tokenId: string }> {
+const SLOW_DOWN = 'trop de requêtes : réessayez dans une minute / too many requests: try again in a minute';
+
+/**
+ * The token's organization. A client address whose recent tokens were refused too often is refused at once, before
+ * any argon2 check (a wrong secret for a known token id would otherwise cost one per request); an accepted token
+ * then takes one push from its own per-token limit.
+ */
+async function authenticate(wh: Warehouse, authorization: string | null, limits: PushLimits, now: number): Promise<{ org: string; tokenId: string }> {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!m) throw new PushError(401, 'unauthorized', 'jeton requis : Authorization: Bearer <jeton> / token required: Authorization: Bearer <token>');
+  if (limits.failures.exhausted(limits.address, now)) throw new PushError(429, 'rate_limited', SLOW_DOWN);
   const who = await verifyToken(wh, m[1]);
-  if (!who) throw new PushError(401, 'unauthorized', 'jeton inconnu, révoqué ou invalide / unknown, revoked or invalid token');
+  if (!who) {
+    limits.failures.take(limits.address, now);
+    throw new PushError(401, 'unauthorized', 'jeton inconnu, révoqué ou invalide / unknown, revoked or invalid token');
+  }
+  if (!limits.perToken.take(who.tokenId, now)) throw new PushError(429, 'rate_limited', SLOW_DOWN);
   return who;
+}
+
+/** Deepest nesting a pushed JSON value may have: rows are flat objects with a few small arrays and maps. */
+export const MAX_JSON_DEPTH = 32;
+
+/** The nesting depth of JSON text (brackets outside strings), counted without parsing it: deep input is refused
+ *  before any parser or engine function recurses into it. */
+export function jsonDepth(text: string, perLine = false): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (perLine && c === 10) {
+      // NDJSON: each line stands alone (an unreadable line is quarantined, it does not deepen the next).
+      depth = 0;
+      inString = false;
+    } else if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > max) max = depth;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return max;
 }
 
 /** Reads the body, refusing it (413) as soon as it exceeds `limit` bytes. */
@@ -177,9 +218,18 @@ async function readLimited(body: ReadableStream<Uint8Array> | null, declaredLeng
   return Buffer.concat(chunks);
 }
 
-/** NDJSON as is; a JSON array becomes one line per element (line n = element n). */
-function toNdjson(body: Buffer): Buffer {
+/**
+ * NDJSON as is; a JSON array becomes one line per element (line n = element n). JSON is UTF-8 (RFC 8259): bytes that
+ * are not become U+FFFD here, never another encoding's letters, so their lines are quarantined as bad_encoding.
+ */
+function toNdjson(given: Buffer): Buffer {
+  const body = isUtf8(given) ? given : Buffer.from(given.toString('utf8'));
   const text = body.toString('utf8').replace(/^\ufeff/, '');
+  const array = /^\s*\[/.test(text);
+  // An array counts one level more than its rows.
+  if (jsonDepth(text, !array) > MAX_JSON_DEPTH + (array ? 1 : 0)) {
+    throw new PushError(400, 'too_deep', `JSON trop imbriqué : au plus ${MAX_JSON_DEPTH} niveaux par ligne / JSON nested too deeply: at most ${MAX_JSON_DEPTH} levels per row`);
+  }
   if (!/^\s*\[/.test(text)) return body;
   let parsed: unknown;
   try {
@@ -202,10 +252,18 @@ export interface PushOptions {
   /** How long the first request of a batch waits for others (JALON_INGEST_PUSH_INTERVAL_MS). */
   intervalMs: number;
   pseudonymKey: string | null;
+  limits: PushLimits;
 }
 
-export async function handlePush(wh: Warehouse, o: PushOptions): Promise<IngestSummary> {
-  const who = await authenticate(wh, o.authorization);
+export interface PushLimits {
+  /** The client's address (refused authentications are counted per address). */
+  address: string;
+  perToken: RateLimiter;
+  failures: RateLimiter;
+}
+
+export async function handlePush(wh: Warehouse, o: PushOptions, now: number = Date.now()): Promise<IngestSummary> {
+  const who = await authenticate(wh, o.authorization, o.limits, now);
   if (!isKind(o.kind)) throw new PushError(404, 'unknown_kind', `type inconnu / unknown kind "${o.kind}": ${PUSH_KINDS.join(', ')}`);
   if (!PUSH_KINDS.includes(o.kind)) throw new PushError(403, 'forbidden', `un jeton de dépôt ne peut pas envoyer « ${o.kind} » / a producer token cannot push ${o.kind}`);
   if (o.org !== null) scopeOrgs(producerCaller(who.tokenId, who.org), [o.org]); // the one place that decides (403 via AccessError)

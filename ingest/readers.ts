@@ -1,6 +1,7 @@
-// Readers: NDJSON, CSV, Parquet and Arrow IPC from a file, a folder or a stream, turned into batches of staged rows
-// (line number, raw text, canonical JSON) encoded as TSV for the engine's staging table. NDJSON lines pass through
-// untouched (validation happens in the engine); other formats go through the mapping here.
+// Readers: NDJSON and CSV from a file, a folder or a stream, turned into batches of staged rows (line number, raw text,
+// canonical JSON) encoded as TSV for the engine's staging table. NDJSON lines pass through untouched (validation
+// happens in the engine); CSV goes through the mapping here. Parquet, Arrow and Excel arrive here already decoded to
+// NDJSON (decode.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -68,6 +69,7 @@ export function formatFromName(name: string): Format | null {
   if (ext === '.csv' || ext === '.tsv' || ext === '.txt') return 'csv';
   if (ext === '.parquet') return 'parquet';
   if (ext === '.arrow' || ext === '.arrows' || ext === '.ipc' || ext === '.feather') return 'arrow';
+  if (ext === '.xlsx' || ext === '.xlsm') return 'excel';
   return null;
 }
 
@@ -293,62 +295,6 @@ async function* readCsv(source: Source, opts: ReadOptions): AsyncGenerator<Stage
   if (last) yield last;
 }
 
-async function readAll(source: Source): Promise<Buffer> {
-  if (source.type === 'file') return fs.promises.readFile(source.path);
-  const chunks: Buffer[] = [];
-  for await (const c of chunksOf(source)) chunks.push(c);
-  return Buffer.concat(chunks);
-}
-
-function jsonOfRow(row: Record<string, unknown>): string {
-  return JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v));
-}
-
-async function* readParquet(source: Source, opts: ReadOptions): AsyncGenerator<StageBatch> {
-  const { parquetMetadataAsync, parquetReadObjects, asyncBufferFromFile } = await import('hyparquet');
-  const toDoc = compileMapping(opts.mapping, opts.pseudonymKey);
-  let file;
-  if (source.type === 'file') file = await asyncBufferFromFile(source.path);
-  else {
-    const buf = await readAll(source);
-    file = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
-  }
-  const metadata = await parquetMetadataAsync(file);
-  const total = Number(metadata.num_rows);
-  const b = new StageBuilder(opts);
-  const step = Math.max(1, Math.min(opts.batchRows, 100_000));
-  for (let start = 0; start < total; start += step) {
-    const rows = await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: Math.min(total, start + step) });
-    rows.forEach((row, i) => b.add(start + i + 1, jsonOfRow(row), JSON.stringify(toDoc(row))));
-    if (b.full() || start + step >= total) {
-      const batch = b.take(Math.round((file.byteLength * Math.min(total, start + step)) / Math.max(1, total)));
-      if (batch) yield batch;
-    }
-  }
-}
-
-async function* readArrow(source: Source, opts: ReadOptions): AsyncGenerator<StageBatch> {
-  const { RecordBatchReader } = await import('apache-arrow');
-  const toDoc = compileMapping(opts.mapping, opts.pseudonymKey);
-  const bytesTotal = source.type === 'file' ? fs.statSync(source.path).size : 0;
-  const input = source.type === 'file' ? fs.createReadStream(source.path) : source.stream;
-  const reader = await RecordBatchReader.from(input as unknown as AsyncIterable<Uint8Array>);
-  const b = new StageBuilder(opts);
-  let line = 0;
-  for await (const batch of reader) {
-    for (let i = 0; i < batch.numRows; i++) {
-      const row = (batch.get(i)?.toJSON() ?? {}) as Record<string, unknown>;
-      b.add(++line, jsonOfRow(row), JSON.stringify(toDoc(row)));
-      if (b.full()) {
-        const out = b.take(bytesTotal);
-        if (out) yield out;
-      }
-    }
-  }
-  const last = b.take(bytesTotal);
-  if (last) yield last;
-}
-
 /** Staged batches of one source in one format. */
 export function readBatches(source: Source, opts: ReadOptions): AsyncGenerator<StageBatch> {
   switch (opts.format) {
@@ -357,9 +303,9 @@ export function readBatches(source: Source, opts: ReadOptions): AsyncGenerator<S
     case 'csv':
       return readCsv(source, opts);
     case 'parquet':
-      return readParquet(source, opts);
     case 'arrow':
-      return readArrow(source, opts);
+    case 'excel':
+      throw new MappingError(`format ${opts.format}: décodez d’abord en NDJSON (decode.ts) / decode to NDJSON first`);
     default: {
       const never: never = opts.format;
       throw new MappingError(`format ${String(never)}`);

@@ -10,10 +10,11 @@ import type { Warehouse } from '../warehouse/warehouse.ts';
 import { quoteIdentifier } from '../warehouse/identifiers.ts';
 import { KIND_SPECS, type Kind } from './kinds.ts';
 import { detectEncoding, formatFromName, listFiles, readBatches, type Source, type StageBatch } from './readers.ts';
+import { decodeToNdjson, isDecodedFormat } from './decode.ts';
 import type { Format, Mapping } from './mapping.ts';
 import {
   buildInsertValid, buildNewRows, buildPrecheck, buildQuarantine, buildStoredCheck, buildValidation, buildValidationSelect, columnsOf, MAX_ORGS,
-  targetColumnList, VALIDATION_SETTINGS
+  targetColumnList, VALIDATION_SETTINGS, withJourneyFill, buildParametersFromServices
 } from './validate-sql.ts';
 
 export interface IngestInput {
@@ -29,6 +30,8 @@ export interface IngestOptions {
   mapping?: Mapping | null;
   /** Rows must belong to this organization; rows without one get it. */
   org?: string | null;
+  /** Why rows must belong to `org`, for the foreign_org message: `{fr, en}` naming the folder, the option or the token. */
+  orgFrom?: { fr: string; en: string };
   strict?: boolean;
   pseudonymKey?: string | null;
   batchRows?: number;
@@ -47,7 +50,14 @@ export interface IngestOptions {
   inPlace?: boolean;
   /** Longest file (lines) the in-place path takes (default IN_PLACE_MAX_LINES; tests lower it). */
   inPlaceMaxLines?: number;
+  /** Excel: the sheet to read (else the mapping's `excel.sheet`, else the first). */
+  sheet?: string | null;
+  /** Excel: largest unzipped workbook read (config `JALON_EXCEL_MAX_UNZIPPED_BYTES`). */
+  excelMaxUnzippedBytes?: number;
 }
+
+/** Default of `JALON_EXCEL_MAX_UNZIPPED_BYTES`, for callers without a configuration (tests, benchmarks). */
+export const DEFAULT_EXCEL_MAX_UNZIPPED_BYTES = 200 * 1024 * 1024;
 
 export interface PartSummary {
   read: number;
@@ -72,12 +82,18 @@ export interface IngestSummary {
   duplicates: number;
   rejected: number;
   rejects: { reason: string; count: number }[];
+  /** The first NEW_CODES_SHOWN placeholder codes registered; the run's record (ingest_runs.new_codes) holds them all. */
   new_codes: string[];
+  /** How many placeholder codes the run registered. */
+  new_codes_count: number;
   errors: RowError[];
   error?: string;
   /** Per line range, when `lineRanges` was given. */
   parts?: PartSummary[];
 }
+
+/** A summary lists this many new codes (a file of 5,849 rows can register 1,100): the count and the record say the rest. */
+export const NEW_CODES_SHOWN = 20;
 
 export const DEFAULT_BATCH_ROWS = 250_000;
 export const DEFAULT_BATCH_BYTES = 32 << 20;
@@ -96,7 +112,7 @@ export function resolveInputs(target: string, format: Format | null, stdin: Node
   const files = stat.isDirectory() ? listFiles(target) : [target];
   return files.map((file) => {
     const f = format ?? formatFromName(file);
-    if (!f) throw new Error(`${file}: format inconnu, précisez --format ndjson|csv|parquet|arrow / unknown format, give --format`);
+    if (!f) throw new Error(`${file}: format inconnu, précisez --format ndjson|csv|parquet|arrow|excel / unknown format, give --format`);
     return { source: { type: 'file', path: file }, name: path.resolve(file), format: f };
   });
 }
@@ -160,15 +176,23 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
   const label = options.label ?? options.inputs.map((i) => i.name).join(', ').slice(0, 1000);
   const formatLabel = [...new Set(options.inputs.map((i) => i.format))].join(',') || 'ndjson';
   const org = options.org ?? null;
+  const validationOptions = {
+    org,
+    strict: options.strict ?? false,
+    ...(org !== null && options.orgFrom
+      ? { foreignOrgReason: `ligne d’une autre organisation que ${org}, ${options.orgFrom.fr} / row for another organization than ${org}, ${options.orgFrom.en}` }
+      : {})
+  };
   const ranges = options.lineRanges ?? null;
   const parts: PartSummary[] = (ranges ?? []).map(() => ({ read: 0, inserted: 0, duplicates: 0, rejected: 0 }));
-  const summary: IngestSummary = { run_id: runId, kind, status: 'ok', read: 0, inserted: 0, duplicates: 0, rejected: 0, rejects: [], new_codes: [], errors: [] };
+  const summary: IngestSummary = { run_id: runId, kind, status: 'ok', read: 0, inserted: 0, duplicates: 0, rejected: 0, rejects: [], new_codes: [], new_codes_count: 0, errors: [] };
+  const newCodes: string[] = [];
   const record = async (status: string, finished: Date | null, error = '') => {
     await wh.insert('ingest_runs', [
       {
         run_id: runId, kind, source: label, format: formatLabel, org: org ?? '', started_at: iso(startedAt), finished_at: finished ? iso(finished) : null,
         status, read: summary.read, inserted: summary.inserted, duplicates: summary.duplicates, rejected: summary.rejected,
-        new_codes: summary.new_codes, error, updated_at: iso(finished ?? now())
+        new_codes: newCodes, error, updated_at: iso(finished ?? now())
       }
     ]);
   };
@@ -188,36 +212,12 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     // Batches are staged in a table only without a spool folder (a server); state kinds count new rows in `fresh`.
     if (!spoolDir) await wh.command(`CREATE TABLE ${q(stage)} (line UInt64, raw String, doc String) ENGINE = Memory`);
     if (spec.uniqueness !== 'identity') await wh.command(`CREATE TABLE ${q(fresh)} (${columnsOf(kind).map((c) => `${q(c.name)} ${c.type}`).join(', ')}) ENGINE = Memory`);
-    for (const input of options.inputs) {
-      if (inPlaceCandidate(input) && (await ingestInPlace(input))) continue;
-      const batches = readBatches(input.source, {
-        format: input.format,
-        mapping: options.mapping ?? null,
-        pseudonymKey: options.pseudonymKey ?? null,
-        batchRows: options.batchRows ?? DEFAULT_BATCH_ROWS,
-        batchBytes: options.batchBytes ?? DEFAULT_BATCH_BYTES,
-        rawLines: wh.kind === 'embedded'
-      });
-      // Read the next batch and write its spool file while the engine works on the current one: two spool slots,
-      // so the file of batch i+1 is written while batch i's file is read, and a slot is reused only once its batch is done.
-      let slot = 0;
-      const prepare = async (): Promise<Prepared | null> => {
-        const item = await batches.next();
-        if (item.done) return null;
-        const t = performance.now();
-        const staged = spoolDir ? await spoolBatch(item.value, spoolDir, slot++ % 2) : null;
-        if (staged) options.trace?.('stage', performance.now() - t);
-        return { batch: item.value, staged };
-      };
-      let next = prepare();
-      for (;;) {
-        const waited = performance.now();
-        const item = await next;
-        options.trace?.('wait', performance.now() - waited);
-        if (!item) break;
-        next = prepare();
-        next.catch(() => undefined); // surfaced when awaited
-        await processBatch(item, input.name);
+    for (const original of options.inputs) {
+      const decodeDir = isDecodedFormat(original.format) ? fs.mkdtempSync(path.join(os.tmpdir(), 'jalon-decode-')) : null;
+      try {
+        await ingestInput(original, decodeDir);
+      } finally {
+        if (decodeDir) fs.rmSync(decodeDir, { recursive: true, force: true });
       }
     }
     await countIdentityInserted();
@@ -248,6 +248,58 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     if (spoolDir) fs.rmSync(spoolDir, { recursive: true, force: true });
   }
 
+  /**
+   * One input through the pipeline. Parquet, Arrow and Excel are first decoded to an NDJSON spool file in `decodeDir`
+   * (line k = row k) and then take the NDJSON path like any file, in place when it fits.
+   */
+  async function ingestInput(original: IngestInput, decodeDir: string | null): Promise<void> {
+    let input = original;
+    let mapping = options.mapping ?? null;
+    if (decodeDir && isDecodedFormat(original.format)) {
+      const t = performance.now();
+      const file = await decodeToNdjson(wh, original.source, original.format, {
+        name: original.name,
+        sheet: options.sheet ?? mapping?.excel?.sheet ?? null,
+        maxUnzippedBytes: options.excelMaxUnzippedBytes ?? DEFAULT_EXCEL_MAX_UNZIPPED_BYTES,
+        spoolDir: decodeDir
+      });
+      options.trace?.('decode', performance.now() - t);
+      input = { source: { type: 'file', path: file }, name: original.name, format: 'ndjson' };
+      // The spool is UTF-8 NDJSON whatever the mapping says of CSV.
+      if (mapping?.csv) mapping = { ...mapping, csv: undefined };
+    }
+    if (inPlaceCandidate(input) && (await ingestInPlace(input))) return;
+    const batches = readBatches(input.source, {
+      format: input.format,
+      mapping,
+      pseudonymKey: options.pseudonymKey ?? null,
+      batchRows: options.batchRows ?? DEFAULT_BATCH_ROWS,
+      batchBytes: options.batchBytes ?? DEFAULT_BATCH_BYTES,
+      rawLines: wh.kind === 'embedded'
+    });
+    // Read the next batch and write its spool file while the engine works on the current one: two spool slots,
+    // so the file of batch i+1 is written while batch i's file is read, and a slot is reused only once its batch is done.
+    let slot = 0;
+    const prepare = async (): Promise<Prepared | null> => {
+      const item = await batches.next();
+      if (item.done) return null;
+      const t = performance.now();
+      const staged = spoolDir ? await spoolBatch(item.value, spoolDir, slot++ % 2) : null;
+      if (staged) options.trace?.('stage', performance.now() - t);
+      return { batch: item.value, staged };
+    };
+    let next = prepare();
+    for (;;) {
+      const waited = performance.now();
+      const item = await next;
+      options.trace?.('wait', performance.now() - waited);
+      if (!item) break;
+      next = prepare();
+      next.catch(() => undefined); // surfaced when awaited
+      await processBatch(item, input.name);
+    }
+  }
+
   async function processBatch({ batch, staged }: Prepared, source: string): Promise<void> {
     let t0 = performance.now();
     const lap = (phase: string) => {
@@ -266,7 +318,7 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     }
     lap('stage');
     await wh.command(`DROP TABLE IF EXISTS ${q(valid)}`);
-    const v = buildValidation(kind, relation, valid, { org, strict: options.strict ?? false });
+    const v = buildValidation(kind, relation, valid, validationOptions);
     await wh.command(v.sql, { ...v.params, ...extra }, { settings: { input_format_tsv_empty_as_default: 1 } });
     lap('validate');
     const [counts] = await wh.query<{ read: number; rejected: number }>(
@@ -283,7 +335,7 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     const n = buildNewRows(kind, valid);
     if (spec.uniqueness === 'identity') {
       // Identity rows go straight in; they are counted by run id at the end (no stored key is ever inserted twice).
-      await wh.command(`INSERT INTO ${q(spec.table)} (${cols}, run_id) SELECT ${cols}, {run:String} FROM (${n.sql})`, { ...n.params, run: runId });
+      await wh.command(`INSERT INTO ${q(spec.table)} (${cols}, run_id) SELECT ${cols}, {run:String} FROM (${withJourneyFill(kind, n.sql)})`, { ...n.params, run: runId });
       lap('insert');
     } else {
       // State rows are few: count them exactly before they go in (merges may fold corrections later).
@@ -298,6 +350,8 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
             : `INSERT INTO ${q(spec.table)} (${cols}) SELECT ${cols} FROM ${q(fresh)}`,
           { run: runId }
         );
+        // Baselines and unit costs sent on services become value-created parameters (nothing sent is ignored).
+        if (kind === 'services') await wh.command(buildParametersFromServices(fresh), { run: runId }, { settings: { transform_null_in: 1 } });
       }
       lap('insert');
       summary.inserted += Number(added.n);
@@ -339,7 +393,7 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
       options.trace?.(phase, t - t0);
       t0 = t;
     };
-    const opts = { org, strict: options.strict ?? false };
+    const opts = validationOptions;
     // chDB maps the file by default: the pages read count in resident memory (the whole file by the end) and it was
     // 2–3 times slower than pread on a 1.4 GB file. Parallel parsing of lines cost memory (about 100 MB) and, on two
     // cores, time: the work is in the SQL after the split. Smaller insert blocks keep the insert under 1 GB.
@@ -412,6 +466,12 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     summary.inserted = Number(row.n);
   }
 
+  function noteNewCodes(codes: readonly string[]): void {
+    newCodes.push(...codes);
+    summary.new_codes = newCodes.slice(0, NEW_CODES_SHOWN);
+    summary.new_codes_count = newCodes.length;
+  }
+
   /** Registers the unknown organization and service codes of the valid rows in `rows` (a relation). */
   async function registerPlaceholders(rows: string, params: Record<string, unknown>): Promise<void> {
     if (kind === 'organizations') return;
@@ -422,7 +482,7 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     );
     if (orgs.length) {
       await wh.insert('organizations', orgs.map((o) => ({ code: o.code, name_fr: o.code, name_en: o.code, placeholder: true })));
-      summary.new_codes.push(...orgs.map((o) => o.code));
+      noteNewCodes(orgs.map((o) => o.code));
     }
     if (!spec.serviceField) return;
     const svc = q(spec.serviceField);
@@ -434,7 +494,7 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     if (services.length) {
       const today = now().toISOString().slice(0, 10);
       await wh.insert('services', services.map((s) => ({ org: s.org, code: s.code, name_fr: s.code, name_en: s.code, launched_on: today, placeholder: true })));
-      summary.new_codes.push(...services.map((s) => `${s.org}/${s.code}`));
+      noteNewCodes(services.map((s) => `${s.org}/${s.code}`));
     }
   }
 }

@@ -9,6 +9,8 @@ export interface ValidationOptions {
   /** Rows must belong to this organization (push API token, `--org`); rows without one get it. */
   org: string | null;
   strict: boolean;
+  /** The foreign_org message naming where the organization comes from (an inbox folder, --org, a token). */
+  foreignOrgReason?: string;
 }
 
 export interface Sql {
@@ -157,7 +159,7 @@ function targetColumns(kind: Kind): Column[] {
       return [
         str('org'), str('service'),
         { name: 'submitted_at', type: "DateTime64(3, 'UTC')", expr: `assumeNotNull(${pv('submitted_at')})` },
-        str('response_id', 'String'), str('channel'), str('journey_id', 'String'),
+        str('response_id', 'String'), str('channel'), str('journey_id', 'String'), str('region'), str('client_type'),
         { name: 'satisfaction', type: 'UInt8', expr: `toUInt8(ifNull(${pv('satisfaction')}, 0))` },
         { name: 'effort', type: 'Nullable(UInt8)', expr: `toUInt8OrNull(toString(${pv('effort')}))` },
         { name: 'comment', type: 'String', expr: scrubSql(sv('comment')) },
@@ -203,6 +205,14 @@ function targetColumns(kind: Kind): Column[] {
         { name: 'unit_cost_cad', type: 'Map(LowCardinality(String), Float64)', expr: `if(isValidJSON(${sv('unit_cost_cad')}), JSONExtract(${sv('unit_cost_cad')}, 'Map(String, Float64)'), map())` },
         { name: 'placeholder', type: 'Bool', expr: 'false' }
       ];
+    case 'value_parameters':
+      return [
+        str('org'), str('service'), str('channel'),
+        { name: 'effective_from', type: 'Date', expr: `ifNull(${pv('effective_from')}, toDate(0))` },
+        { name: 'baseline_minutes', type: 'Nullable(Float64)', expr: pv('baseline_minutes') },
+        { name: 'unit_cost_cad', type: 'Nullable(Float64)', expr: pv('unit_cost_cad') },
+        str('source', 'String')
+      ];
     case 'annotations':
       // A row sent again restores an annotation deleted in the app (`deleted` differs, so it is not a duplicate).
       return [
@@ -225,6 +235,8 @@ function crossChecks(kind: Kind): string[] {
       return [`${pv('decided_at')} IS NOT NULL AND ${pv('decided_at')} < ${pv('received_at')}, (${word('inconsistent')}, ${word('decided_at')})`];
     case 'standards':
       return [`${pv('met')} > ${pv('total')}, (${word('inconsistent')}, ${word('met')})`];
+    case 'value_parameters':
+      return [`${sv('baseline_minutes')} = '' AND ${sv('unit_cost_cad')} = '', (${word('missing_field')}, ${word('baseline_minutes')})`];
     default:
       return [];
   }
@@ -262,12 +274,16 @@ function hintsOf(spec: KindSpec): Record<string, string> {
  */
 export function buildValidationSelect(kind: Kind, source: string, opts: ValidationOptions): Sql {
   const spec = KIND_SPECS[kind];
-  const params: Record<string, unknown> = { reasons: REASONS, hints: hintsOf(spec), bad_char: '\ufffd' };
+  const reasons = opts.foreignOrgReason ? { ...REASONS, foreign_org: opts.foreignOrgReason } : REASONS;
+  const params: Record<string, unknown> = { reasons, hints: hintsOf(spec), bad_char: '\ufffd' };
   if (opts.org !== null) params.force_org = opts.org;
   const selects: string[] = [];
   const checks: string[] = [
     `positionUTF8(raw, {bad_char:String}) > 0 OR NOT isValidUTF8(raw), (${word('bad_encoding')}, ${word('line')})`,
-    `${spec.fields.map((f) => `tupleElement(_t, ${word(f.name)}) IS NULL`).join(' AND ')}, (${word('malformed_row')}, ${word('line')})`
+    `${spec.fields.map((f) => `tupleElement(_t, ${word(f.name)}) IS NULL`).join(' AND ')}, (${word('malformed_row')}, ${word('line')})`,
+    // A valid line can still decode to invalid text: a JSON escape of a lone surrogate ("\udcff") becomes bytes
+    // that are not UTF-8 once extracted. Fields are joined with a newline so no two halves make a valid character.
+    `NOT isValidUTF8(arrayStringConcat([${spec.fields.map((f) => `ifNull(tupleElement(_t, ${word(f.name)}), '')`).join(', ')}], '\\n')), (${word('bad_encoding')}, ${word('line')})`
   ];
   for (const f of spec.fields) {
     const e = fieldExprs(f, params, opts, spec);
@@ -285,6 +301,16 @@ export function buildValidationSelect(kind: Kind, source: string, opts: Validati
         `${spec.serviceOptional ? `${svc} != '' AND ` : ''}(${orgS}, ${svc}) NOT IN (SELECT org, code FROM services WHERE NOT placeholder), (${word('unknown_service')}, ${word(spec.serviceField)})`
       );
     }
+  }
+  // A service code belongs to the one organization that declared it (or first sent rows for it): a row naming a code
+  // another organization owns would create or change that organization's service, or file figures under it. Checked
+  // after the strict checks, whose reasons (an undeclared organization or service) say more.
+  const serviceField = kind === 'services' ? 'code' : spec.serviceField;
+  if (serviceField) {
+    const svc = sv(serviceField);
+    checks.push(
+      `${svc} != '' AND ${svc} IN (SELECT code FROM services) AND (${orgS}, ${svc}) NOT IN (SELECT org, code FROM services), (${word('foreign_service')}, ${word(serviceField)})`
+    );
   }
   // The offending value, for the message only (computed for rejected rows alone).
   const fieldValue = `multiIf(${spec.fields.map((f) => `_field = ${word(f.name)}, ${sv(f.name)}`).join(', ')}, '')`;
@@ -315,11 +341,15 @@ export function buildValidation(kind: Kind, source: string, valid: string, opts:
   return { sql: `CREATE TABLE ${id(valid)} ENGINE = Memory AS\n${v.sql}\nSETTINGS short_circuit_function_evaluation = 'force_enable'`, params: v.params };
 }
 
-/** Rejected rows of the batch into quarantine; `from` is the validation table (a quoted name) or a subquery (then run it with VALIDATION_SETTINGS). */
+/**
+ * Rejected rows of the batch into quarantine; `from` is the validation table (a quoted name) or a subquery (then run it
+ * with VALIDATION_SETTINGS). The raw text and the message (which quotes the offending value) are scrubbed with the
+ * comments' rules before they are stored: a rejected row is kept a year, and may hold anything a producer sent.
+ */
 export function buildQuarantine(kind: Kind, from: string, source: string, runId: string): Sql {
   return {
     sql: `INSERT INTO quarantine (run_id, kind, org, source, line, raw, reason, message)
-SELECT {run:String}, {kind:String}, q_org, {source:String}, line, raw, reason, message
+SELECT {run:String}, {kind:String}, q_org, {source:String}, line, ${scrubSql('raw')}, reason, ${scrubSql('message')}
 FROM ${from} WHERE reason != ''`,
     params: { run: runId, kind, source }
   };
@@ -376,7 +406,27 @@ export function buildStoredCheck(kind: Kind): string {
 /** The valid rows of the validation SELECT `select`, straight into the kind's table with the run id (VALIDATION_SETTINGS). */
 export function buildInsertValid(kind: Kind, select: string): string {
   const cols = targetColumnList(kind);
-  return `INSERT INTO ${id(KIND_SPECS[kind].table)} (${cols}, run_id) SELECT ${cols}, {run:String} FROM (${select}) WHERE reason = ''`;
+  return `INSERT INTO ${id(KIND_SPECS[kind].table)} (${cols}, run_id) SELECT ${cols}, {run:String} FROM (${withJourneyFill(kind, `SELECT * FROM (${select}) WHERE reason = ''`)})`;
+}
+
+/**
+ * Rows about to be stored, with what they leave blank taken from reference data: a survey response without a region
+ * or client type gets those of its linked journey (`journey_id`), from the journey's events already stored — its
+ * start first, else its earliest event with a region. A journey whose events arrive after the response leaves them
+ * blank ('' = unknown). `rows` is a relation with the kind's target columns; other kinds pass through.
+ */
+export function withJourneyFill(kind: Kind, rows: string): string {
+  if (kind !== 'surveys') return rows;
+  return `SELECT x.* REPLACE (if(x.region = '', j.j_region, x.region) AS region, if(x.client_type = '', j.j_client_type, x.client_type) AS client_type)
+FROM (${rows}) AS x
+LEFT JOIN (
+    SELECT org AS j_org, journey_id AS j_journey,
+           argMinIf(region, (type != 'started', occurred_at), region != '') AS j_region,
+           argMin(client_type, (type != 'started', occurred_at)) AS j_client_type
+    FROM service_events
+    WHERE journey_id IN (SELECT journey_id FROM (${rows}) WHERE journey_id != '' AND (region = '' OR client_type = ''))
+    GROUP BY org, journey_id
+) AS j ON j.j_org = x.org AND j.j_journey = x.journey_id`;
 }
 
 /**
@@ -405,18 +455,42 @@ LIMIT 1 BY ${key}`,
       params: {}
     };
   }
-  // State kinds: compare every column with the stored (latest) row of the same key. Maps compare as text.
+  // State kinds: compare every column with the stored (latest) row of the same key. Maps compare as text. A kind kept
+  // as a history holds every report of a key: only the latest counts (a return to an earlier value is a change).
   const cmp = cols.map((c) => (c.type.startsWith('Map') ? `toString(${id(c.name)})` : id(c.name))).join(', ');
+  const latest = spec.history ? ` ORDER BY reported_at DESC LIMIT 1 BY ${key}` : '';
   return {
     sql: `SELECT ${list} FROM (SELECT * FROM ${id(valid)} WHERE reason = '' ORDER BY line DESC LIMIT 1 BY ${key})
 WHERE (${cmp}) NOT IN (
   SELECT ${cmp} FROM ${id(spec.table)} FINAL
   WHERE ${orgCol} IN (SELECT DISTINCT ${orgCol} FROM ${id(valid)} WHERE reason = '')
-    AND (${key}) IN (SELECT ${key} FROM ${id(valid)} WHERE reason = ''))`,
+    AND (${key}) IN (SELECT ${key} FROM ${id(valid)} WHERE reason = '')${latest})`,
     params: {}
   };
 }
 
 export function targetColumnList(kind: Kind): string {
   return targetColumns(kind).map((c) => id(c.name)).join(', ');
+}
+
+/**
+ * Services sent with baseline minutes or unit costs (the form parameters had before value_parameters, sql/schema/062):
+ * each channel whose figures differ from the latest such report becomes a value_parameters report in force since
+ * always, under this run — a service's first report reaches back, a later one only to the month it arrives in
+ * (metrics/shared-sql.ts). `fresh` holds the services rows this run stores. Run with `transform_null_in = 1`.
+ */
+export function buildParametersFromServices(fresh: string): string {
+  return `INSERT INTO value_parameters (org, service, channel, effective_from, baseline_minutes, unit_cost_cad, source, run_id)
+SELECT org, service, channel, toDate('1970-01-01'), bm, uc, 'services', {run:String}
+FROM (
+    SELECT org, code AS service, toString(channel) AS channel,
+           if(has(mapKeys(baseline_minutes), channel), toNullable(baseline_minutes[channel]), NULL) AS bm,
+           if(has(mapKeys(unit_cost_cad), channel), toNullable(unit_cost_cad[channel]), NULL) AS uc
+    FROM ${id(fresh)}
+    ARRAY JOIN arrayDistinct(arrayConcat(mapKeys(baseline_minutes), mapKeys(unit_cost_cad))) AS channel
+)
+WHERE (org, service, channel, bm, uc) NOT IN (
+    SELECT org, service, channel, baseline_minutes, unit_cost_cad FROM value_parameters FINAL
+    WHERE effective_from = toDate('1970-01-01') AND org IN (SELECT org FROM ${id(fresh)})
+    ORDER BY reported_at DESC LIMIT 1 BY org, service, channel)`;
 }

@@ -3,7 +3,7 @@
 // its files. Files still being written (modified within the settle time) wait for the next scan.
 import fs from 'node:fs';
 import path from 'node:path';
-import { isKind } from '../ingest/kinds.ts';
+import { isKind, KINDS } from '../ingest/kinds.ts';
 import { loadMapping } from '../ingest/mapping.ts';
 import { formatFromName } from '../ingest/readers.ts';
 import { runIngest, type IngestSummary } from '../ingest/run-ingest.ts';
@@ -42,18 +42,28 @@ export async function scanInbox(ctx: JobContext, inboxDir: string, settleMs = SE
         counts.files++;
         let report: { file: string; org: string; kind: string; summary?: IngestSummary; error?: string };
         let ok = false;
+        const folder = `inbox/${org.name}/${kindDir.name}/`;
         try {
-          if (!isKind(kindDir.name)) throw new Error(`dossier « ${kindDir.name} » : type inconnu / unknown kind folder`);
+          if (!isKind(kindDir.name)) {
+            throw new Error(`${folder} : « ${kindDir.name} » n’est pas un type (${KINDS.join(', ')}) ; renommez le dossier / "${kindDir.name}" is not a kind: rename the folder`);
+          }
           const mappingFile = path.join(dir, 'mapping.json');
           const mapping = fs.existsSync(mappingFile) ? loadMapping(mappingFile) : null;
           const format = mapping?.format ?? formatFromName(name);
-          if (!format) throw new Error(`${name}: format inconnu (.ndjson, .csv, .parquet, .arrow) / unknown format`);
+          if (!format) {
+            throw new Error(`${folder}${name} : format inconnu (.ndjson, .csv, .parquet, .arrow, .xlsx) ; renommez le fichier ou donnez "format" dans ${folder}mapping.json / unknown format: rename the file or set "format" in mapping.json`);
+          }
           const summary = await runIngest(ctx.warehouse, {
             kind: kindDir.name,
             inputs: [{ source: { type: 'file', path: file }, name: `inbox/${org.name}/${kindDir.name}/${name}`, format }],
             mapping,
             org: org.name,
+            orgFrom: {
+              fr: `celle du dossier ${folder} où le fichier a été déposé : déposez-la dans le dossier de son organisation (inbox/<org>/${kindDir.name}/)`,
+              en: `the organization of folder ${folder} where the file was dropped: drop it in its organization's folder (inbox/<org>/${kindDir.name}/)`
+            },
             pseudonymKey: ctx.config.pseudonymKey,
+            excelMaxUnzippedBytes: ctx.config.ingest.excelMaxUnzippedBytes,
             now: ctx.now
           });
           report = { file: name, org: org.name, kind: kindDir.name, summary };

@@ -6,6 +6,7 @@ import { loadMapping, type Format } from '../ingest/mapping.ts';
 import { formatFromName } from '../ingest/readers.ts';
 import { runIngest } from '../ingest/run-ingest.ts';
 import type { Job } from './job.ts';
+import { isOrgCode } from '../access/org-scope.ts';
 
 export interface PullJobSpec {
   id: string;
@@ -13,13 +14,16 @@ export interface PullJobSpec {
   schedule: string;
   url: string;
   kind: string;
-  org?: string;
+  org: string;
   mapping?: string;
   format?: Format;
 }
 
 export function pullJob(spec: PullJobSpec): Job {
   if (!isKind(spec.kind)) throw new Error(`tâche ${spec.id}: type inconnu / unknown kind ${spec.kind}`);
+  if (typeof spec.org !== 'string' || !isOrgCode(spec.org)) {
+    throw new Error(`tâche ${spec.id}: "org" requis, le code de l'organisation dont la tâche reçoit les lignes / "org" required: the code of the organization whose rows the job receives (e.g. "org": "RQ")`);
+  }
   const kind = spec.kind;
   return {
     id: spec.id,
@@ -35,8 +39,9 @@ export function pullJob(spec: PullJobSpec): Job {
         kind,
         inputs: [{ source: { type: 'stream', stream, name: spec.url }, name: spec.url, format }],
         mapping,
-        org: spec.org ?? null,
+        org: spec.org,
         pseudonymKey: ctx.config.pseudonymKey,
+        excelMaxUnzippedBytes: ctx.config.ingest.excelMaxUnzippedBytes,
         now: ctx.now
       });
       return { read: summary.read, inserted: summary.inserted, duplicates: summary.duplicates, rejected: summary.rejected };

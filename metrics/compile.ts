@@ -5,6 +5,7 @@ import { DECLARED_SOURCES, type MetricDefinition, type Source } from './definiti
 import { isDay, periodSql } from './periods.ts';
 import { quebecHolidaysBetween } from './holidays.ts';
 import { decideTable, type RollupHealth, type TableChoice } from './table-decider.ts';
+import { COMPLETIONS_MACRO, JOURNEYS_MACRO, VALUE_PARAMETERS_MACRO } from './shared-sql.ts';
 
 export interface CompileContext {
   /** Organizations the caller may read after `scopeOrgs`: null = all. */
@@ -58,6 +59,12 @@ function expand(body: string, def: MetricDefinition, request: Pick<MetricRequest
         return by.map((d) => `, ${has(d) ? d : "''"} AS ${dimColumn(d)}`).join('');
       case 'group':
         return by.map((d) => `, ${dimColumn(d)}`).join('');
+      case 'journeys':
+        return JOURNEYS_MACRO;
+      case 'completions':
+        return COMPLETIONS_MACRO;
+      case 'value_parameters':
+        return VALUE_PARAMETERS_MACRO;
       default:
         return _all;
     }
@@ -137,10 +144,16 @@ function provenanceSql(def: MetricDefinition, useRollups: ReadonlySet<string>): 
       parts.push(`SELECT org, max(toDateTime64(period_end, 3, 'UTC')) AS last_at, max(period_start >= {from:Date} AND period_end < {to:Date}) AS reported FROM ${s} WHERE {{scope}} GROUP BY org`);
     } else if (s === 'services') {
       parts.push(`SELECT org, max(updated_at) AS last_at, toUInt8(1) AS reported FROM services WHERE {{scope}} AND NOT placeholder GROUP BY org`);
+    } else if (s === 'value_parameters') {
+      parts.push(`SELECT org, max(reported_at) AS last_at, toUInt8(1) AS reported FROM value_parameters WHERE {{scope}} GROUP BY org`);
     }
   }
   const expected = `SELECT count() FROM organizations FINAL WHERE NOT placeholder AND ({scope_all:Bool} OR code IN {scope_orgs:Array(String)})`;
-  return `SELECT toString(max(last_at)) AS last_data_at, uniqExactIf(org, reported = 1) AS reported, (${expected}) AS expected
+  // Each administrator's restatement of value-created parameters in scope is a revision of the figures' formula.
+  const restatements = def.sources.includes('value_parameters')
+    ? `(SELECT count() FROM value_restatements WHERE ({scope_all:Bool} OR org IN {scope_orgs:Array(String)}))`
+    : 'toUInt64(0)';
+  return `SELECT toString(max(last_at)) AS last_data_at, uniqExactIf(org, reported = 1) AS reported, (${expected}) AS expected, ${restatements} AS restatements
 FROM (${parts.length ? parts.map((p) => `SELECT org, toDateTime64(last_at, 3, 'UTC') AS last_at, toUInt8(reported) AS reported FROM (${p})`).join(' UNION ALL ') : "SELECT '' AS org, toDateTime64(0, 3, 'UTC') AS last_at, toUInt8(0) AS reported WHERE 0"})`.replace(/\{\{scope\}\}/g, '({scope_all:Bool} OR org IN {scope_orgs:Array(String)})');
 }
 

@@ -69,7 +69,7 @@ export interface TestReport {
 
 const TABLES = [
   'organizations', 'services', 'service_events', 'survey_responses', 'cases', 'channel_volumes', 'standard_results',
-  'declared_indicators', 'costs', 'availability_probes', ...ROLLUP_TABLES
+  'declared_indicators', 'costs', 'availability_probes', 'value_parameters', 'value_restatements', ...ROLLUP_TABLES
 ];
 
 function rowsOf(data: TableData): Record<string, unknown>[] {
@@ -104,6 +104,11 @@ function withDefaults(table: string, row: Record<string, unknown>, index: number
       return { org: 'B', service: 'B-S3', ...row };
     case 'services':
       return { name_fr: String(row.code), name_en: String(row.code), launched_on: '2018-05-01', ...row };
+    case 'value_parameters':
+      // One first report (run `fixture`), in force since 2018, unless the row says otherwise.
+      return { effective_from: '2018-01-01', run_id: 'fixture', reported_at: '2018-01-01 00:00:00.000', ...row };
+    case 'value_restatements':
+      return { service: '', ...row };
     case 'organizations':
       return { name_fr: String(row.code), name_en: String(row.code), ...row };
     default:

@@ -19,7 +19,7 @@ export const METRICS_DIR = projectDir('sql', 'metrics');
 
 export const SOURCES = [
   'service_events', 'survey_responses', 'cases', 'channel_volumes', 'standard_results', 'declared_indicators', 'costs',
-  'availability_probes', 'services', 'organizations'
+  'availability_probes', 'services', 'organizations', 'value_parameters'
 ] as const;
 export type Source = (typeof SOURCES)[number];
 /** Sources declared per period (period_start/period_end/period_grain): a grain finer than theirs cannot be answered. */
@@ -27,7 +27,7 @@ export const DECLARED_SOURCES: readonly Source[] = ['channel_volumes', 'standard
 
 /** Whether a definition reads only declared data and reference tables (no events, responses, cases or probes). */
 export function declaredOnly(def: Pick<MetricDefinition, 'sources'>): boolean {
-  return def.sources.every((s) => DECLARED_SOURCES.includes(s) || s === 'services' || s === 'organizations');
+  return def.sources.every((s) => DECLARED_SOURCES.includes(s) || s === 'services' || s === 'organizations' || s === 'value_parameters');
 }
 
 /** Whether a definition is an indicator organizations declare each period (declared_indicators), as opposed to one
@@ -36,7 +36,7 @@ export function isDeclaredIndicator(def: Pick<MetricDefinition, 'sources'>): boo
   return def.sources.length > 0 && def.sources.every((s) => s === 'declared_indicators');
 }
 
-export const ROLLUPS = ['rollup_events_daily', 'rollup_responses_daily', 'rollup_journeys_daily', 'rollup_cases_daily'] as const;
+export const ROLLUPS = ['rollup_events_daily', 'rollup_responses_daily', 'rollup_journeys_daily', 'rollup_cases_daily', 'rollup_completions_daily'] as const;
 export type Rollup = (typeof ROLLUPS)[number];
 
 export const UNITS = ['ratio', 'percent', 'minutes', 'hours', 'cad', 'count', 'score'] as const;
@@ -80,7 +80,8 @@ export interface DefinitionProblem {
 const REQUIRED = ['id', 'title_fr', 'title_en', 'description_fr', 'description_en', 'unit', 'direction', 'characteristics', 'dimensions', 'sources', 'formula_version', 'effective_from'] as const;
 const OPTIONAL = ['grains', 'small_counts', 'modelled', 'window_days', 'rollup'] as const;
 const MACRO = /\{\{\s*([a-z_]+)(?:\((.*?)\))?\s*\}\}/g;
-const MACROS = new Set(['period', 'in_range', 'declared_range', 'scope', 'filters', 'dims', 'group']);
+/** `journeys`, `completions` and `value_parameters` expand to the shared fragments of metrics/shared-sql.ts (no argument). */
+const MACROS = new Set(['period', 'in_range', 'declared_range', 'scope', 'filters', 'dims', 'group', 'journeys', 'completions', 'value_parameters']);
 
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 

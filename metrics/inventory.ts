@@ -1,7 +1,8 @@
 // Inventory of organizations and their services with event counts: what the first page lists.
 // Pages and the API read it through here, never from tables directly. Counts under the caller's small-count
-// threshold (access/caller.ts seesSmallCounts) are withheld here, so no page can show them.
+// threshold (the one rule, access/suppression.ts) are withheld here, so no page can show them.
 import type { Warehouse } from '../warehouse/warehouse.ts';
+import { isSmallCount } from '../access/suppression.ts';
 
 export interface ServiceInventory {
   code: string;
@@ -63,7 +64,7 @@ export async function loadInventory(wh: Warehouse, scope: { orgs: readonly strin
     }
     if (r.service) {
       const raw = Number(r.events ?? 0);
-      const events = raw > 0 && raw < threshold ? null : raw;
+      const events = isSmallCount(raw, threshold) ? null : raw;
       org.events += events ?? 0;
       org.services.push({ code: r.service, name: { fr: r.service_fr, en: r.service_en }, events, lastEventAt: r.last_event_at });
     }

@@ -6,6 +6,7 @@ import { JOURNEY_WINDOW_DAYS, type RollupHealth } from './table-decider.ts';
 import { ROLLUPS, type Rollup } from './definition.ts';
 import { quebecHolidaysBetween } from './holidays.ts';
 import { addDays, isoDay, parseDay } from './periods.ts';
+import { COMPLETION_LOOKBACK_DAYS, completionsSql, journeysSql } from './shared-sql.ts';
 
 interface RollupSpec {
   raw: string;
@@ -32,9 +33,10 @@ FROM service_events GROUP BY org, service, day, channel`
   rollup_responses_daily: {
     raw: 'survey_responses',
     counted: 'responses',
+    // Columns in the table's order (region and client type were added last, by sql/schema/060).
     select: `SELECT org, service, toDate(submitted_at, 'America/Toronto') AS day, channel, satisfaction, ifNull(effort, 0) AS effort,
-       count() AS responses, max(submitted_at) AS last_at
-FROM survey_responses GROUP BY org, service, day, channel, satisfaction, effort`
+       count() AS responses, max(submitted_at) AS last_at, region, client_type
+FROM survey_responses GROUP BY org, service, day, channel, satisfaction, effort, region, client_type`
   }
 };
 
@@ -64,6 +66,7 @@ async function readRollupHealth(wh: Warehouse): Promise<{ health: RollupHealth; 
        (SELECT count() FROM cases) AS cs, (SELECT count() FROM channel_volumes) AS cv, (SELECT count() FROM standard_results) AS st,
        (SELECT count() FROM declared_indicators) AS di, (SELECT count() FROM costs) AS co, (SELECT count() FROM availability_probes) AS ap,
        (SELECT count() FROM services) AS sv, (SELECT count() FROM organizations) AS og,
+       (SELECT count() FROM value_parameters) AS vp, (SELECT count() FROM value_restatements) AS vr,
        (SELECT sum(events) FROM rollup_events_daily) AS ev_r, (SELECT sum(responses) FROM rollup_responses_daily) AS sr_r,
        ${STEPS_FINGERPRINT} AS steps,
        ${DERIVED.map((d) => `${markOf(d.table, 'raw_rows')} AS \`${d.table}.rows\`, ${markOf(d.table, 'reference')} AS \`${d.table}.reference\``).join(',\n       ')}`
@@ -75,7 +78,7 @@ async function readRollupHealth(wh: Warehouse): Promise<{ health: RollupHealth; 
   for (const d of DERIVED) {
     health[d.table] = Number(row[`${d.table}.rows`]) === Number(row[RAW_COUNT[d.raw]]) && row[`${d.table}.reference`] === referenceOf(d, String(row.steps));
   }
-  const version = ['ev', 'sr', 'cs', 'cv', 'st', 'di', 'co', 'ap', 'sv', 'og'].map((k) => Number(row[k])).join('.');
+  const version = ['ev', 'sr', 'cs', 'cv', 'st', 'di', 'co', 'ap', 'sv', 'og', 'vp', 'vr'].map((k) => Number(row[k])).join('.');
   return { health, version };
 }
 
@@ -119,7 +122,7 @@ interface Mark {
 }
 
 interface DerivedSpec {
-  table: 'rollup_journeys_daily' | 'rollup_cases_daily';
+  table: 'rollup_journeys_daily' | 'rollup_cases_daily' | 'rollup_completions_daily';
   /** Changes whenever the rollup's rows are computed differently: a rollup built by another revision is rebuilt. */
   revision: number;
   /** Whether its rows depend on services' steps (then a change of steps rebuilds it). */
@@ -133,6 +136,8 @@ interface DerivedSpec {
    *  changes the journey that started up to the window's length earlier). */
   day: string;
   reach: number;
+  /** How many days after it a row's arrival can change the rollup (a start changes completions up to 90 days later). */
+  reachAfter: number;
   /** INSERT … SELECT of the rollup rows for start/receipt days [a, b), orgs filtered by `{orgs}`. */
   build(): string;
 }
@@ -143,36 +148,24 @@ const W = JOURNEY_WINDOW_DAYS;
 const DERIVED: readonly DerivedSpec[] = [
   {
     table: 'rollup_journeys_daily',
-    revision: 1,
+    // 2: journeys judged per start by the fragment the definitions share (metrics/shared-sql.ts).
+    revision: 2,
     usesSteps: true,
     raw: 'service_events',
     held: 'SELECT sum(reached) AS n FROM rollup_journeys_daily FINAL WHERE step_index = 0',
     params: () => ({}),
     day: "toDate(occurred_at, 'America/Toronto')",
+    // An event changes the journey started up to the window before it; a start, the starts after it within the window.
     reach: W + 1,
+    reachAfter: W + 1,
     build: () => `INSERT INTO rollup_journeys_daily (org, service, day, channel, step_index, reached, reached_next, ended, version)
 SELECT org, service, day, channel, step_index, sum(reached), sum(reached_next), sum(ended), {version:UInt64}
 FROM (
-    SELECT org, service, toDate(started_at, 'America/Toronto') AS day, channel, toUInt8(k) AS step_index,
+    SELECT org, service, day, channel, toUInt8(k) AS step_index,
            toUInt64(k = 0 OR has(idx, k)) AS reached,
            toUInt64(if(k = 0, completed_in, has(idx, k) AND (has(idx, k + 1) OR (k = max_k AND done)))) AS reached_next,
            toUInt64(k = 0 AND ended_in) AS ended
-    FROM (
-        SELECT org, service, journey_id,
-               minIf(occurred_at, type = 'started') AS started_at,
-               argMinIf(channel, occurred_at, type = 'started') AS channel,
-               countIf(type = 'completed' AND outcome IN ('success', 'ineligible')) > 0
-                 AND minIf(occurred_at, type = 'completed' AND outcome IN ('success', 'ineligible')) <= started_at + toIntervalDay(${W}) AS completed_in,
-               countIf(type IN ('completed', 'failed')) > 0
-                 AND minIf(occurred_at, type IN ('completed', 'failed')) <= started_at + toIntervalDay(${W}) AS ended_in,
-               groupUniqArrayIf(toUInt32(step_index), type = 'step') AS idx,
-               countIf(type = 'completed') > 0 AS done
-        FROM service_events
-        WHERE ${ORG_FILTER}
-          AND occurred_at >= toDateTime({a:Date}, 'America/Toronto') AND occurred_at < toDateTime({b:Date} + toIntervalDay(${W + 1}), 'America/Toronto')
-        GROUP BY org, service, journey_id
-        HAVING countIf(type = 'started') > 0 AND toDate(started_at, 'America/Toronto') >= {a:Date} AND toDate(started_at, 'America/Toronto') < {b:Date}
-    ) AS j
+    FROM (${journeysSql({ from: '{a:Date}', to: '{b:Date}', window: String(W), where: ORG_FILTER, final: false })}) AS j
     LEFT JOIN (SELECT org AS s_org, code AS s_service, toUInt32(length(steps)) AS max_k FROM services FINAL) AS s
       ON s.s_org = j.org AND s.s_service = j.service
     ARRAY JOIN range(0, toUInt32(max_k) + 1) AS k
@@ -192,6 +185,7 @@ GROUP BY org, service, day, channel, step_index`
     params: () => ({ holidays: quebecHolidaysBetween(2000, new Date().getUTCFullYear() + 3) }),
     day: "toDate(received_at, 'America/Toronto')",
     reach: 0,
+    reachAfter: 0,
     build: () => `INSERT INTO rollup_cases_daily (org, service, day, channel, standard_days, working_days, decided, decided_met, pending, last_at, version)
 SELECT org, service, day, channel, standard_days, working_days, sum(decided), sum(decided_met), sum(pending), max(last_at), {version:UInt64}
 FROM (
@@ -217,6 +211,31 @@ FROM (
     WHERE ${ORG_FILTER} AND day >= {a:Date} AND day < {b:Date}
 )
 GROUP BY org, service, day, channel, standard_days, working_days`
+  },
+  {
+    // Completions and their minutes, by the same fragment as the raw definitions (metrics/shared-sql.ts).
+    table: 'rollup_completions_daily',
+    revision: 1,
+    usesSteps: false,
+    raw: 'service_events',
+    held: 'SELECT sum(completions) AS n FROM rollup_completions_daily FINAL',
+    params: () => ({}),
+    day: "toDate(occurred_at, 'America/Toronto')",
+    // A completion can suppress a later one of its journey, and a start gives minutes to later completions.
+    reach: 0,
+    reachAfter: COMPLETION_LOOKBACK_DAYS + 1,
+    build: () => `INSERT INTO rollup_completions_daily (org, service, day, channel, region, client_type, completions, minutes, last_at, version)
+SELECT org, service, day, channel, region, client_type, sum(timed), quantilesExactInclusiveStateIf(0.5, 0.9)(m, timed = 1), max(at), {version:UInt64}
+FROM (
+    SELECT org, service, day, channel, region, client_type, assumeNotNull(minutes) AS m, toUInt64(1) AS timed, completed_at AS at
+    FROM (${completionsSql({ from: '{a:Date}', to: '{b:Date}', where: ORG_FILTER, final: false })})
+    WHERE minutes IS NOT NULL
+    UNION ALL
+    -- Keys the rollup held for these days get an empty row of the new version (a key that lost its completions).
+    SELECT org, service, day, channel, region, client_type, toFloat64(0), toUInt64(0), toDateTime64(0, 3, 'UTC') FROM rollup_completions_daily FINAL
+    WHERE ${ORG_FILTER} AND day >= {a:Date} AND day < {b:Date}
+)
+GROUP BY org, service, day, channel, region, client_type`
   }
 ];
 
@@ -321,7 +340,7 @@ async function refreshNow(wh: Warehouse, forceFull: boolean): Promise<Record<str
       // Only the new rows were counted, not the organization's stored rows in those days: a quarter at most per
       // statement keeps a delivery spanning years from grouping all of them at once.
       for (const r of ranges) {
-        for (const [a, b] of chunks(isoDay(addDays(parseDay(r.lo), -spec.reach)), isoDay(addDays(parseDay(r.hi), 1)), Number(r.n), 92)) work.push({ orgs: [r.org], a, b });
+        for (const [a, b] of chunks(isoDay(addDays(parseDay(r.lo), -spec.reach)), isoDay(addDays(parseDay(r.hi), 1 + spec.reachAfter)), Number(r.n), 92)) work.push({ orgs: [r.org], a, b });
       }
     }
     const params = spec.params();

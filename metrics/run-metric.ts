@@ -159,7 +159,7 @@ async function computeMetric(wh: Warehouse, settings: EngineSettings, request: M
   const [coarse, raw, prov] = await Promise.all([
     compiled.grainCheck ? wh.query<{ org: string; service: string; period_grain: string; source: string }>(compiled.grainCheck.sql, compiled.grainCheck.params) : Promise.resolve([]),
     wh.query<RawRow>(compiled.main.sql, compiled.main.params),
-    withoutProvenance ? Promise.resolve([]) : wh.query<{ last_data_at: string | null; reported: number; expected: number }>(compiled.provenance.sql, compiled.provenance.params)
+    withoutProvenance ? Promise.resolve([]) : wh.query<{ last_data_at: string | null; reported: number; expected: number; restatements: number }>(compiled.provenance.sql, compiled.provenance.params)
   ]);
   if (coarse.length) {
     const names = [...new Set(coarse.map((c) => `${c.org}/${c.service} (${c.source}: ${c.period_grain})`))];
@@ -201,7 +201,8 @@ async function computeMetric(wh: Warehouse, settings: EngineSettings, request: M
     grain: request.grain,
     rows,
     provenance: {
-      formula_version: def.formulaVersion,
+      // An administrator's restatement of modelled parameters revises the formula (metrics/shared-sql.ts).
+      formula_version: Number(p?.restatements ?? 0) > 0 ? `${def.formulaVersion}-r${Number(p.restatements)}` : def.formulaVersion,
       effective_from: def.effectiveFrom,
       sources: def.sources,
       last_data_at: lastData,

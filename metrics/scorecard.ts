@@ -131,7 +131,10 @@ async function computeScorecard(
     const override = strategy.overrides?.find((o) => o.metric === spec.metric && o.scope === req.org)?.target;
     const targetDate = override?.date ?? spec.target.date;
     const byYear = def.grains.includes('fiscal_year');
-    const baselineRun = spec.baseline.value === undefined ? run(spec, spec.baseline.from, spec.baseline.to, 'all', false) : Promise.resolve(null);
+    // A baseline measured over one fiscal year is that year's point of the series (one query fewer, the same figure).
+    const baselineYear = periodRange('fiscal_year', periodOf('fiscal_year', spec.baseline.from));
+    const baselineInSeries = byYear && baselineYear !== null && baselineYear.from === spec.baseline.from && baselineYear.to === spec.baseline.to && spec.baseline.to <= fy.to;
+    const baselineRun = spec.baseline.value === undefined && !baselineInSeries ? run(spec, spec.baseline.from, spec.baseline.to, 'all', false) : Promise.resolve(null);
     let value: number | null = null;
     let period: string | null = null;
     let n: number | null = null;
@@ -171,7 +174,8 @@ async function computeScorecard(
       trend = points(series);
       notes = [...new Set([...(current?.provenance.notes ?? []), ...(series?.provenance.notes ?? [])])];
     }
-    const base = spec.baseline.value ?? (await baselineRun)?.rows[0]?.value ?? null;
+    const fromSeries = baselineInSeries ? trend.find((p) => p.period === periodOf('fiscal_year', spec.baseline.from)) : undefined;
+    const base = spec.baseline.value ?? (fromSeries && !fromSeries.suppressed ? fromSeries.value : ((await baselineRun)?.rows[0]?.value ?? (fromSeries ? (await run(spec, spec.baseline.from, spec.baseline.to, 'all', false))?.rows[0]?.value ?? null : null)));
     const target = targetValue(spec, base, override);
     return {
       metric: spec.metric, source: spec.source, title: def.title, unit: def.unit, direction: def.direction,

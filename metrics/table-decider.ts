@@ -8,12 +8,15 @@ export type TableChoice = 'rollup' | 'raw';
 /** Per rollup: true when it holds exactly the rows of its raw table (backfilled and fed since). */
 export type RollupHealth = Partial<Record<Rollup, boolean>>;
 
-/** Dimensions each rollup keeps (region and client type stay in the raw tables: they would multiply rollup rows). */
+/** Dimensions each rollup keeps. Region and client type stay in the raw tables for events, journeys and cases (they
+ *  would multiply rollup rows); survey responses (few per day) and completions (whose exact minutes hold every value
+ *  anyway) keep them. */
 export const ROLLUP_DIMENSIONS: Record<Rollup, readonly Dimension[]> = {
   rollup_events_daily: ['org', 'service', 'channel'],
-  rollup_responses_daily: ['org', 'service', 'channel'],
+  rollup_responses_daily: ['org', 'service', 'channel', 'region', 'client_type'],
   rollup_journeys_daily: ['org', 'service', 'channel'],
-  rollup_cases_daily: ['org', 'service', 'channel']
+  rollup_cases_daily: ['org', 'service', 'channel'],
+  rollup_completions_daily: ['org', 'service', 'channel', 'region', 'client_type']
 };
 
 /** The window the journeys rollup judges journeys by: a definition with another `window_days` reads raw tables. */

@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
-import type { InsertSummary, QueryOptions, QueryParams, RawInsertFormat, Warehouse } from './warehouse.ts';
-import { WarehouseError, assertSettingName, toWarehouseError } from './warehouse.ts';
+import type { InsertSummary, IsolatedQueryOptions, QueryOptions, QueryParams, RawInsertFormat, Warehouse } from './warehouse.ts';
+import { WarehouseError, assertSettingName, resultTooLarge, toWarehouseError } from './warehouse.ts';
 import { quoteIdentifier } from './identifiers.ts';
 
 type ChdbModule = typeof import('chdb');
@@ -112,6 +112,11 @@ export class EmbeddedWarehouse implements Warehouse {
   private closed = false;
   /** Extra connections to the same folder whose current database is another one (QueryOptions.database). */
   private readonly others = new Map<string, Promise<ChdbSession>>();
+  /** Idle connections kept for isolated queries, per current database; a busy one is in `isolatedBusy`. */
+  private readonly isolatedIdle = new Map<string, ChdbSession[]>();
+  private readonly isolatedBusy = new Set<ChdbSession>();
+  /** Streams of isolated queries running now, by query id (cancelQuery). */
+  private readonly isolatedStreams = new Map<string, { cancel(): void }>();
 
   private constructor(session: ChdbSession, database: string, dataDir: string, lockFile: string) {
     this.session = session;
@@ -184,6 +189,66 @@ export class EmbeddedWarehouse implements Warehouse {
     } catch (err) {
       throw toWarehouseError(err, 'query');
     }
+  }
+
+  /** An idle isolated connection whose current database is `database`, or a new one (chDB runs one query at a time
+   * per connection: a query that shares one waits for the other). */
+  private async takeIsolated(database: string): Promise<ChdbSession> {
+    const idle = this.isolatedIdle.get(database)?.pop();
+    const session = idle ?? (await connect(this.location));
+    this.isolatedBusy.add(session);
+    if (!idle) {
+      try {
+        await session.queryAsync(`USE ${quoteIdentifier(database)}`);
+      } catch (err) {
+        this.isolatedBusy.delete(session);
+        session.close();
+        throw toWarehouseError(err, 'query');
+      }
+    }
+    return session;
+  }
+
+  private releaseIsolated(database: string, session: ChdbSession): void {
+    this.isolatedBusy.delete(session);
+    const idle = this.isolatedIdle.get(database) ?? [];
+    if (this.closed || idle.length >= 4) session.close();
+    else {
+      idle.push(session);
+      this.isolatedIdle.set(database, idle);
+    }
+  }
+
+  async queryIsolated<T = Record<string, unknown>>(sql: string, options: IsolatedQueryOptions): Promise<T[]> {
+    this.check();
+    quoteIdentifier(options.database);
+    const session = await this.takeIsolated(options.database);
+    const rows: T[] = [];
+    try {
+      // Streaming: the answer is read block by block, so an oversized one is stopped after the block that passes the
+      // cap instead of being held whole; cancelling the stream stops the engine between blocks.
+      const stream = session.queryStream(sql, { format: 'JSONEachRow', ...(options.signal ? { signal: options.signal } : {}) });
+      this.isolatedStreams.set(options.queryId, stream);
+      let bytes = 0;
+      for await (const chunk of stream) {
+        bytes += chunk.numBytes;
+        if (bytes > options.maxResultBytes) {
+          stream.cancel();
+          throw resultTooLarge(options.maxResultBytes);
+        }
+        for (const line of chunk.text().split('\n')) if (line) rows.push(JSON.parse(line) as T);
+      }
+      return rows;
+    } catch (err) {
+      throw toWarehouseError(err, 'query');
+    } finally {
+      this.isolatedStreams.delete(options.queryId);
+      this.releaseIsolated(options.database, session);
+    }
+  }
+
+  async cancelQuery(queryId: string): Promise<void> {
+    this.isolatedStreams.get(queryId)?.cancel();
   }
 
   async query<T = Record<string, unknown>>(sql: string, params?: QueryParams, options?: QueryOptions): Promise<T[]> {
@@ -266,6 +331,10 @@ export class EmbeddedWarehouse implements Warehouse {
         other?.close();
       }
       this.others.clear();
+      for (const idle of this.isolatedIdle.values()) for (const other of idle) other.close();
+      this.isolatedIdle.clear();
+      // Busy isolated connections are closed by releaseIsolated when their query ends (chDB defers the teardown of
+      // a connection whose query still runs).
       this.session.close();
     } finally {
       const current = readLock(this.lockFile);

@@ -24,3 +24,14 @@ export function qualifiedName(database: string, table: string): string {
 export function quoteString(text: string): string {
   return `'${text.replace(/\\/gu, '\\\\').replace(/'/gu, "\\'")}'`;
 }
+
+/**
+ * Quotes a column name read from a producer's own file (Parquet, Arrow): any text, backquoted with ClickHouse's
+ * escapes, so it can only name a column of that file's table function. Used by the decoder alone, never for our tables.
+ */
+export function quoteSourceColumn(name: string): string {
+  if (name.length === 0 || name.length > 1000 || name.includes('\0')) {
+    throw new WarehouseError(`nom de colonne refusé / column name refused: ${JSON.stringify(name.slice(0, 80))}`, { type: 'BAD_IDENTIFIER' });
+  }
+  return `\`${name.replace(/\\/gu, '\\\\').replace(/`/gu, '\\`')}\``;
+}

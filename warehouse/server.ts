@@ -1,9 +1,9 @@
 // Server adapter: any ClickHouse server (or cluster node) through @clickhouse/client over HTTP.
 import { Readable } from 'node:stream';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
-import type { InsertSummary, QueryOptions, QueryParams, RawInsertFormat, Warehouse } from './warehouse.ts';
-import { assertSettingName, toWarehouseError } from './warehouse.ts';
+import type { InsertSummary, IsolatedQueryOptions, QueryOptions, QueryParams, RawInsertFormat, Warehouse } from './warehouse.ts';
+import { assertSettingName, resultTooLarge, toWarehouseError } from './warehouse.ts';
 import { quoteIdentifier } from './identifiers.ts';
 
 export interface ServerOptions {
@@ -82,7 +82,10 @@ export class ServerWarehouse implements Warehouse {
       username: options.username,
       password: options.password,
       request_timeout: options.requestTimeoutMs ?? 300_000,
-      clickhouse_settings: BASE_SETTINGS as never
+      clickhouse_settings: BASE_SETTINGS as never,
+      // Every failure is thrown and classified (toWarehouseError); the client's own log would print it again, with
+      // its stack, before the one line the caller gets.
+      log: { level: ClickHouseLogLevel.OFF }
     };
     if (options.createDatabase) {
       const admin = createClient(common);
@@ -113,6 +116,55 @@ export class ServerWarehouse implements Warehouse {
     } catch (err) {
       throw toWarehouseError(err, 'query');
     }
+  }
+
+  async queryIsolated<T = Record<string, unknown>>(sql: string, options: IsolatedQueryOptions): Promise<T[]> {
+    // Each query is its own HTTP request with its own id: the server runs it beside every other one, and
+    // cancelQuery can find it. The answer is read as a stream and dropped once it passes the cap.
+    const abort = new AbortController();
+    const onAbort = () => abort.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const rows: T[] = [];
+    let tooLarge = false;
+    try {
+      const rs = await this.clientFor({ database: options.database }).query({
+        query: sql,
+        format: 'JSONEachRow',
+        query_id: options.queryId,
+        clickhouse_settings: settingsOf(undefined) as never,
+        abort_signal: abort.signal
+      });
+      let bytes = 0;
+      for await (const batch of rs.stream<T>()) {
+        for (const row of batch) {
+          bytes += row.text.length + 1;
+          if (bytes > options.maxResultBytes) {
+            tooLarge = true;
+            break;
+          }
+          rows.push(row.json<T>());
+        }
+        if (tooLarge) break;
+      }
+      if (tooLarge) {
+        abort.abort();
+        await this.cancelQuery(options.queryId);
+        throw resultTooLarge(options.maxResultBytes);
+      }
+      return rows;
+    } catch (err) {
+      if (abort.signal.aborted && !tooLarge) await this.cancelQuery(options.queryId).catch(() => undefined);
+      throw toWarehouseError(err, 'query');
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async cancelQuery(queryId: string): Promise<void> {
+    // SYNC: returns once the server has stopped it (between blocks), so the caller's slot frees with the query.
+    await this.mainClient.command({ query: 'KILL QUERY WHERE query_id = {id:String} SYNC', query_params: { id: queryId } }).catch((err: unknown) => {
+      throw toWarehouseError(err, 'kill query');
+    });
   }
 
   async queryArrow(sql: string, params?: QueryParams, options?: QueryOptions): Promise<Table> {

@@ -19,6 +19,18 @@ export interface QueryOptions {
   database?: string;
 }
 
+/** One query run apart from every other (the analyst sandbox): its own connection, its own id, a cap on its answer. */
+export interface IsolatedQueryOptions {
+  /** Current database (a plain identifier). */
+  database: string;
+  /** Identifies the query so `cancelQuery` can stop it. */
+  queryId: string;
+  /** Bytes of answer (as the engine encodes it) after which the query is stopped with RESULT_TOO_LARGE. */
+  maxResultBytes: number;
+  /** Stops the query between blocks (server: the request is dropped and the query killed). */
+  signal?: AbortSignal;
+}
+
 export interface InsertSummary {
   rowsWritten: number;
 }
@@ -35,6 +47,14 @@ export interface Warehouse {
   query<T = Record<string, unknown>>(sql: string, params?: QueryParams, options?: QueryOptions): Promise<T[]>;
   /** Runs a SELECT and returns an Arrow table (columnar; for large results and exports). */
   queryArrow(sql: string, params?: QueryParams, options?: QueryOptions): Promise<Table>;
+  /**
+   * Runs a SELECT on a connection no other query uses meanwhile (embedded: a pooled connection of its own; server:
+   * its own request and query id), reading the answer as a stream and stopping the query once it passes
+   * `maxResultBytes` (WarehouseError code 396, type RESULT_TOO_LARGE). Settles only when the engine has stopped.
+   */
+  queryIsolated<T = Record<string, unknown>>(sql: string, options: IsolatedQueryOptions): Promise<T[]>;
+  /** Asks the engine to stop a query started by `queryIsolated` (between blocks); no-op when it has ended. */
+  cancelQuery(queryId: string): Promise<void>;
   /** Runs a statement that returns no rows (DDL, INSERT ... SELECT, SYSTEM ...). */
   command(sql: string, params?: QueryParams, options?: QueryOptions): Promise<void>;
   /** Inserts rows in one batch as JSONEachRow. Callers batch: never call this per row. */
@@ -118,6 +138,15 @@ export function toWarehouseError(err: unknown, context: string): WarehouseError 
   }
   const clean = message.replace(/\s*\(version [^)]*\)\s*$/, '').replace(/\s+/g, ' ').trim();
   return new WarehouseError(`${context}: ${clean}`.slice(0, 4000), { code, type, hint, cause: err });
+}
+
+/** The error `queryIsolated` ends with when an answer passes its byte cap. */
+export function resultTooLarge(maxBytes: number): WarehouseError {
+  return new WarehouseError(`result larger than ${maxBytes} bytes`, {
+    code: 396,
+    type: 'RESULT_TOO_LARGE',
+    hint: 'résultat trop volumineux : moins de lignes ou de colonnes / result too large: fewer rows or columns'
+  });
 }
 
 /** Checks that a setting name is a plain identifier before it is spliced into SQL. */

@@ -1,5 +1,6 @@
 // `jalon ingest <kind> <path|->`: loads a file, a folder or standard input into the warehouse, with progress on a
-// terminal and, with --json, the run summary `{run_id, kind, read, inserted, duplicates, rejected, rejects, new_codes}`.
+// terminal and, with --json, the run summary `{run_id, kind, read, inserted, duplicates, rejected, rejects, new_codes
+// (the first 20), new_codes_count}`; the run's record in ingest_runs keeps every new code.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +24,8 @@ export interface IngestCliOptions {
   org?: string;
   strict?: boolean;
   json?: boolean;
+  /** Excel: the sheet to read. */
+  sheet?: string;
   batchRows?: number;
   /** Name recorded for the source instead of the path (e.g. 'stdin'). */
   label?: string;
@@ -67,8 +70,11 @@ export async function ingestFromCli(wh: Warehouse, config: Config, o: IngestCliO
       inputs,
       mapping,
       org: o.org ?? null,
+      ...(o.org ? { orgFrom: { fr: `celle donnée par --org ${o.org} : retirez --org ou séparez le fichier par organisation`, en: `the one given by --org ${o.org}: drop --org or split the file by organization` } } : {}),
       strict: o.strict ?? false,
       pseudonymKey: config.pseudonymKey,
+      sheet: o.sheet ?? null,
+      excelMaxUnzippedBytes: config.ingest.excelMaxUnzippedBytes,
       ...(o.batchRows ? { batchRows: o.batchRows } : {}),
       ...(o.label ? { label: o.label } : {}),
       onProgress: ({ rows, bytesRead, source }) => {
@@ -87,7 +93,7 @@ export async function ingestFromCli(wh: Warehouse, config: Config, o: IngestCliO
 
 export const ingestCommand: Command = {
   name: 'ingest',
-  help: `  ingest <type> <chemin|-> [--format ndjson|csv|parquet|arrow] [--mapping m.json] [--org CODE] [--strict] [--json]
+  help: `  ingest <type> <chemin|-> [--format ndjson|csv|parquet|arrow|excel] [--mapping m.json] [--sheet NOM] [--org CODE] [--strict] [--json]
                                         charge un fichier, un dossier ou stdin / load a file, a folder or stdin
                                         types: ${KINDS.join(', ')}`,
   async run(args, config) {
@@ -97,6 +103,7 @@ export const ingestCommand: Command = {
       options: {
         format: { type: 'string' },
         mapping: { type: 'string' },
+        sheet: { type: 'string' },
         org: { type: 'string' },
         strict: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false }
@@ -127,7 +134,12 @@ export const ingestCommand: Command = {
       );
       for (const r of summary.rejects) process.stderr.write(`  ${r.reason}: ${f.format(r.count)}\n`);
       for (const e of summary.errors.slice(0, 10)) process.stderr.write(`  ${e.source}:${e.line} ${e.reason} — ${e.message}\n`);
-      if (summary.new_codes.length) process.stderr.write(`Nouveaux codes (provisoires) / new placeholder codes: ${summary.new_codes.join(', ')}\n`);
+      if (summary.new_codes_count) {
+        const more = summary.new_codes_count > summary.new_codes.length;
+        process.stderr.write(
+          `Nouveaux codes (provisoires) / new placeholder codes: ${f.format(summary.new_codes_count)} — ${summary.new_codes.join(', ')}${more ? ` … (liste complète / full list: SELECT new_codes FROM ingest_runs WHERE run_id = '${summary.run_id}')` : ''}\n`
+        );
+      }
     }
     return 0;
   }
@@ -137,6 +149,6 @@ export const ingestCommand: Command = {
 export function publicSummary(s: IngestSummary): Record<string, unknown> {
   return {
     run_id: s.run_id, kind: s.kind, read: s.read, inserted: s.inserted, duplicates: s.duplicates, rejected: s.rejected,
-    rejects: s.rejects, new_codes: s.new_codes, status: s.status, ...(s.error ? { error: s.error } : {})
+    rejects: s.rejects, new_codes: s.new_codes, new_codes_count: s.new_codes_count, status: s.status, ...(s.error ? { error: s.error } : {})
   };
 }

@@ -1,4 +1,4 @@
-// `jalon metrics list|run|test|backfill|refresh`: the metric catalogue, one metric's answer (JSON with --json), the
+// `jalon metrics list|run|test|backfill|refresh|restate`: the metric catalogue, one metric's answer (JSON with --json), the
 // definition tests of every metric, the rollup backfill and the journeys/cases rollups' refresh. Opens the warehouse itself (fails clearly if a server holds it).
 import { parseArgs } from 'node:util';
 import { DEMO_EXECUTIVE, ROLES, type Caller, type Role } from '../../access/caller.ts';
@@ -12,6 +12,7 @@ import { createMetricsService } from '../../metrics/service.ts';
 import { backfillRollups, refreshRollups } from '../../metrics/rollups.ts';
 import { runDefinitionTests } from '../../metrics/definition-tests.ts';
 import { loadStrategy, storeStrategy } from '../../metrics/strategy.ts';
+import { restateValueParameters } from '../../metrics/restatements.ts';
 import { UsageError, type Command } from '../command.ts';
 import type { MetricRow } from '../../metrics/types.ts';
 
@@ -94,7 +95,10 @@ export const metricsCommand: Command = {
   metrics test [--only id] [--json]     tests de définition / definition tests (fixtures sql/metrics/tests)
   metrics strategy [--id qc-2018]       vérifie et enregistre une stratégie / check and store a strategy file
   metrics backfill                      reconstruit les agrégats / rebuild rollups from raw tables
-  metrics refresh                       met à jour les agrégats des parcours et dossiers / bring journey and case rollups up to date`,
+  metrics refresh                       met à jour les agrégats des parcours et dossiers / bring journey and case rollups up to date
+  metrics restate --org X [--service S] --from AAAA-MM-JJ --reason "…"
+                                        retraite les périodes closes avec les paramètres de valeur actuels (administrateur)
+                                        / restate closed periods with today's value-created parameters (administrator)`,
   async run(args, config) {
     const [sub, ...rest] = args;
     switch (sub) {
@@ -140,8 +144,26 @@ export const metricsCommand: Command = {
         }
         return 0;
       }
+      case 'restate': {
+        // The CLI opens the warehouse itself: whoever runs it administers this installation.
+        const { values } = parseArgs({ args: rest, options: { org: { type: 'string' }, service: { type: 'string' }, from: { type: 'string' }, reason: { type: 'string' } } });
+        const wh = await openWarehouse(config.warehouse, { holder: 'jalon metrics restate', createDatabase: true });
+        try {
+          await migrate(wh);
+          const result = await restateValueParameters(wh, { role: 'admin', orgs: [], id: 'cli-admin' }, {
+            org: values.org ?? '', service: values.service ?? '', from: values.from ?? '', reason: values.reason ?? ''
+          });
+          process.stdout.write(JSON.stringify({ org: values.org, service: values.service ?? '', from: values.from, ...result }) + '\n');
+        } catch (err) {
+          if (err instanceof MetricError) throw new UsageError(err.problems.join('\n'));
+          throw err;
+        } finally {
+          await wh.close();
+        }
+        return 0;
+      }
       default:
-        throw new UsageError('jalon metrics list|run|test|strategy|backfill|refresh');
+        throw new UsageError('jalon metrics list|run|test|strategy|backfill|refresh|restate');
     }
   }
 };

@@ -57,6 +57,7 @@ export const queryCommand: Command = {
         process.stderr.write(
           `${fmt.format(result.rowCount)} ligne(s) / row(s), ${result.durationMs} ms${result.truncated ? ` — tronqué à ${fmt.format(result.limits.maxRows)} lignes / truncated at ${result.limits.maxRows} rows` : ''}\n`
         );
+        if (result.scopeNotice) process.stderr.write(`${result.scopeNotice.fr} / ${result.scopeNotice.en}\n`);
       }
       return 0;
     } catch (err) {

@@ -1,20 +1,29 @@
 // `jalon serve` and `jalon start`: one process owns the warehouse and serves the dashboard and the API on it.
-// `start` also migrates and loads the demo when the warehouse is empty (the two-command newcomer path).
+// `start` also migrates and loads the demo when the warehouse is empty (the two-command newcomer path), and is the open
+// demo unless JALON_AUTH_REQUIRED says otherwise. Without required sign-in nothing listens beyond loopback.
 import { parseArgs } from 'node:util';
-import { withPort, type Config } from '../../config/config.ts';
+import { openBeyondLoopback, withOpenDemo, withPort, type Config } from '../../config/config.ts';
 import { openWarehouse } from '../../warehouse/open-warehouse.ts';
 import { migrate } from '../../warehouse/migrate.ts';
 import { countDemoTables } from '../../ingest/demo/generate-demo.ts';
 import { buildDashboard, buildIsStale, serveHttp, type RunningHttp } from '../../dashboard/serve.ts';
-import { parsePort, type Command } from '../command.ts';
+import { parsePort, UsageError, type Command } from '../command.ts';
 import { runDemo } from './demo.ts';
 import { ensureDemoAccounts, formatDemoAccounts } from '../../access/demo-accounts.ts';
 import { loadJobs, startScheduler, type Scheduler } from '../../jobs/scheduler.ts';
 import { createMetricsService } from '../../metrics/service.ts';
 import { drainPushes } from '../../ingest/push.ts';
+import { flushAudit } from '../../access/audit.ts';
+import { newOperatorKey, removeOperatorFile, writeOperatorFile } from '../../access/operator-key.ts';
+
+const OPEN_DEMO_NOTE =
+  'Démo ouverte : sans connexion, sur cet ordinateur seulement (127.0.0.1) ; JALON_AUTH_REQUIRED=true pour exiger la connexion / ' +
+  'open demo: no sign-in, on this computer only (127.0.0.1); JALON_AUTH_REQUIRED=true to require sign-in';
 
 async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running'> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  const open = openBeyondLoopback(config);
+  if (open) throw new UsageError(open);
   const t0 = performance.now();
   if (buildIsStale()) await buildDashboard(log);
   const warehouse = await openWarehouse(config.warehouse, { holder: `jalon serve ${config.http.publicUrl}`, createDatabase: true });
@@ -26,9 +35,11 @@ async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running
     closing = true;
     log(`${signal}: arrêt / shutting down…`);
     try {
+      if (config.warehouse.kind === 'embedded') removeOperatorFile(config.warehouse.dataDir);
       await http?.close();
       await scheduler?.stop(); // running jobs end first
       await drainPushes(); // accepted pushes are written before the warehouse closes
+      await flushAudit(warehouse);
     } finally {
       await warehouse.close();
       process.exit(0);
@@ -47,7 +58,12 @@ async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running
     }
     // One metrics service for the process: the pages, the API and the jobs share its catalogue and its cache.
     const metrics = createMetricsService(warehouse, config);
-    http = await serveHttp({ config, warehouse, metrics });
+    // `jalon users` and `jalon tokens` cannot open a folder this process holds: they ask this server, with this key.
+    const operatorKey = config.warehouse.kind === 'embedded' ? newOperatorKey() : null;
+    http = await serveHttp({ config, warehouse, metrics, operatorKey });
+    if (config.warehouse.kind === 'embedded' && operatorKey) {
+      writeOperatorFile(config.warehouse.dataDir, { url: http.localUrl, key: operatorKey, pid: process.pid });
+    }
     scheduler = startScheduler({ warehouse, config, metrics, jobs: loadJobs(config), log });
   } catch (err) {
     await warehouse.close();
@@ -55,6 +71,7 @@ async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running
   }
   const { version } = await warehouse.ping();
   log(`Jalon prêt en ${((performance.now() - t0) / 1000).toFixed(1)} s / ready — ClickHouse ${version} (${warehouse.kind}: ${warehouse.location})`);
+  if (!config.auth.required) log(OPEN_DEMO_NOTE);
   process.stdout.write(`Jalon: ${http.url}\n`);
   if (loadDemoIfEmpty) process.stdout.write(`${formatDemoAccounts(await ensureDemoAccounts(warehouse), http.url)}\n`);
   // In the background: bring the journeys and cases rollups up to date and prepare the scorecards (the rollups job,
@@ -74,13 +91,14 @@ function serveWith(name: 'serve' | 'start', loadDemo: boolean): Command {
     name,
     help:
       name === 'start'
-        ? `  start [--port N]                      migre, charge la démo si l'entrepôt est vide, puis sert
-                                        migrate, load the demo when the warehouse is empty, then serve`
+        ? `  start [--port N]                      migre, charge la démo si l'entrepôt est vide, puis sert la démo ouverte (127.0.0.1)
+                                        migrate, load the demo when the warehouse is empty, then serve the open demo (loopback)`
         : `  serve [--port N]                      sert le tableau de bord, l'API et les tâches / serve dashboard, API and jobs`,
     async run(args, config) {
       const { values } = parseArgs({ args, options: { port: { type: 'string' } } });
       const port = parsePort(values.port);
-      return serve(port === undefined ? config : withPort(config, port), loadDemo);
+      const chosen = port === undefined ? config : withPort(config, port);
+      return serve(name === 'start' ? withOpenDemo(chosen) : chosen, loadDemo);
     }
   };
 }

@@ -1,15 +1,18 @@
 // `jalon users`: accounts for sign-in. `add NAME --role R [--org X]... [--with-children] [--password-stdin | --oidc]`,
 // `list`, `disable NAME`, `enable NAME`. A password is read from standard input or generated and printed once,
-// never taken from the command line (it would stay in the shell history and the process list).
+// never taken from the command line (it would stay in the shell history and the process list). While `jalon serve`
+// holds the embedded folder, disable and enable go through its admin API (cli/operator.ts) and apply at once.
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { openWarehouse } from '../../warehouse/open-warehouse.ts';
 import { migrate } from '../../warehouse/migrate.ts';
-import { listAccounts, saveAccount, setDisabled, ACCOUNT_ROLES } from '../../access/accounts.ts';
-import { recordAudit } from '../../access/audit.ts';
+import { listAccounts, saveAccount, ACCOUNT_ROLES } from '../../access/accounts.ts';
+import { flushAudit, recordAudit } from '../../access/audit.ts';
+import { setAccountDisabled } from '../../access/admin-actions.ts';
 import { AccessError, type Role } from '../../access/caller.ts';
 import { UsageError, type Command } from '../command.ts';
+import { callServer, runningServer, ServerCallError } from '../operator.ts';
 
 /** Who ran the command, for the audit log. */
 function operator(): string {
@@ -43,6 +46,21 @@ export const usersCommand: Command = {
     const [action, username] = positionals;
     if (!action || !['add', 'list', 'disable', 'enable'].includes(action)) throw new UsageError('jalon users add|list|disable|enable — jalon help');
     if (action !== 'list' && !username) throw new UsageError(`jalon users ${action} NOM / NAME`);
+    // A running server holds the folder: disabling and enabling go through it, so they apply at once.
+    const server = action === 'disable' || action === 'enable' ? runningServer(config) : null;
+    if (server) {
+      try {
+        await callServer(server, 'POST', `/api/v1/admin/users/${encodeURIComponent(username)}`, { disabled: action === 'disable' });
+      } catch (err) {
+        if (err instanceof ServerCallError) {
+          process.stderr.write(`${err.message}\n`);
+          return 2;
+        }
+        throw err;
+      }
+      process.stderr.write(`${username}: ${action === 'disable' ? 'désactivé / disabled' : 'réactivé / enabled'} (${server.url})\n`);
+      return 0;
+    }
     // Read the password before the warehouse opens: the embedded engine treats a piped standard input as data.
     const stdinPassword = action === 'add' && values['password-stdin'] ? await readStdin() : null;
     const wh = await openWarehouse(config.warehouse, { holder: 'jalon users', createDatabase: true });
@@ -54,8 +72,7 @@ export const usersCommand: Command = {
         return 0;
       }
       if (action === 'disable' || action === 'enable') {
-        await setDisabled(wh, username, action === 'disable');
-        await recordAudit(wh, { actor: operator(), role: 'admin', org: '', action: 'user_admin', target: username, ok: true, detail: { action } });
+        await setAccountDisabled(wh, { actor: operator() }, username, action === 'disable');
         process.stderr.write(`${username}: ${action === 'disable' ? 'désactivé / disabled' : 'réactivé / enabled'}\n`);
         return 0;
       }
@@ -90,6 +107,7 @@ export const usersCommand: Command = {
       }
       throw err;
     } finally {
+      await flushAudit(wh);
       await wh.close();
     }
   }

@@ -35,7 +35,7 @@ export interface DemoSummary {
 
 export const DEMO_TABLES = [
   'organizations', 'services', 'annotations', 'service_events', 'survey_responses', 'cases', 'channel_volumes',
-  'standard_results', 'declared_indicators', 'costs', 'availability_probes'
+  'standard_results', 'declared_indicators', 'costs', 'availability_probes', 'value_parameters'
 ] as const;
 
 const DAY_MS = 86_400_000;
@@ -206,11 +206,12 @@ WHERE occurred_at < {now:DateTime64(3, 'UTC')}`;
 function surveySql(): string {
   const k = 'event_id';
   return `
-INSERT INTO survey_responses (org, service, submitted_at, response_id, channel, journey_id, satisfaction, effort, comment, language, run_id)
-SELECT org, service, submitted_at, response_id, channel, journey_id, satisfaction, effort, comment, language, 'demo'
+INSERT INTO survey_responses (org, service, submitted_at, response_id, channel, journey_id, region, client_type, satisfaction, effort, comment, language, run_id)
+SELECT org, service, submitted_at, response_id, channel, journey_id, region, client_type, satisfaction, effort, comment, language, 'demo'
 FROM
 (
-  SELECT org, service, channel, journey_id,
+  -- Region and client type of the journey's event, as ingest fills them from the linked journey.
+  SELECT org, service, channel, journey_id, region, client_type,
     addMinutes(occurred_at, 1 + cityHash64({seed:UInt64}, ${k}, 1) % 240) AS submitted_at,
     concat('r', substring(${k}, 2)) AS response_id,
     least(1., greatest(0., (toYear(occurred_at) + toMonth(occurred_at) / 12 - 2018.3) / 8)) AS progress,
@@ -385,6 +386,16 @@ function referenceRows() {
   return { organizations, services };
 }
 
+/** One value_parameters row per service and channel with a baseline or a unit cost (sql/schema/062). */
+function valueParameterRows(services: ReturnType<typeof referenceRows>['services']): Record<string, unknown>[] {
+  return services.flatMap((s) =>
+    [...new Set([...Object.keys(s.baseline_minutes), ...Object.keys(s.unit_cost_cad)])].map((channel) => ({
+      org: s.org, service: s.code, channel, effective_from: '1970-01-01',
+      baseline_minutes: s.baseline_minutes[channel] ?? null, unit_cost_cad: s.unit_cost_cad[channel] ?? null, source: 'demo', run_id: 'demo'
+    }))
+  );
+}
+
 function annotationRows(seed: number, now: Date) {
   const rows: Record<string, unknown>[] = [
     { org: 'SAAQ', service: 'SAAQ-TRANSFERT', at: '2023-02-20T13:00:00Z', kind: 'release', text_fr: 'Lancement de SAAQclic', text_en: 'SAAQclic launch' },
@@ -458,13 +469,15 @@ export async function generateDemo(wh: Warehouse, options: DemoOptions): Promise
       throw new Error('Le entrepôt contient déjà des données : ajoutez --replace pour les effacer / the warehouse already holds data: add --replace to erase it');
     }
     // The rollups go with the rows they summarize (those fed by materialized views would otherwise keep the old sums).
-    for (const t of [...DEMO_TABLES, ...ROLLUP_TABLES]) await wh.command(`TRUNCATE TABLE ${t}`);
+    for (const t of [...DEMO_TABLES, 'value_restatements', ...ROLLUP_TABLES]) await wh.command(`TRUNCATE TABLE ${t}`);
   }
 
   progress({ phase: 'reference', done: 0, total: 1 });
   const ref = referenceRows();
   await wh.insert('organizations', ref.organizations);
   await wh.insert('services', ref.services);
+  // Value-created parameters: the services' baseline minutes and unit costs, one first report in force since always.
+  await wh.insert('value_parameters', valueParameterRows(ref.services));
   await wh.insert('annotations', annotationRows(seed, now));
 
   // Parameters of the event generator, per event-reporting service (1-based in SQL).

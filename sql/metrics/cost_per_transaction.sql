@@ -7,6 +7,7 @@
 -- direction: lower
 -- characteristics: 14, 10
 -- dimensions: org, service, channel
+-- grains: fiscal_year, all
 -- sources: costs, service_events, channel_volumes
 -- formula_version: 1.0
 -- effective_from: 2018-04-01

@@ -6,7 +6,7 @@
 -- unit: score
 -- direction: lower
 -- characteristics: 2, 3
--- dimensions: org, service, channel
+-- dimensions: org, service, channel, region, client_type
 -- sources: survey_responses
 -- formula_version: 1.0
 -- effective_from: 2018-05-01

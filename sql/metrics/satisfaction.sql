@@ -6,7 +6,7 @@
 -- unit: ratio
 -- direction: higher
 -- characteristics: 3, 11, 14
--- dimensions: org, service, channel
+-- dimensions: org, service, channel, region, client_type
 -- sources: survey_responses
 -- formula_version: 1.0
 -- effective_from: 2018-05-01

@@ -8,37 +8,24 @@
 -- characteristics: 2, 14
 -- dimensions: org, service, channel, region, client_type
 -- sources: service_events
--- formula_version: 1.1
+-- formula_version: 1.2
 -- effective_from: 2018-05-01
 -- window_days: 30
 -- rollup: rollup_journeys_daily
+-- Journeys judged per start (metrics/shared-sql.ts): the rollup is built from the same fragment.
 SELECT period {{group}}, step_index, any(step_name) AS step_name,
        sum(reached_next) AS numerator, sum(reached) AS denominator, denominator AS n,
        if(denominator = 0, NULL, 1 - numerator / denominator) AS value
 FROM (
-    SELECT {{period(toDate(started_at, 'America/Toronto'))}} AS period {{dims}}, k AS step_index, names[k] AS step_name,
+    SELECT {{period(day)}} AS period {{dims}}, k AS step_index, names[k] AS step_name,
            toUInt64(has(idx, k)) AS reached,
            toUInt64(has(idx, k) AND (has(idx, k + 1) OR (k = max_k AND done))) AS reached_next
-    FROM (
-        SELECT org, service, journey_id,
-               minIf(occurred_at, type = 'started') AS started_at,
-               argMinIf(channel, occurred_at, type = 'started') AS channel,
-               argMinIf(region, occurred_at, type = 'started') AS region,
-               argMinIf(client_type, occurred_at, type = 'started') AS client_type,
-               groupUniqArrayIf(toUInt32(step_index), type = 'step') AS idx,
-               countIf(type = 'completed') > 0 AS done
-        FROM service_events FINAL
-        WHERE {{scope}} AND toDate(occurred_at, 'America/Toronto') >= {from:Date}
-          AND toDate(occurred_at, 'America/Toronto') < {to:Date} + toIntervalDay({window_days:UInt32} + 1)
-        GROUP BY org, service, journey_id
-        HAVING countIf(type = 'started') > 0
-    ) AS j
+    FROM ({{journeys}}) AS j
     INNER JOIN (
         SELECT org AS s_org, code AS s_service, length(steps) AS max_k, steps AS names FROM services FINAL WHERE length(steps) > 0
     ) AS s ON s.s_org = j.org AND s.s_service = j.service
     ARRAY JOIN range(1, max_k + 1) AS k
-    WHERE {{in_range(toDate(started_at, 'America/Toronto'))}}
-      AND toDate(started_at, 'America/Toronto') + toIntervalDay({window_days:UInt32}) <= toDate({now:DateTime64(3, 'UTC')}, 'America/Toronto') {{filters}}
+    WHERE day + toIntervalDay({window_days:UInt32}) <= toDate({now:DateTime64(3, 'UTC')}, 'America/Toronto') {{filters}}
 )
 GROUP BY period {{group}}, step_index
 HAVING denominator > 0

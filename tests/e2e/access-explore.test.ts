@@ -75,13 +75,13 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('sign-in form and explore page in Chro
     await page.waitForURL((u) => u.pathname === '/fr/explorer');
 
     await page.fill('#sql', 'SELECT org, count() AS n FROM events GROUP BY org ORDER BY org');
-    await page.click('text=Exécuter');
-    await page.waitForSelector('table tbody tr');
-    const cells = await page.locator('table tbody tr td:first-child').allTextContents();
+    await page.click('button:text-is("Exécuter")');
+    await page.waitForSelector('.table-wrap table tbody tr');
+    const cells = await page.locator('.table-wrap table tbody tr td:first-child').allTextContents();
     expect(cells).toEqual(['AG1']);
 
     await page.fill('#sql', "SELECT file('/etc/passwd')");
-    await page.click('text=Exécuter');
+    await page.click('button:text-is("Exécuter")');
     await page.waitForSelector('[role="alert"]');
     expect(await page.textContent('[role="alert"]')).toContain('file()');
 

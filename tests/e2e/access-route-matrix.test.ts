@@ -12,7 +12,6 @@ import { migrate } from '../../warehouse/migrate.ts';
 import { serveHttp, ROOT, type RunningHttp } from '../../dashboard/serve.ts';
 import { ensureBuiltApp } from '../support/built-app.ts';
 import { saveAccount } from '../../access/accounts.ts';
-import { resetAttempts } from '../../access/sign-in.ts';
 import { seedAccessData } from '../support/access-fixtures.ts';
 
 type Who = 'anonymous' | 'admin' | 'executive' | 'service_owner' | 'analyst' | 'public';
@@ -33,6 +32,7 @@ const all = (status: number): Record<Who, number> => ({ anonymous: status, admin
 const sqlRoles = (ok: number): Record<Who, number> => ({ anonymous: 401, public: 401, admin: ok, executive: ok, service_owner: ok, analyst: ok });
 const sqlPage = (): Record<Who, number> => ({ anonymous: 303, public: 303, admin: 200, executive: 200, service_owner: 200, analyst: 200 });
 const adminPage = (): Record<Who, number> => ({ anonymous: 303, public: 303, admin: 200, executive: 403, service_owner: 403, analyst: 403 });
+const adminApi = (ok: number): Record<Who, number> => ({ anonymous: 401, public: 401, admin: ok, executive: 403, service_owner: 403, analyst: 403 });
 /** Dashboard pages and metric APIs: everyone reads published aggregates; a scoped caller asking outside their
  *  organizations (service owner of MIN+AG1, analyst of AG1) is refused with 403. */
 const scoped = (refused: readonly ('service_owner' | 'analyst')[]): Record<Who, number> => ({
@@ -85,12 +85,20 @@ const MATRIX: readonly Probe[] = [
   { method: 'GET', route: '/en/explore', path: '/en/explore', expect: sqlPage() },
   { method: 'GET', route: '/fr/admin/journal', path: '/fr/admin/journal?action=query', expect: adminPage() },
   { method: 'GET', route: '/en/admin/audit', path: '/en/admin/audit', expect: adminPage() },
+  { method: 'GET', route: '/fr/admin/comptes', path: '/fr/admin/comptes', expect: adminPage() },
+  { method: 'GET', route: '/en/admin/accounts', path: '/en/admin/accounts', expect: adminPage() },
+  // Accounts and tokens (issue 11): administrators only; unknown names and ids answer 404.
+  { method: 'GET', route: '/api/v1/admin/users', path: '/api/v1/admin/users', expect: adminApi(200) },
+  { method: 'POST', route: '/api/v1/admin/users/[name]', path: '/api/v1/admin/users/no-such-account', body: { disabled: true }, expect: adminApi(404) },
+  { method: 'GET', route: '/api/v1/admin/tokens', path: '/api/v1/admin/tokens', expect: adminApi(200) },
+  { method: 'DELETE', route: '/api/v1/admin/tokens/[id]', path: '/api/v1/admin/tokens/none', expect: adminApi(404) },
   { method: 'POST', route: '/api/v1/query', path: '/api/v1/query', body: { sql: 'SELECT DISTINCT org FROM events ORDER BY org' }, expect: sqlRoles(200) },
   { method: 'POST', route: '/api/v1/query', path: '/api/v1/query', body: { sql: "SELECT count() FROM events WHERE org = 'OTH'" }, expect: sqlRoles(200) },
   { method: 'GET', route: '/api/v1/query/views', path: '/api/v1/query/views', expect: sqlRoles(200) },
   { method: 'GET', route: '/api/v1/query/saved', path: '/api/v1/query/saved', expect: sqlRoles(200) },
   { method: 'POST', route: '/api/v1/query/saved', path: '/api/v1/query/saved', body: { title: 'Volumes', sql: 'SELECT count() FROM events', shared: true }, expect: sqlRoles(201) },
-  { method: 'DELETE', route: '/api/v1/query/saved/[id]', path: '/api/v1/query/saved/none', expect: sqlRoles(200) },
+  // An id that is not one of the caller's own saved queries: 404, the same whether it exists or not.
+  { method: 'DELETE', route: '/api/v1/query/saved/[id]', path: '/api/v1/query/saved/none', expect: sqlRoles(404) },
   { method: 'GET', route: '/api/v1/audit', path: '/api/v1/audit?action=sign_in', expect: { anonymous: 401, public: 401, admin: 200, executive: 403, service_owner: 403, analyst: 403 } },
   // The development caller switch never applies in a built app with sign-in required.
   { method: 'GET', route: '/api/v1/audit', path: '/api/v1/audit?as=admin', expect: { anonymous: 401, public: 401, admin: 200, executive: 403, service_owner: 403, analyst: 403 } },
@@ -100,8 +108,6 @@ const MATRIX: readonly Probe[] = [
   { method: 'GET', route: '/api/v1/annotations/[id]', path: '/api/v1/annotations/123', expect: all(404) },
   { method: 'PUT', route: '/api/v1/annotations/[id]', path: '/api/v1/annotations/123', body: { date: '2024-02-15', kind: 'note', text_fr: 'x' }, expect: { ...all(404), anonymous: 401, public: 401 } },
   { method: 'DELETE', route: '/api/v1/annotations/[id]', path: '/api/v1/annotations/123', expect: { ...all(404), anonymous: 401, public: 401 } },
-  { method: 'GET', route: '/fr/admin/comptes', path: '/fr/admin/comptes', expect: adminPage() },
-  { method: 'GET', route: '/en/admin/accounts', path: '/en/admin/accounts', expect: adminPage() },
   { method: 'GET', route: '/api/v1/auth/me', path: '/api/v1/auth/me', expect: all(200) },
   { method: 'POST', route: '/api/v1/auth/login', path: '/api/v1/auth/login', body: { username: 'nobody', password: 'wrong password!' }, expect: all(401) },
   { method: 'GET', route: '/api/v1/auth/oidc/start', path: '/api/v1/auth/oidc/start', expect: all(404) },
@@ -181,7 +187,6 @@ describe('role-by-route matrix (sign-in required)', () => {
     await saveAccount(wh, { username: 'm-service_owner', role: 'service_owner', orgs: ['MIN'], withChildren: true, password: PASSWORD });
     await saveAccount(wh, { username: 'm-analyst', role: 'analyst', orgs: ['AG1'], password: PASSWORD });
     await saveAccount(wh, { username: 'm-public', role: 'public', password: PASSWORD });
-    resetAttempts();
     http = await serveHttp({ config, warehouse: wh });
     for (const who of WHO) if (who !== 'anonymous') await signIn(who);
   }, 300_000);

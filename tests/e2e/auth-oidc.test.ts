@@ -50,7 +50,8 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('OpenID Connect sign-in in Chromium', 
       claims: { openid: ['sub'], email: ['email', 'email_verified'] },
       pkce: { required: () => true },
       async findAccount(_ctx, sub) {
-        return { accountId: sub, claims: async () => ({ sub, email: sub, email_verified: true }) };
+        // Logins starting with "unverified" stand for addresses the provider has not verified.
+        return { accountId: sub, claims: async () => ({ sub, email: sub, email_verified: !sub.startsWith('unverified') }) };
       }
     });
     idp = http.createServer(provider.callback());
@@ -64,7 +65,8 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('OpenID Connect sign-in in Chromium', 
         JALON_PUBLIC_URL: appUrl,
         JALON_OIDC_ISSUER: issuer,
         JALON_OIDC_CLIENT_ID: 'jalon',
-        JALON_OIDC_CLIENT_SECRET: SECRET
+        JALON_OIDC_CLIENT_SECRET: SECRET,
+        JALON_REQUESTS_PER_MINUTE: '100000' // the last test starts a thousand sign-ins
       },
       dir
     );
@@ -73,6 +75,8 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('OpenID Connect sign-in in Chromium', 
     await migrate(wh);
     await seedAccessData(wh);
     await saveAccount(wh, { username: EMAIL, role: 'service_owner', orgs: ['MIN'], withChildren: true, password: null });
+    await saveAccount(wh, { username: 'pw@example.org', role: 'admin', password: 'un mot de passe assez long' });
+    await saveAccount(wh, { username: 'unverified@example.org', role: 'admin', password: null });
     app = await serveHttp({ config, warehouse: wh });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -170,5 +174,40 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('OpenID Connect sign-in in Chromium', 
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('no_account');
     expect((await context.cookies()).some((c) => c.name === 'jalon_session')).toBe(false);
     await context.close();
+  }, 120_000);
+
+  /** Signs in at the provider as `login` and returns the app's answer to the callback. */
+  async function callbackFor(login: string): Promise<{ status: number; code: string; session: boolean }> {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${appUrl}/api/v1/auth/oidc/start?next=/`);
+    await page.waitForSelector('input[name="login"]');
+    await page.fill('input[name="login"]', login);
+    await page.fill('input[name="password"]', 'anything');
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('button[type="submit"]');
+    const answer = page.waitForResponse((r) => r.url().startsWith(`${appUrl}/api/v1/auth/oidc/callback`), { timeout: 30_000 });
+    await page.click('button[type="submit"]');
+    const res = await answer;
+    const body = (await res.json().catch(() => ({}))) as { error?: { code: string } };
+    const session = (await context.cookies()).some((c) => c.name === 'jalon_session');
+    await context.close();
+    return { status: res.status(), code: body.error?.code ?? '', session };
+  }
+
+  it('never opens a password account from an OpenID Connect identity (issue 11, finding 14)', async () => {
+    expect(await callbackFor('pw@example.org')).toEqual({ status: 403, code: 'no_account', session: false });
+  }, 120_000);
+
+  it('refuses an e-mail the provider has not verified (issue 11, finding 14)', async () => {
+    expect(await callbackFor('unverified@example.org')).toEqual({ status: 401, code: 'oidc_failed', session: false });
+  }, 120_000);
+
+  it('bounds the sign-ins pending at once (issue 11, finding 14)', async () => {
+    const start = () => fetch(`${appUrl}/api/v1/auth/oidc/start?next=/`, { redirect: 'manual' }).then((r) => r.status);
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push(...(await Promise.all(Array.from({ length: 100 }, start))));
+    expect(statuses.filter((s) => s === 303).length).toBeLessThanOrEqual(1000);
+    expect(await start()).toBe(429);
   }, 120_000);
 });

@@ -6,7 +6,7 @@ import { migrate } from '../../warehouse/migrate.ts';
 import { deleteSavedQuery, listSavedQueries, saveQuery } from '../../access/saved-queries.ts';
 import { AccessError, type Caller } from '../../access/caller.ts';
 import { searchAudit, auditFilterFromParams } from '../../access/audit.ts';
-import { runSandboxedQuery } from '../../access/sql-sandbox.ts';
+import { runSandboxedQuery, SandboxError } from '../../access/sql-sandbox.ts';
 import { seedAccessData } from '../support/access-fixtures.ts';
 
 const ana1: Caller = { id: 'ana1', role: 'analyst', orgs: ['AG1'] };
@@ -32,10 +32,20 @@ describe('saved queries and audit search — embedded', () => {
     expect((await listSavedQueries(t.wh, ana2)).map((q) => q.title)).toEqual(['Partagée']);
     expect(await listSavedQueries(t.wh, other)).toEqual([]);
     expect((await listSavedQueries(t.wh, exec)).map((q) => q.title)).toEqual(['Partagée']); // government-wide
-    await expect(saveQuery(t.wh, ana2, { id: shared.id, title: 'Volée', sql: 'SELECT 3', shared: true })).rejects.toBeInstanceOf(AccessError);
-    await expect(deleteSavedQuery(t.wh, ana2, shared.id)).rejects.toBeInstanceOf(AccessError);
+    // Someone else's id and an unknown id get the same answer (ids cannot be probed).
+    const answer = (p: Promise<unknown>) => p.then(() => 'ok', (e: SandboxError) => `${e.status} ${e.code} ${e.message}`);
+    const stolen = await answer(saveQuery(t.wh, ana2, { id: shared.id, title: 'Volée', sql: 'SELECT 3', shared: true }));
+    expect(stolen).toMatch(/^404 not_found /u);
+    expect(await answer(saveQuery(t.wh, ana2, { id: 'no-such-id', title: 'Volée', sql: 'SELECT 3', shared: true }))).toBe(stolen);
+    expect(await answer(deleteSavedQuery(t.wh, ana2, shared.id))).toBe(stolen);
+    expect(await answer(deleteSavedQuery(t.wh, ana2, 'no-such-id'))).toBe(stolen);
+    // Titles are unique per owner (case and spaces aside); another owner may reuse one.
+    expect(await answer(saveQuery(t.wh, ana1, { title: ' privée ', sql: 'SELECT 4', shared: false }))).toMatch(/^409 title_taken /u);
+    expect((await saveQuery(t.wh, ana2, { title: 'Privée', sql: 'SELECT 5', shared: false })).owner).toBe('ana2');
+    expect((await saveQuery(t.wh, ana1, { id: mine.id, title: 'Privée', sql: 'SELECT 6', shared: false })).sql).toBe('SELECT 6');
     await deleteSavedQuery(t.wh, ana1, mine.id);
     expect((await listSavedQueries(t.wh, ana1)).map((q) => q.title)).toEqual(['Partagée']);
+    expect((await listSavedQueries(t.wh, ana2)).map((q) => q.title).sort()).toEqual(['Partagée', 'Privée']);
     await expect(listSavedQueries(t.wh, { id: 'p', role: 'public', orgs: [] })).rejects.toBeInstanceOf(AccessError);
   });
 

@@ -7,7 +7,8 @@ import { seedAccessData } from '../support/access-fixtures.ts';
 import { migrate } from '../../warehouse/migrate.ts';
 import { loadConfig, type AuthConfig } from '../../config/config.ts';
 import { accountProblems, findAccount, saveAccount, setDisabled } from '../../access/accounts.ts';
-import { resetAttempts, signInWithPassword, SignInError } from '../../access/sign-in.ts';
+import { signInWithPassword, SignInError } from '../../access/sign-in.ts';
+import { RateLimiter } from '../../access/rate-limit.ts';
 import { clearSessionCache, resolveSession, revokeSession, sessionIdHash } from '../../access/sessions.ts';
 import { identifyRequest } from '../../access/request-caller.ts';
 import { ensureDemoAccounts } from '../../access/demo-accounts.ts';
@@ -17,12 +18,13 @@ const PASSWORD = 'un mot de passe assez long';
 describe.each(['embedded', 'server'] as const)('sign-in — %s', (backend) => {
   let t: TestWarehouse;
   let auth: AuthConfig;
+  let limiter: RateLimiter;
   beforeEach(async () => {
     t = await testWarehouse(backend, inject('clickhouseUrl'));
     await migrate(t.wh);
     await seedAccessData(t.wh);
     auth = { ...loadConfig({}).auth, maxFailures: 3, lockoutMinutes: 15, attemptsPerMinute: 5 };
-    resetAttempts();
+    limiter = new RateLimiter({ perMinute: auth.attemptsPerMinute });
     clearSessionCache();
   });
   afterEach(async () => {
@@ -31,7 +33,7 @@ describe.each(['embedded', 'server'] as const)('sign-in — %s', (backend) => {
 
   /** A sign-in's outcome with a `code`: 'ok' or the refusal's code. */
   const attempt = (username: string, password: string, address = '10.0.0.1', now = new Date()) =>
-    signInWithPassword(t.wh, auth, { username, password, address }, now).then(
+    signInWithPassword(t.wh, auth, { username, password, address, limiter }, now).then(
       (ok) => Object.assign(ok, { code: 'ok' as const }),
       (e: unknown) => e as SignInError
     );
@@ -54,15 +56,17 @@ describe.each(['embedded', 'server'] as const)('sign-in — %s', (backend) => {
     expect(JSON.stringify(audit)).not.toContain(PASSWORD);
   });
 
-  it('locks an account after repeated failures, even with the right password, until the lockout ends', async () => {
+  it('locks an account from the address that failed, even with the right password, until the lockout ends; never from elsewhere', async () => {
     await saveAccount(t.wh, { username: 'bob', role: 'executive', password: PASSWORD });
     const t0 = new Date(); // recent: older failures would already be past the table's TTL
-    for (let i = 0; i < 3; i++) expect((await attempt('bob', 'mauvais mot de passe', `10.0.0.${i}`, t0)).code).toBe('invalid_credentials');
-    const locked = await attempt('bob', PASSWORD, '10.0.1.1', new Date(t0.getTime() + 60_000));
+    for (let i = 0; i < 3; i++) expect((await attempt('bob', 'mauvais mot de passe', '10.0.0.1', t0)).code).toBe('invalid_credentials');
+    const locked = await attempt('bob', PASSWORD, '10.0.0.1', new Date(t0.getTime() + 60_000));
     expect(locked).toBeInstanceOf(SignInError);
     expect((locked as SignInError).code).toBe('locked');
     expect((locked as SignInError).status).toBe(423);
-    const later = await attempt('bob', PASSWORD, '10.0.1.2', new Date(t0.getTime() + 16 * 60_000));
+    // Someone else's failures do not lock bob out of his own address (finding 10 of issue 11).
+    expect(await attempt('bob', PASSWORD, '10.0.1.1', new Date(t0.getTime() + 60_000))).not.toBeInstanceOf(SignInError);
+    const later = await attempt('bob', PASSWORD, '10.0.0.1', new Date(t0.getTime() + 16 * 60_000));
     expect(later).not.toBeInstanceOf(SignInError);
   });
 
@@ -96,7 +100,7 @@ describe.each(['embedded', 'server'] as const)('sign-in — %s', (backend) => {
     const { session } = (await attempt('owner', PASSWORD)) as Exclude<Awaited<ReturnType<typeof attempt>>, SignInError>;
     const who = await identifyRequest(t.wh, auth, session.value);
     expect(who.caller).toEqual({ id: 'owner', role: 'service_owner', orgs: ['AG1', 'MIN'], home: 'MIN' });
-    expect((await identifyRequest(t.wh, { ...auth, required: false }, undefined)).caller.role).toBe('executive');
+    expect((await identifyRequest(t.wh, { ...auth, required: false }, undefined)).caller).toMatchObject({ role: 'executive', anonymous: true });
     expect((await identifyRequest(t.wh, { ...auth, required: true }, undefined)).caller.role).toBe('public');
     expect((await identifyRequest(t.wh, { ...auth, required: true }, 'forged-cookie')).caller.role).toBe('public');
   });

@@ -35,6 +35,9 @@ describe('jalon CLI', () => {
     const server = await startJalon(['start', '--port', '0'], { JALON_DATA_DIR: dir, JALON_DEMO_EVENTS: '60000' });
     try {
       expect(server.url).toMatch(/^http:\/\/localhost:\d+$/);
+      // `start` is the open demo (issue 11): it says so, and serves this machine only.
+      for (let i = 0; i < 50 && !server.stderr().includes('open demo'); i++) await new Promise((r) => setTimeout(r, 100)); // stderr may trail stdout
+      expect(server.stderr()).toContain('open demo: no sign-in, on this computer only (127.0.0.1)');
       // The home redirects to the scorecard in the browser's language; the organizations page lists every service's events.
       const home = await fetch(server.url, { headers: { 'accept-language': 'fr-CA,fr;q=0.9' } });
       expect(home.url).toMatch(/\/fr$/);

@@ -33,8 +33,8 @@ describe('jalon ingest (CLI)', () => {
     const first = await jalon(['ingest', 'events', '-', '--json'], input);
     expect(first.code, first.stderr).toBe(0);
     const summary = JSON.parse(first.stdout) as Record<string, unknown>;
-    expect(Object.keys(summary)).toEqual(['run_id', 'kind', 'read', 'inserted', 'duplicates', 'rejected', 'rejects', 'new_codes', 'status']);
-    expect(summary).toMatchObject({ kind: 'events', read: 3, inserted: 2, duplicates: 0, rejected: 1, rejects: [{ reason: 'unknown_channel', count: 1 }], new_codes: ['RAMQ', 'RAMQ/carte'] });
+    expect(Object.keys(summary)).toEqual(['run_id', 'kind', 'read', 'inserted', 'duplicates', 'rejected', 'rejects', 'new_codes', 'new_codes_count', 'status']);
+    expect(summary).toMatchObject({ kind: 'events', read: 3, inserted: 2, duplicates: 0, rejected: 1, rejects: [{ reason: 'unknown_channel', count: 1 }], new_codes: ['RAMQ', 'RAMQ/carte'], new_codes_count: 2 });
     const second = await jalon(['ingest', 'events', '-', '--json'], input);
     expect(JSON.parse(second.stdout)).toMatchObject({ read: 3, inserted: 0, duplicates: 2, rejected: 1, new_codes: [] });
   }, 120_000);

@@ -70,7 +70,8 @@ describe('POST /api/v1/ingest/{kind}', () => {
   });
 
   it('accepts a JSON array, and a retried request counts only duplicates', async () => {
-    const body = JSON.stringify([ev('c1', { org: 'SAAQ' }), ev('c2', { org: 'SAAQ', type: 'completed', outcome: 'success' })]);
+    // SAAQ's own service code: 'carte' is RAMQ's since the test above (codes are unique across organizations).
+    const body = JSON.stringify([ev('c1', { org: 'SAAQ', service: 'saaq-carte' }), ev('c2', { org: 'SAAQ', service: 'saaq-carte', type: 'completed', outcome: 'success' })]);
     const first = await post('events', body, saaq, { 'content-type': 'application/json' });
     expect(first.body).toMatchObject({ read: 2, inserted: 2, duplicates: 0, rejected: 0 });
     const retry = await post('events', body, saaq, { 'content-type': 'application/json' });

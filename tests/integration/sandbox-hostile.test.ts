@@ -1,5 +1,5 @@
 // Done-when 1 of issue 6: hostile queries against the analyst sandbox, on the embedded engine and on a real
-// ClickHouse server. Each is refused before it runs, or stopped within the time limit, with the right error; after
+// ClickHouse server (and, at the end, issue 11's sandbox findings over HTTP against the built app). Each is refused before it runs, or stopped within the time limit, with the right error; after
 // the suite nothing was written on disk and nothing changed in the warehouse, and every query was audited.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,6 +14,11 @@ import { analystDatabaseOf } from '../../access/curated-views.ts';
 import type { Caller } from '../../access/caller.ts';
 import type { RefusalCode } from '../../access/sandbox-check.ts';
 import { ANALYST_QUERIES } from '../../bench/sandbox/analyst-queries.ts';
+import type { Warehouse } from '../../warehouse/warehouse.ts';
+import { loadConfig, withPort } from '../../config/config.ts';
+import { serveHttp, type RunningHttp } from '../../dashboard/serve.ts';
+import { ensureBuiltApp } from '../support/built-app.ts';
+import { saveAccount } from '../../access/accounts.ts';
 
 const TIME_LIMIT_S = 2;
 const LIMITS = { timeoutSeconds: TIME_LIMIT_S, maxMemoryBytes: 200_000_000, maxRows: 500 };
@@ -347,5 +352,209 @@ describe.each(backends)('SQL sandbox, hostile queries — %s', (backend) => {
     expect(audit.n).toBe(runs);
     expect(audit.refused).toBeGreaterThanOrEqual(HOSTILE.length + RUNAWAY.length + 2);
     fs.rmSync(CANARY, { force: true });
+  });
+});
+
+// Issue 11, findings 4–6 and the sandbox's info items, replayed over real HTTP against the built app on each engine:
+// a RAMQ analyst's throwing expressions never see SAAQ's rows, messages carry no values and count positions in the
+// analyst's own text, a runaway query is stopped with 422 while another user's query stays fast, an oversized
+// answer is refused with 422 before it reaches the app's memory, and saved-query ids cannot be probed.
+// Long enough for the 150 MB answer below to reach its byte cap before the time limit on a loaded 2-core machine.
+const HTTP_TIME_LIMIT_S = 5;
+const PASSWORD = 'mot de passe de test 42';
+
+/** Two organizations whose values never overlap: RAMQ's rows in 2024 with ids R…, SAAQ's in 2025 with ids S…; four
+ * inserts, so the tables have several parts as in a real warehouse. */
+async function seedTwoOrgs(wh: Warehouse): Promise<void> {
+  await wh.insert('organizations', [
+    { code: 'RAMQ', name_fr: 'Régie de l’assurance maladie', name_en: 'Health insurance board', parent_code: '', kind: 'organisme' },
+    { code: 'SAAQ', name_fr: 'Société de l’assurance automobile', name_en: 'Automobile insurance corporation', parent_code: '', kind: 'organisme' }
+  ]);
+  const services = { RAMQ: ['RAMQ-CARTE-RENOUV', 'RAMQ-INSCRIPTION'], SAAQ: ['SAAQ-PERMIS-RENOUV', 'SAAQ-TRANSFERT'] } as const;
+  await wh.insert('services', Object.entries(services).flatMap(([org, codes]) => codes.map((code) => ({ org, code, name_fr: code, name_en: code, launched_on: '2020-01-01', baseline_minutes: {}, unit_cost_cad: {} }))));
+  for (let part = 0; part < 4; part++) {
+    const rows: Record<string, unknown>[] = [];
+    for (let i = 0; i < 2000; i++) {
+      for (const org of ['RAMQ', 'SAAQ'] as const) {
+        const n = part * 2000 + i;
+        rows.push({
+          org,
+          service: services[org][n % 2],
+          occurred_at: new Date(Date.UTC(org === 'RAMQ' ? 2024 : 2025, 0, 1) + n * 3_600_000).toISOString(),
+          event_id: `${org[0]}-e${n}`,
+          journey_id: `${org[0]}-j${Math.floor(n / 3)}`,
+          type: n % 3 === 2 ? 'completed' : 'started',
+          channel: n % 4 ? 'web' : 'phone'
+        });
+      }
+    }
+    await wh.insert('service_events', rows);
+  }
+}
+
+describe.each(backends)('SQL sandbox over HTTP, built app — %s', (backend) => {
+  let t: TestWarehouse;
+  let dir: string;
+  let http: RunningHttp;
+  const cookies = new Map<string, string>();
+
+  const call = (who: string, method: string, p: string, body?: unknown) =>
+    fetch(new URL(p, http.url), {
+      method,
+      headers: { cookie: cookies.get(who) ?? '', origin: new URL(http.url).origin, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {})
+    });
+  const query = async (who: string, sql: string) => {
+    const res = await call(who, 'POST', '/api/v1/query', { sql });
+    return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string; fr: string; en: string; position: { offset: number; line: number; column: number } | null }; rows?: Record<string, unknown>[]; scopeNotice?: { orgs: string[]; services: { code: string }[]; fr: string; en: string } | null } };
+  };
+
+  beforeAll(async () => {
+    await ensureBuiltApp();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jalon-sandbox-http-'));
+    t = await testWarehouse(backend, inject('clickhouseUrl'));
+    await migrate(t.wh);
+    await seedTwoOrgs(t.wh);
+    const config = withPort(loadConfig({ JALON_DATA_DIR: dir, JALON_AUTH_REQUIRED: 'true', JALON_SQL_TIMEOUT_SECONDS: String(HTTP_TIME_LIMIT_S), JALON_LOGIN_ATTEMPTS_PER_MINUTE: '1000' }, dir), 0);
+    await saveAccount(t.wh, { username: 'ramq', role: 'analyst', orgs: ['RAMQ'], password: PASSWORD });
+    await saveAccount(t.wh, { username: 'ramq2', role: 'analyst', orgs: ['RAMQ'], password: PASSWORD });
+    await saveAccount(t.wh, { username: 'saaq', role: 'analyst', orgs: ['SAAQ'], password: PASSWORD });
+    http = await serveHttp({ config, warehouse: t.wh });
+    for (const who of ['ramq', 'ramq2', 'saaq']) {
+      const res = await fetch(new URL('/api/v1/auth/login', http.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: new URL(http.url).origin },
+        body: JSON.stringify({ username: who, password: PASSWORD })
+      });
+      expect(res.status).toBe(200);
+      cookies.set(who, (res.headers.get('set-cookie') ?? '').split(';')[0]);
+    }
+  }, 300_000);
+
+  afterAll(async () => {
+    await http?.close();
+    if (t?.wh.kind === 'server') await t.wh.command(`DROP DATABASE IF EXISTS ${analystDatabaseOf(t.wh.database)}`);
+    await t?.dispose();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps the scope when an expression throws: the answer is what RAMQ’s rows alone give', async () => {
+    // Each predicate throws on SAAQ's rows only (their services, ids and dates sort after every RAMQ value).
+    for (const sql of [
+      "SELECT count() AS n FROM events WHERE service > 'SAAQ-PERMIS-RENOUV' AND toUInt64(service) = 1",
+      "SELECT count() AS n FROM events WHERE service > 'S' AND toUInt64(service) = 1",
+      "SELECT count() AS n FROM events WHERE event_id > 'S' AND toUInt64(event_id) = 1",
+      "SELECT count() AS n FROM events WHERE journey_id >= 'S' AND toUInt64(journey_id) = 1",
+      "SELECT count() AS n FROM events WHERE occurred_at >= '2025-01-01' AND toUInt64(toString(occurred_at)) = 1",
+      "SELECT count() AS n FROM events WHERE toDate(occurred_at) >= '2025-01-01' AND toUInt64(toString(toDate(occurred_at))) = 1",
+      "SELECT count() AS n FROM services WHERE code > 'S' AND toUInt64(code) = 1",
+      "SELECT count() AS n FROM organizations WHERE code > 'S' AND toUInt64(name_fr) = 1",
+      "SELECT count() AS n FROM (SELECT * FROM events) WHERE event_id > 'S' AND toUInt64(event_id) = 1",
+      "SELECT count() AS n FROM events AS e JOIN services AS s ON s.code = e.service WHERE s.code > 'S' AND toUInt64(s.code) = 1"
+    ]) {
+      const r = await query('ramq', sql);
+      expect(r.status, `${sql}: ${JSON.stringify(r.body.error)}`).toBe(200);
+      expect(r.body.rows, sql).toEqual([{ n: 0 }]);
+    }
+  });
+
+  it('says what failed without quoting any value, in both languages apart', async () => {
+    for (const sql of [
+      'SELECT count() FROM events WHERE toUInt64(journey_id) = 1',
+      'SELECT count() FROM events WHERE toUInt64(event_id) = 1',
+      'SELECT count() FROM events WHERE toUInt64(toString(occurred_at)) = 1',
+      'SELECT toDate(service) FROM events',
+      "SELECT count() FROM events WHERE match(journey_id, concat('(', service))"
+    ]) {
+      const r = await query('ramq', sql);
+      expect(r.status, sql).toBe(400);
+      expect(r.body.error?.code).toBe('query_failed');
+      const all = `${r.body.error?.message} ${r.body.error?.fr} ${r.body.error?.en}`;
+      expect(all, sql).not.toMatch(/RAMQ|SAAQ|[RS]-[ej]\d|20\d\d-\d\d|Code: |DB::Exception|WarehouseError/u);
+      expect(r.body.error?.fr, sql).not.toBe(r.body.error?.en);
+    }
+    const unknown = await query('ramq', 'SELECT servce FROM events');
+    expect(unknown.body.error).toMatchObject({ code: 'query_failed' });
+    expect(unknown.body.error?.fr).toMatch(/^Colonne ou alias inconnu : servce\. Vouliez-vous dire : service \?/u);
+    expect(unknown.body.error?.en).toMatch(/^Unknown column or alias: servce\. Did you mean: service\?/u);
+  });
+
+  it('places a syntax error in the analyst’s own text', async () => {
+    const cases: [string, number, number, number][] = [
+      // [text, offset, line, column]: where the parser stopped, counted by hand in the text as typed (ClickHouse reads
+      // `org,,` as far as the token after the second comma, and points at an unclosed parenthesis itself).
+      ['SELECT 1 +', 10, 1, 11],
+      ['SELECT org,, count() FROM events', 13, 1, 14],
+      ['\n  SELECT org\n  FROM events\n  WHERE ( org = 1', 36, 4, 9],
+      ["SELECT 'é', 'à' FRM events", 20, 1, 21]
+    ];
+    for (const [sql, offset, line, column] of cases) {
+      const r = await query('ramq', sql);
+      expect(r.status, sql).toBe(400);
+      expect(r.body.error?.code).toBe('query_refused');
+      expect(r.body.error?.position, `${sql} ${JSON.stringify(r.body.error)}`).toEqual({ offset, line, column });
+      expect(r.body.error?.fr).toContain(`ligne ${line}, colonne ${column}`);
+      expect(r.body.error?.en).toContain(`line ${line}, column ${column}`);
+      expect(r.body.error?.message).not.toMatch(/position \d|SYNTAX_ERROR|EXPLAIN/u);
+    }
+  });
+
+  it('stops a runaway query with 422 while another user’s query stays fast, and refuses uninterruptible functions', async () => {
+    const levenshtein = await query('ramq', 'SELECT arrayLevenshteinDistance(range(150000), arrayReverse(range(150000)))');
+    expect(levenshtein.status).toBe(400);
+    expect(levenshtein.body.error?.message).toContain('arrayLevenshteinDistance()');
+    const t0 = performance.now();
+    const runaway = query('ramq', 'SELECT count() FROM events a, events b, events c, events d');
+    await new Promise((r) => setTimeout(r, 300));
+    const t1 = performance.now();
+    const other = await query('saaq', 'SELECT 1 AS one');
+    const otherMs = performance.now() - t1;
+    expect(other.status).toBe(200);
+    expect(other.body.rows).toEqual([{ one: 1 }]);
+    expect(otherMs).toBeLessThan(1500);
+    const stopped = await runaway;
+    expect(stopped.status).toBe(422);
+    expect(stopped.body.error?.code).toBe('time_limit');
+    expect(performance.now() - t0).toBeLessThan((HTTP_TIME_LIMIT_S + 3) * 1000);
+    const range = await query('ramq', 'SELECT length(arrayMap(x -> arraySum(range(x)), range(100000)))');
+    expect(range.status).toBe(422);
+    expect(range.body.error?.code).toBe('result_limit');
+  });
+
+  it('refuses an oversized answer with 422 before it reaches the app’s memory', async () => {
+    // The engine may use up to its own memory limit for the block it computes (JALON_SQL_MAX_MEMORY_MB); what must not
+    // happen is the app holding the answer as strings and objects, as it did (0.8 GB for this query).
+    const before = process.memoryUsage().heapUsed;
+    const r = await query('ramq', "SELECT repeat('x', 1000000) AS s FROM events LIMIT 150");
+    expect(r.status).toBe(422);
+    expect(r.body.error?.code).toBe('result_limit');
+    // Held whole, the answer would be 150 MB of text, twice that as a JavaScript string, then parsed and re-encoded.
+    expect((process.memoryUsage().heapUsed - before) / 2 ** 20).toBeLessThan(100);
+    const small = await query('ramq', "SELECT repeat('x', 1000) AS s FROM events LIMIT 150");
+    expect(small.status).toBe(200);
+  });
+
+  it('names codes outside the scope instead of an unexplained empty answer', async () => {
+    const r = await query('ramq', "SELECT count() AS n FROM events WHERE org = 'SAAQ' OR service IN ('SAAQ-TRANSFERT', 'RAMQ-INSCRIPTION')");
+    expect(r.status).toBe(200);
+    expect(r.body.rows).toEqual([{ n: 4000 }]);
+    expect(r.body.scopeNotice?.orgs).toEqual(['SAAQ']);
+    expect(r.body.scopeNotice?.services.map((s) => s.code)).toEqual(['SAAQ-TRANSFERT']);
+    expect(r.body.scopeNotice?.fr).toContain('Hors de votre périmètre');
+    const own = await query('ramq', "SELECT count() AS n FROM events WHERE org = 'RAMQ'");
+    expect(own.body.scopeNotice).toBeNull();
+  });
+
+  it('answers the same for an unknown saved-query id and someone else’s', async () => {
+    const saved = await call('saaq', 'POST', '/api/v1/query/saved', { title: 'Volumes', sql: 'SELECT 1', shared: false });
+    expect(saved.status).toBe(201);
+    const { id } = (await saved.json()) as { id: string };
+    const theirs = await call('ramq', 'DELETE', `/api/v1/query/saved/${id}`);
+    const unknown = await call('ramq', 'DELETE', '/api/v1/query/saved/00000000-0000-0000-0000-000000000000');
+    expect(theirs.status, await theirs.clone().text()).toBe(404);
+    expect([unknown.status, await unknown.text()]).toEqual([theirs.status, await theirs.text()]);
+    const again = await call('saaq', 'POST', '/api/v1/query/saved', { title: 'volumes ', sql: 'SELECT 2', shared: false });
+    expect(again.status).toBe(409);
+    expect((await call('saaq', 'DELETE', `/api/v1/query/saved/${id}`)).status).toBe(200);
   });
 });

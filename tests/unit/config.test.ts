@@ -1,6 +1,7 @@
 // Configuration is read once and validated; every problem is listed at once, naming the variable.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, withPort } from '../../config/config.ts';
+import { ConfigError, loadConfig, openBeyondLoopback, withOpenDemo, withPort } from '../../config/config.ts';
+import { cookieOptions } from '../../dashboard/lib/server/auth-http.ts';
 
 describe('loadConfig', () => {
   it('defaults to the embedded warehouse in ./data and port 3000', () => {
@@ -34,5 +35,24 @@ describe('loadConfig', () => {
 
   it('replaces the port in the public URL for --port', () => {
     expect(withPort(loadConfig({}), 8080).http.publicUrl).toBe('http://localhost:8080');
+  });
+
+  it('is closed by default: sign-in required; the open demo only when asked, and never beyond loopback (issue 11)', () => {
+    const c = loadConfig({});
+    expect(c.auth.required).toBe(true);
+    expect(c.metrics.answerCacheBytes).toBe(256 * 1024 * 1024);
+    expect(withOpenDemo(c).auth.required).toBe(false); // `jalon start`
+    expect(withOpenDemo(loadConfig({ JALON_AUTH_REQUIRED: 'true' })).auth.required).toBe(true);
+    expect(openBeyondLoopback(withOpenDemo(c))).toBeNull();
+    const line = openBeyondLoopback(withOpenDemo(loadConfig({ HOST: '0.0.0.0' })));
+    expect(line).toContain('HOST=0.0.0.0');
+    expect(line?.split('\n')).toHaveLength(1);
+    expect(openBeyondLoopback(loadConfig({ HOST: '0.0.0.0' }))).toBeNull(); // sign-in required: any address
+    expect(() => loadConfig({ JALON_TRUSTED_PROXIES: '10.0.0.1,proxy.local' })).toThrow(/JALON_TRUSTED_PROXIES/u);
+  });
+
+  it('makes cookies Secure whenever the public URL is https', () => {
+    expect(cookieOptions(loadConfig({ JALON_PUBLIC_URL: 'https://jalon.example.org' })).secure).toBe(true);
+    expect(cookieOptions(loadConfig({})).secure).toBe(false);
   });
 });

@@ -1,5 +1,8 @@
 // CSV of exactly what a chart draws: the same columns and rows as its data table, raw values (dot decimals),
-// RFC 4180 quoting. Built on the server too, so the download link works without JavaScript.
+// RFC 4180 quoting, text cells that a spreadsheet would run as formulas neutralized (access/csv-cell.ts, the rule
+// every export shares). Built on the server too, so the download link works without JavaScript.
+import { neutralizeFormula } from '../../../access/csv-cell.ts';
+
 export interface Column {
   key: string;
   label: string;
@@ -14,14 +17,15 @@ export interface TableRow {
   shown?: Record<string, string>;
 }
 
-function quote(v: Cell): string {
+/** A cell's raw value as text (what the table's data-value holds). */
+export function rawCell(v: Cell): string {
   if (v === null) return '';
-  const s = typeof v === 'number' ? String(Number.isInteger(v) ? v : Number(v.toPrecision(12))) : v;
-  return /[",\n\r;]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  return typeof v === 'number' ? String(Number.isInteger(v) ? v : Number(v.toPrecision(12))) : v;
 }
 
-export function rawCell(v: Cell): string {
-  return quote(v).replace(/^"|"$/g, '').replaceAll('""', '"');
+function quote(v: Cell): string {
+  const s = typeof v === 'string' ? neutralizeFormula(v) : rawCell(v);
+  return /[",\n\r;]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
 export function toCsv(columns: readonly Column[], rows: readonly TableRow[]): string {

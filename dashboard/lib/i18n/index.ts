@@ -8,8 +8,8 @@ export const LANGS: readonly Lang[] = ['fr', 'en'];
 export type MessageKey = keyof Messages;
 
 const SEGMENTS = {
-  fr: { organizations: 'organisations', services: 'services', indicators: 'indicateurs' },
-  en: { organizations: 'organizations', services: 'services', indicators: 'indicators' }
+  fr: { organizations: 'organisations', services: 'services', indicators: 'indicateurs', explore: 'explorer', login: 'connexion' },
+  en: { organizations: 'organizations', services: 'services', indicators: 'indicators', explore: 'explore', login: 'login' }
 } as const;
 export type Section = keyof (typeof SEGMENTS)['fr'];
 

@@ -1,9 +1,9 @@
-// Server side of the accounts page (administrators): the accounts, and a password reset that shows the new password
-// once (like `jalon users add` does on the terminal). Every reset is audited as `user_admin`.
+// The accounts page's password reset (administrators; the page itself: access-pages.ts): a new random password for one
+// account, shown once (like `jalon users add` on the terminal). Every reset is audited as `user_admin`.
 import { error, fail, redirect, type RequestEvent } from '@sveltejs/kit';
 import { randomBytes } from 'node:crypto';
 import { isAdmin } from '../../../access/caller.ts';
-import { findAccount, listAccounts, saveAccount } from '../../../access/accounts.ts';
+import { findAccount, saveAccount } from '../../../access/accounts.ts';
 import { auditWho, recordAudit } from '../../../access/audit.ts';
 import type { Lang } from '../i18n/index.ts';
 import { getRuntime } from './runtime.ts';
@@ -15,16 +15,6 @@ function gate(event: Pick<RequestEvent, 'locals' | 'url'>, lang: Lang): void {
   if (isAdmin(caller)) return;
   if (caller.role === 'public') redirect(303, `${LOGIN[lang]}?next=${encodeURIComponent(event.url.pathname)}`);
   error(403, lang === 'fr' ? `Accès refusé au rôle ${caller.role}` : `Access denied for role ${caller.role}`);
-}
-
-export async function loadAccounts(event: RequestEvent, lang: Lang) {
-  gate(event, lang);
-  const { warehouse } = await getRuntime();
-  const accounts = (await listAccounts(warehouse)) as (Awaited<ReturnType<typeof listAccounts>>[number] & { has_password?: boolean | number })[];
-  return {
-    lang,
-    accounts: accounts.map((a) => ({ username: a.username, role: a.role, orgs: a.orgs, disabled: Boolean(Number(a.disabled)), hasPassword: Boolean(Number(a.has_password ?? 0)) }))
-  };
 }
 
 /** Form action: a new random password for one account, shown once to the administrator. */

@@ -4,6 +4,8 @@ import type { Config } from '../../../config/config.ts';
 import { SESSION_COOKIE } from '../../../access/sessions.ts';
 import type { Caller } from '../../../access/caller.ts';
 import { ApiError } from './api.ts';
+import { isOperator } from '../../../access/operator-key.ts';
+import type { Operator } from '../../../access/admin-actions.ts';
 
 export function cookieOptions(config: Config, expires?: Date) {
   return {
@@ -23,9 +25,20 @@ export function clearSessionCookie(cookies: Cookies, config: Config): void {
   cookies.delete(SESSION_COOKIE, cookieOptions(config));
 }
 
-/** Refuses with 401 when nobody signed in and sign-in is required, 403 when the role is not among `roles`. */
+/** Refuses with 401 when nobody signed in (the public, or the open demo's visitor: neither runs SQL nor reads the
+ *  audit log), 403 when the role is not among `roles`. */
 export function requireRole(caller: Caller, roles: readonly Caller['role'][]): void {
+  if (caller.anonymous || caller.role === 'public') {
+    if (roles.includes('public') && !caller.anonymous) return;
+    throw new ApiError(401, 'unauthorized', 'Connexion requise / sign-in required');
+  }
   if (roles.includes(caller.role)) return;
-  if (caller.role === 'public') throw new ApiError(401, 'unauthorized', 'Connexion requise / sign-in required');
   throw new ApiError(403, 'forbidden', `Accès refusé au rôle ${caller.role} / access denied for role ${caller.role}`);
+}
+
+/** Who may change accounts and tokens: a signed-in administrator, or the CLI presenting this server's operator key. */
+export function requireAdmin(locals: App.Locals, request: Request, operatorKey: string | null | undefined): Operator {
+  if (isOperator(operatorKey ?? null, request.headers.get('authorization'))) return { actor: 'cli:operator' };
+  requireRole(locals.caller, ['admin']);
+  return { actor: locals.username ?? locals.caller.id };
 }

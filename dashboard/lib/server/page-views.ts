@@ -369,7 +369,9 @@ export async function loadOrganization(ctx: Context, code: string): Promise<Orga
   const cards = indicators.map((ind) => cardOf(ind, infoOf(m.definitions().get(ind.metric)!), ctx.filters.compare));
   // Figures over the selected period and filters: the organization's, and every organization's for the median (the
   // median of what the caller may see of each organization, from the same request split by organization).
-  const computed = indicators.filter((ind) => ind.source === 'computed' && !ind.filters && (m.definitions().get(ind.metric)?.grains.includes('all') ?? false));
+  // Figures that follow any period (by month or finer); those measured by fiscal year only (costs, declared
+  // indicators) show their scorecard value, labelled with its fiscal year.
+  const computed = indicators.filter((ind) => ind.source === 'computed' && !ind.filters && (m.definitions().get(ind.metric)?.grains.includes('month') ?? false));
   const figures = await Promise.all(
     computed.map(async (ind): Promise<PeriodFigure> => {
       const info = infoOf(m.definitions().get(ind.metric)!);

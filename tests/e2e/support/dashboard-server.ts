@@ -1,5 +1,5 @@
-// End-to-end set-up: a small demo in a database of its own on the test ClickHouse server, then `jalon serve`
-// on a free port (it builds the app first when the build is older than the sources), and Debian's Chromium.
+// End-to-end set-up: a small demo in a database of its own on the test ClickHouse server, then `jalon serve` as the
+// open demo (loopback, no sign-in) on a free port (it builds the app first when the build is older than the sources), and Debian's Chromium.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -39,7 +39,7 @@ export async function startDashboard(clickhouseUrl: string, options: { env?: Nod
   // The public URL is the one the tests browse (127.0.0.1), so that form posts pass SvelteKit's same-origin check.
   const env: NodeJS.ProcessEnv = {
     ...process.env, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, PORT: String(port), JALON_LOG_LEVEL: 'warn',
-    JALON_PUBLIC_URL: `http://127.0.0.1:${port}`, ...(options.env ?? {})
+    JALON_AUTH_REQUIRED: 'false', JALON_REQUESTS_PER_MINUTE: '6000', JALON_PUBLIC_URL: `http://127.0.0.1:${port}`, ...(options.env ?? {})
   };
   const jalon = path.join(ROOT, 'bin', 'jalon.js');
   if (!options.database) {

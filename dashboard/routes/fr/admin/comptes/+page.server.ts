@@ -1,6 +1,8 @@
-// Accounts and password resets (fr), administrators only.
+// Accounts and producer tokens (fr), administrators only: disable or enable an account, reset its password
+// (shown once), revoke a token, at once.
 import type { Actions, PageServerLoad } from './$types';
-import { loadAccounts, resetPassword } from '$lib/server/accounts-page';
+import { accountActions, loadAccounts } from '$lib/server/access-pages';
+import { resetPassword } from '$lib/server/accounts-page';
 
-export const load: PageServerLoad = (event) => loadAccounts(event, 'fr');
-export const actions: Actions = { reset: (event) => resetPassword(event, 'fr') };
+export const load: PageServerLoad = ({ url, locals }) => loadAccounts('fr', url, locals);
+export const actions: Actions = { ...accountActions('fr'), reset: (event) => resetPassword(event, 'fr') };

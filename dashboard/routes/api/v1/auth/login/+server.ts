@@ -6,7 +6,7 @@ import { setSessionCookie } from '$lib/server/auth-http';
 import { signInWithPassword, SignInError } from '../../../../../../access/sign-in.ts';
 import { safeNext } from '../../../../../../access/oidc.ts';
 
-export const POST: RequestHandler = async ({ request, cookies, getClientAddress }) => {
+export const POST: RequestHandler = async ({ request, cookies, locals }) => {
   const isForm = (request.headers.get('content-type') ?? '').includes('form');
   let username = '';
   let password = '';
@@ -23,9 +23,9 @@ export const POST: RequestHandler = async ({ request, cookies, getClientAddress 
     username = typeof body?.username === 'string' ? body.username : '';
     password = typeof body?.password === 'string' ? body.password : '';
   }
-  const { config, warehouse } = await getRuntime();
+  const { config, warehouse, guards } = await getRuntime();
   try {
-    const { account, session } = await signInWithPassword(warehouse, config.auth, { username, password, address: getClientAddress() });
+    const { account, session } = await signInWithPassword(warehouse, config.auth, { username, password, address: locals.clientAddress, limiter: guards.signIns });
     setSessionCookie(cookies, config, session.value, session.expires);
     if (isForm) redirect(303, next);
     return json({ user: { username: account.username, role: account.role, orgs: account.orgs } });

@@ -7,9 +7,9 @@ import { cookieOptions, setSessionCookie } from '$lib/server/auth-http';
 import { finishOidc, OIDC_COOKIE, OidcError } from '../../../../../../../access/oidc.ts';
 import { findAccount } from '../../../../../../../access/accounts.ts';
 import { createSession } from '../../../../../../../access/sessions.ts';
-import { recordAudit } from '../../../../../../../access/audit.ts';
+import { recordAudit, recordRefusedSignIn } from '../../../../../../../access/audit.ts';
 
-export const GET: RequestHandler = async ({ url, cookies }) => {
+export const GET: RequestHandler = async ({ url, cookies, locals }) => {
   const { config, warehouse } = await getRuntime();
   if (!config.auth.oidc) return errorResponse(404, 'oidc_not_configured', "OpenID Connect n'est pas configuré / OpenID Connect is not configured");
   const pendingId = cookies.get(OIDC_COOKIE);
@@ -21,14 +21,16 @@ export const GET: RequestHandler = async ({ url, cookies }) => {
     done = await finishOidc(config.auth.oidc, callback, pendingId);
   } catch (err) {
     if (err instanceof OidcError) {
-      await recordAudit(warehouse, { actor: 'oidc', role: '', org: '', action: 'sign_in', target: 'oidc', ok: false, detail: { reason: err.message } });
+      await recordRefusedSignIn(warehouse, { username: 'oidc', address: locals.clientAddress, reason: err.code, target: 'oidc' });
       return errorResponse(err.status, err.code, err.message);
     }
     throw err;
   }
   const account = await findAccount(warehouse, done.username);
-  if (!account || account.disabled) {
-    await recordAudit(warehouse, { actor: done.username, role: '', org: '', action: 'sign_in', target: 'oidc', ok: false, detail: { reason: 'no_account', sub: done.subject } });
+  // An identity from the provider names only an account made for OpenID Connect (no password): it never opens a
+  // password account, which keeps its own lockout.
+  if (!account || account.disabled || account.password_hash !== '') {
+    await recordRefusedSignIn(warehouse, { username: done.username, address: locals.clientAddress, reason: 'no_account', target: 'oidc' });
     return errorResponse(403, 'no_account', `Aucun compte Jalon pour ${done.username} : demandez à un administrateur / no Jalon account for ${done.username}: ask an administrator`);
   }
   const session = await createSession(warehouse, account.username, 'oidc', config.auth.sessionHours);

@@ -1,0 +1,94 @@
+// Bounded load test (issue 11, "Done when" 3): 2,000 metric requests with distinct parameters, 4 at a time, against a
+// real `jalon serve` on loopback — once anonymously (the public) and once as a signed-in executive — sampling the
+// server's resident memory. Passes when the server still answers and its peak stays under --max-rss-mb (1,500).
+//   JALON_DATA_DIR=/tmp/jalon-load npx jalon demo          # once: a warehouse with the demo
+//   node --import tsx bench/load/metrics-memory.ts --data /tmp/jalon-load [--requests 2000] [--concurrency 4]
+// The per-client rate limit is lifted for the run (JALON_REQUESTS_PER_MINUTE): this measures memory, not the limit.
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const JALON = path.join(ROOT, 'bin', 'jalon.js');
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string' },
+    port: { type: 'string', default: '3190' },
+    requests: { type: 'string', default: '2000' },
+    concurrency: { type: 'string', default: '4' },
+    'max-rss-mb': { type: 'string', default: '1500' }
+  }
+});
+if (!values.data) throw new Error('--data <dossier de l’entrepôt avec la démo / warehouse folder holding the demo>');
+const dataDir = path.resolve(values.data);
+const port = Number(values.port);
+const total = Number(values.requests);
+const concurrency = Number(values.concurrency);
+const base = `http://127.0.0.1:${port}`;
+const PASSWORD = 'load test password 1';
+const env = { ...process.env, JALON_DATA_DIR: dataDir, PORT: String(port), JALON_REQUESTS_PER_MINUTE: '1000000', JALON_LOG_LEVEL: 'warn' };
+
+function run(args: string[], input = ''): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [JALON, ...args], { cwd: ROOT, env, stdio: ['pipe', 'ignore', 'inherit'] });
+    child.stdin.end(input);
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+function rssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/u.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** Request i: the review's heavy breakdown, each with its own end day (distinct parameters, no cache hit). */
+function requestPath(i: number): string {
+  const to = new Date(Date.UTC(2019, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
+  return `/api/v1/metrics/digital_take_up?grain=day&from=2018-05-01&to=${to}&by=org,service,channel,region,client_type`;
+}
+
+async function pass(label: string, cookie: string | null, pid: number): Promise<{ label: string; statuses: Record<string, number>; peakMb: number; seconds: number; alive: boolean }> {
+  const statuses: Record<string, number> = {};
+  let peak = rssMb(pid);
+  const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 250);
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        const res = await fetch(base + requestPath(i), { headers: cookie ? { cookie } : {} }).catch(() => null);
+        const key = res ? String(res.status) : 'failed';
+        if (res) await res.arrayBuffer();
+        statuses[key] = (statuses[key] ?? 0) + 1;
+      }
+    })
+  );
+  clearInterval(sampler);
+  peak = Math.max(peak, rssMb(pid));
+  const alive = (await fetch(`${base}/api/v1/metrics`).catch(() => null))?.status === 200;
+  return { label, statuses, peakMb: Math.round(peak), seconds: Math.round((performance.now() - t0) / 1000), alive };
+}
+
+await run(['users', 'add', 'load-executive', '--role', 'executive', '--password-stdin'], PASSWORD);
+const server = spawn(process.execPath, [JALON, 'serve', '--port', String(port)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+await new Promise<void>((resolve, reject) => {
+  let out = '';
+  server.stdout?.on('data', (d: Buffer) => ((out += d.toString()), /Jalon: http/u.test(out) && resolve()));
+  server.once('exit', (code) => reject(new Error(`jalon serve exited (${code})`)));
+});
+try {
+  const pid = server.pid as number;
+  const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'load-executive', password: PASSWORD }) });
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+  const results = [await pass('anonymous (public)', null, pid), await pass('executive', cookie, pid)];
+  const limit = Number(values['max-rss-mb']);
+  for (const r of results) process.stdout.write(`${r.label}: ${JSON.stringify(r.statuses)} in ${r.seconds} s, peak RSS ${r.peakMb} MB, answering: ${r.alive}\n`);
+  const ok = results.every((r) => r.alive && r.peakMb < limit);
+  process.stdout.write(ok ? `OK: under ${limit} MB and answering\n` : `FAILED: over ${limit} MB or not answering\n`);
+  process.exitCode = ok ? 0 : 1;
+} finally {
+  server.kill('SIGTERM');
+}
