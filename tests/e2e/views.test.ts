@@ -303,7 +303,7 @@ describe('issue 14 views in Chromium', () => {
     }
     // The administrator resets the service owner's password in the app; the new one signs in.
     await admin.page.goto(`${signed.url}/fr/admin/comptes`);
-    await admin.page.locator('tr[data-account="demo-responsable"] button').click();
+    await admin.page.locator('tr[data-account="demo-responsable"] form[action="?/reset"] button').click();
     const fresh = (await admin.page.locator('[data-new-password]').innerText()).trim();
     expect(fresh.length).toBeGreaterThanOrEqual(12);
     passwords.set('demo-responsable', fresh);
