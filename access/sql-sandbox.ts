@@ -133,7 +133,8 @@ async function explain(wh: Warehouse, database: string, text: string): Promise<s
       const rows = await wh.query<{ explain: string }>(`${EXPLAIN}${text}`, {}, { database });
       return rows.map((r) => r.explain);
     }
-    case 'server': {
+    case 'server':
+    case 'cluster': {
       const rows = (await wh.query<{ explain: string }>(`${EXPLAIN}${text}`, {}, { database, settings: { default_format: 'JSONEachRow' } })).map((r) => r.explain);
       if (rows[rows.length - 1] === ' Identifier JSONEachRow') rows.pop();
       return rows;

@@ -14,6 +14,7 @@ import { queryCommand } from './commands/query.ts';
 import { usersCommand } from './commands/users.ts';
 import { tokensCommand } from './commands/tokens.ts';
 import { jobsCommand } from './commands/jobs.ts';
+import { opendataCommand } from './commands/opendata.ts';
 
 const COMMANDS: readonly Command[] = [
   startCommand,
@@ -25,7 +26,8 @@ const COMMANDS: readonly Command[] = [
   queryCommand,
   usersCommand,
   tokensCommand,
-  jobsCommand
+  jobsCommand,
+  opendataCommand
 ];
 
 function usage(): string {

@@ -11,7 +11,12 @@ export type WarehouseConfig =
       username: string;
       password: string;
       database: string;
+      /** A cluster of the server's `remote_servers`: Distributed tables over its shards (warehouse/cluster.ts). */
       cluster: string | null;
+      /** Cluster DDL: on each node in turn over its HTTP port, or once with ON CLUSTER (needs Keeper). */
+      clusterDdl: 'per_node' | 'on_cluster';
+      /** Cluster tables as ReplicatedMergeTree with {shard}/{replica} macros (needs Keeper and the macros). */
+      replicated: boolean;
       requestTimeoutMs: number;
     };
 
@@ -36,6 +41,24 @@ export interface Config {
   sql: { timeoutSeconds: number; maxRows: number; maxMemoryBytes: number };
   /** The metrics service's one answer cache, bounded by bytes, and the most rows one metric answer may hold (422 beyond). */
   metrics: { answerCacheBytes: number; maxRows: number };
+  /** A closed period's figures become final this many days after the period ends, unless their sources are complete
+   *  sooner (metrics/finality.ts). */
+  finalAfterDays: number;
+  openData: OpenDataConfig;
+}
+
+/** The open-data publication (opendata/, jobs/opendata.ts, docs/open-data.md). */
+export interface OpenDataConfig {
+  /** Folder holding the dated snapshots and `latest/`; the dashboard serves files from it. */
+  dir: string;
+  /** When the scheduled job publishes (cron, America/Toronto). */
+  schedule: string;
+  /** First day of the published figures (the fiscal year that contains it is the first one published). */
+  from: string;
+  /** Licence URI written into the DCAT catalogue. */
+  licence: string;
+  publisher: { name: string; url: string };
+  contact: { name: string; email: string };
 }
 
 export interface HttpConfig {
@@ -133,6 +156,15 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     if (clusterRaw && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(clusterRaw)) {
       problems.push(`CLICKHOUSE_CLUSTER="${clusterRaw}": nom de grappe invalide / invalid cluster name`);
     }
+    const clusterDdl = text('CLICKHOUSE_CLUSTER_DDL', 'per_node');
+    if (clusterDdl !== 'per_node' && clusterDdl !== 'on_cluster') {
+      problems.push(`CLICKHOUSE_CLUSTER_DDL="${clusterDdl}": per_node (chaque nœud par HTTP / each node over HTTP) ou/or on_cluster (ON CLUSTER, Keeper)`);
+    }
+    const replicated = text('CLICKHOUSE_REPLICATED', 'false');
+    if (!['true', 'false', '1', '0'].includes(replicated)) problems.push(`CLICKHOUSE_REPLICATED="${replicated}": true ou/or false`);
+    if (!clusterRaw && (env.CLICKHOUSE_CLUSTER_DDL || env.CLICKHOUSE_REPLICATED)) {
+      problems.push('CLICKHOUSE_CLUSTER_DDL et/and CLICKHOUSE_REPLICATED demandent CLICKHOUSE_CLUSTER / need CLICKHOUSE_CLUSTER');
+    }
     warehouse = {
       kind: 'server',
       url: parsed ? `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}` : url,
@@ -140,6 +172,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       password: env.CLICKHOUSE_PASSWORD ?? (parsed && parsed.password ? decodeURIComponent(parsed.password) : ''),
       database,
       cluster: clusterRaw || null,
+      clusterDdl: clusterDdl === 'on_cluster' ? 'on_cluster' : 'per_node',
+      replicated: replicated === 'true' || replicated === '1',
       requestTimeoutMs: integer('CLICKHOUSE_TIMEOUT_MS', 300_000, 1_000, 3_600_000)
     };
   } else {
@@ -206,6 +240,32 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     excelMaxUnzippedBytes: integer('JALON_EXCEL_MAX_UNZIPPED_BYTES', 200 * 1024 * 1024, 1024 * 1024, 2 ** 32)
   };
 
+  const openDataSchedule = text('JALON_OPENDATA_SCHEDULE', '30 3 * * *');
+  if (!/^(\S+\s+){4,5}\S+$/.test(openDataSchedule)) {
+    problems.push(`JALON_OPENDATA_SCHEDULE="${openDataSchedule}": expression cron attendue / cron expression expected (e.g. "30 3 * * *")`);
+  }
+  const openDataFrom = text('JALON_OPENDATA_FROM', '2018-04-01');
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(openDataFrom) || Number.isNaN(Date.parse(`${openDataFrom}T00:00:00Z`))) {
+    problems.push(`JALON_OPENDATA_FROM="${openDataFrom}": date AAAA-MM-JJ / date YYYY-MM-DD (e.g. 2018-04-01)`);
+  }
+  const urlVar = (name: string, fallback: string): string => {
+    const v = text(name, fallback);
+    if (!/^https?:\/\/\S+$/.test(v)) problems.push(`${name}="${v}": URL http:// ou https:// attendue / http:// or https:// URL expected`);
+    return v;
+  };
+  const contactEmail = text('JALON_OPENDATA_CONTACT_EMAIL', 'donnees-ouvertes@example.org');
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(contactEmail)) {
+    problems.push(`JALON_OPENDATA_CONTACT_EMAIL="${contactEmail}": adresse courriel attendue / e-mail address expected`);
+  }
+  const openData: OpenDataConfig = {
+    dir: path.resolve(cwd, text('JALON_OPENDATA_DIR', warehouse.kind === 'embedded' ? path.join(warehouse.dataDir, 'open-data') : './open-data')),
+    schedule: openDataSchedule,
+    from: openDataFrom,
+    licence: urlVar('JALON_OPENDATA_LICENCE', 'https://creativecommons.org/licenses/by/4.0/'),
+    publisher: { name: text('JALON_OPENDATA_PUBLISHER', 'Jalon'), url: urlVar('JALON_OPENDATA_PUBLISHER_URL', publicUrl) },
+    contact: { name: text('JALON_OPENDATA_CONTACT_NAME', 'Données ouvertes / Open data'), email: contactEmail }
+  };
+
   const trustedProxies = text('JALON_TRUSTED_PROXIES', '').split(',').map((a) => a.trim()).filter(Boolean);
   for (const a of trustedProxies) {
     if (!isIP(a)) problems.push(`JALON_TRUSTED_PROXIES: adresse IP attendue / IP address expected, not "${a}" (e.g. 127.0.0.1)`);
@@ -247,7 +307,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     metrics: {
       answerCacheBytes: integer('JALON_ANSWER_CACHE_MB', 256, 1, 1_000_000) * 1024 * 1024,
       maxRows: integer('JALON_METRIC_MAX_ROWS', 20_000, 10, 10_000_000)
-    }
+    },
+    finalAfterDays: integer('JALON_FINAL_AFTER_DAYS', 90, 0, 3650),
+    openData
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

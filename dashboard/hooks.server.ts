@@ -34,7 +34,7 @@ function apiFallbackError(response: Response, method: string, pathname: string):
 }
 
 export const handle: Handle = async ({ event, resolve }) => {
-  const lang = event.url.pathname.startsWith('/en') ? 'en' : 'fr';
+  const lang = event.url.pathname.startsWith('/en') || event.url.pathname.startsWith('/open-data') ? 'en' : 'fr';
   const runtime = await getRuntime().catch(() => null);
   event.locals.clientAddress = clientAddress(event.getClientAddress(), event.request.headers.get('x-forwarded-for'), runtime?.config.http.trustedProxies ?? []);
   if (runtime && !UNCOUNTED.test(event.url.pathname)) {

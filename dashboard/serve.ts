@@ -10,7 +10,7 @@ import { openBeyondLoopback, type Config } from '../config/config.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD_HANDLER = path.join(ROOT, 'build', 'handler.js');
-const SOURCE_DIRS = ['dashboard', 'metrics', 'warehouse', 'config', 'ingest', 'jobs', 'sql', 'access'];
+const SOURCE_DIRS = ['dashboard', 'metrics', 'warehouse', 'config', 'ingest', 'jobs', 'sql', 'access', 'opendata'];
 
 function newestMtime(dir: string): number {
   let newest = 0;

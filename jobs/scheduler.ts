@@ -9,11 +9,12 @@ import { runJob, type Job, type JobContext, type JobRunResult } from './job.ts';
 import { inboxJob } from './inbox.ts';
 import { pullJob, type PullJobSpec } from './pull.ts';
 import { rollupsJob } from './rollups.ts';
+import { openDataJob } from './opendata.ts';
 
-/** The configured jobs: the inbox scan, the rollups' upkeep, then those of the jobs file
+/** The configured jobs: the inbox scan, the rollups' upkeep, the open-data publication, then those of the jobs file
  *  (`{"jobs": [{"id", "type": "pull", ...}]}`). */
 export function loadJobs(config: Config): Job[] {
-  const jobs: Job[] = [inboxJob(config.ingest.inboxDir, config.ingest.inboxSchedule), rollupsJob(config.rollupSchedule)];
+  const jobs: Job[] = [inboxJob(config.ingest.inboxDir, config.ingest.inboxSchedule), rollupsJob(config.rollupSchedule), openDataJob(config.openData.schedule)];
   if (config.ingest.jobsFile) {
     const parsed = JSON.parse(fs.readFileSync(config.ingest.jobsFile, 'utf8')) as { jobs?: PullJobSpec[] };
     for (const spec of parsed.jobs ?? []) {

@@ -95,7 +95,7 @@ export async function backfillRollups(wh: Warehouse): Promise<Record<string, num
   const out: Record<string, number> = {};
   for (const [table, spec] of Object.entries(SPECS) as [Rollup, RollupSpec][]) {
     await wh.command(`TRUNCATE TABLE ${table}`);
-    await wh.command(`INSERT INTO ${table} ${spec.select}`);
+    await wh.command(`INSERT INTO ${table} ${spec.select}`, {}, { eachShard: true }); // on a cluster: each shard from its own rows
     const [r] = await wh.query<{ n: number }>(`SELECT sum(${spec.counted}) AS n FROM ${table}`);
     out[table] = Number(r.n);
   }
@@ -345,7 +345,8 @@ async function refreshNow(wh: Warehouse, forceFull: boolean): Promise<Record<str
     }
     const params = spec.params();
     for (const w of work) {
-      await wh.command(spec.build(), { all_orgs: w.orgs === null, orgs: w.orgs ?? [], a: w.a, b: w.b, version, ...params });
+      // eachShard: on a cluster each shard rebuilds its own organizations' rows from its own tables (warehouse.ts).
+      await wh.command(spec.build(), { all_orgs: w.orgs === null, orgs: w.orgs ?? [], a: w.a, b: w.b, version, ...params }, { eachShard: true });
       statements++;
     }
     // Readers use FINAL: merging the partitions (years) just rewritten keeps that cheap.

@@ -14,6 +14,7 @@ import { catalogue, type MetricDefinition } from './definition.ts';
 import { engineSettings, runMetric, type EngineSettings, type RunOptions } from './run-metric.ts';
 import { buildScorecard, warmScorecards, type Scorecard, type ScorecardRequest } from './scorecard.ts';
 import { AnswerCache } from './answer-cache.ts';
+import { DEFAULT_FINAL_AFTER_DAYS, withFinality } from './finality.ts';
 import { loadInventory, type OrganizationInventory } from './inventory.ts';
 import { rollupHealth } from './rollups.ts';
 import {
@@ -29,7 +30,8 @@ export interface MetricsService {
   readonly settings: EngineSettings;
   /** Every indicator the engine knows (computed and declared), by id. */
   definitions(): ReadonlyMap<string, MetricDefinition>;
-  /** One metric request for its caller: scope, suppression, comparison and provenance applied; cached by data version. */
+  /** One metric request for its caller: scope, suppression, comparison and provenance applied; cached by data version.
+   *  Every row carries its status, provisional or final (metrics/finality.ts). */
   run(request: MetricRequest, options?: Omit<RunOptions, 'cache' | 'definitions'>): Promise<MetricAnswer>;
   /** The strategy scorecard for a scope and a day. */
   scorecard(request: ScorecardRequest): Promise<Scorecard>;
@@ -61,6 +63,8 @@ export interface MetricsServiceOptions {
   digitalChannels: readonly string[];
   /** From the configuration (JALON_ANSWER_CACHE_MB, JALON_METRIC_MAX_ROWS); defaults suit tests and the CLI. */
   metrics?: { answerCacheBytes: number; maxRows: number };
+  /** Days after a period's end when its figures become final (JALON_FINAL_AFTER_DAYS). */
+  finalAfterDays?: number;
 }
 
 const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
@@ -72,6 +76,7 @@ export async function openMetricsService(config: Config, holder: string): Promis
 
 export function createMetricsService(warehouse: Warehouse, options: MetricsServiceOptions): MetricsService {
   const settings = engineSettings(options);
+  const finality = { finalAfterDays: options.finalAfterDays ?? DEFAULT_FINAL_AFTER_DAYS };
   const cache = new AnswerCache(options.metrics?.answerCacheBytes ?? DEFAULT_CACHE_BYTES);
   /** Reads that are not metric answers share the cache too, keyed by the data version like every answer. */
   const cachedRead = async <T>(parts: unknown[], read: () => Promise<T>): Promise<T> => {
@@ -83,7 +88,17 @@ export function createMetricsService(warehouse: Warehouse, options: MetricsServi
     warehouse,
     settings,
     definitions: () => catalogue().definitions,
-    run: (request, runOptions = {}) => runMetric(warehouse, settings, request, { ...runOptions, cache }),
+    run: async (request, runOptions = {}) => {
+      const answer = await runMetric(warehouse, settings, request, { ...runOptions, cache });
+      // Whether a recently closed period's sources are complete: the same request narrowed to that period. A request for
+      // figures only (a chart's trend) does not pay for it: such periods stay provisional until the delay has passed.
+      const provenanceOf = async (range: { from: string; to: string }) =>
+        runOptions.provenance === false ? null : runMetric(warehouse, settings, { ...request, ...range, by: [], compare: 'none' }, { ...runOptions, cache, provenance: true }).then(
+          (a) => a.provenance,
+          () => null // a narrower request the engine refuses: sources not shown complete, the figure stays provisional
+        );
+      return withFinality(answer, request, finality, provenanceOf);
+    },
     scorecard: (request) => buildScorecard(warehouse, settings, request, cache),
     warm: (now) => warmScorecards(warehouse, settings, now, cache),
     threshold,

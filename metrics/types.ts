@@ -9,6 +9,8 @@ export const DIMENSIONS: readonly Dimension[] = ['org', 'service', 'channel', 'r
 export type Comparison = 'none' | 'previous_period' | 'previous_year';
 /** `no_target`: a value exists but the strategy sets no target for it in this scope (nothing to judge against). */
 export type Status = 'achieved' | 'on_track' | 'at_risk' | 'late' | 'no_target' | 'no_data';
+/** Whether a figure may still change (metrics/finality.ts); a change to a final one is a revision. */
+export type FigureStatus = 'provisional' | 'final';
 
 export interface Localized {
   fr: string;
@@ -41,6 +43,8 @@ export interface MetricRow {
   comparison?: { period: string; value: number | null } | null;
   /** For step metrics (step_drop_off): the step this row measures. */
   step?: { index: number; name: string };
+  /** Provisional or final, set by the metrics service (metrics/finality.ts) on every answer it gives. */
+  status?: FigureStatus;
 }
 
 export interface Provenance {

@@ -1,5 +1,5 @@
 // The one Warehouse interface every other folder uses to reach ClickHouse, and its typed error.
-// Adapters (embedded chDB, ClickHouse server) live beside it; `open-warehouse.ts` chooses one from configuration.
+// Adapters (embedded chDB, ClickHouse server, cluster of servers) live beside it; `open-warehouse.ts` chooses one from configuration.
 import type { Table } from 'apache-arrow';
 
 /** Values bound to `{name:Type}` placeholders; they never enter the SQL text. */
@@ -17,6 +17,13 @@ export interface QueryOptions {
    * resolve there. The analyst sandbox runs in the curated views' own database with it (access/sql-sandbox.ts).
    */
   database?: string;
+  /**
+   * `command` only. On a cluster: run the statement on every shard at once, against the shard's own tables
+   * (unqualified names resolve in its local database), instead of once through the Distributed tables: for work that
+   * is exact per shard because an organization's rows all live on one shard (the refreshed rollups). On one server
+   * or the embedded engine, that one engine is the one shard: the statement runs once, as usual.
+   */
+  eachShard?: boolean;
 }
 
 /** One query run apart from every other (the analyst sandbox): its own connection, its own id, a cap on its answer. */
@@ -38,7 +45,7 @@ export interface InsertSummary {
 export type RawInsertFormat = 'JSONEachRow' | 'CSVWithNames' | 'TSVWithNames';
 
 export interface Warehouse {
-  readonly kind: 'embedded' | 'server';
+  readonly kind: 'embedded' | 'server' | 'cluster';
   /** The database holding Jalon's tables (current database of every query). */
   readonly database: string;
   /** Human description for logs: the data folder or the server URL (never a password). */

@@ -1,7 +1,9 @@
 // Metrics benchmark (issue 4): on a demo of N events in a loopback ClickHouse server, p50/p95 of the scorecard and of
 // five metric requests through the HTTP API (the built SvelteKit app, as `jalon serve` runs it), and the same five
 // metrics straight from the raw tables in the same run. Prints a JSON summary and a Markdown table.
-//   node bin/jalon-ts.js bench/metrics/run.ts --events 10M [--runs 30] [--raw-runs 5] [--data-dir /tmp/jalon-bench-10M] [--seed 7]
+// With --shards N (2 or more) the same runs on a loopback cluster of N servers (Distributed tables), and each raw
+// request is also timed on every shard's own tables alone: what one machine of a real cluster would do.
+//   node bin/jalon-ts.js bench/metrics/run.ts --events 10M [--runs 30] [--raw-runs 5] [--data-dir /tmp/jalon-bench-10M] [--seed 7] [--shards 2]
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,6 +12,10 @@ import { ServerWarehouse } from '../../warehouse/server.ts';
 import { migrate } from '../../warehouse/migrate.ts';
 import { countDemoTables, generateDemo } from '../../ingest/demo/generate-demo.ts';
 import { startClickHouseServer } from '../../tests/support/clickhouse-server.ts';
+import { startClickHouseCluster } from '../../tests/support/clickhouse-cluster.ts';
+import { ClusterWarehouse } from '../../warehouse/cluster.ts';
+import { localDatabaseOf } from '../../warehouse/cluster-layout.ts';
+import type { Warehouse } from '../../warehouse/warehouse.ts';
 import { buildDashboard, buildIsStale, serveHttp } from '../../dashboard/serve.ts';
 import { runMetric } from '../../metrics/run-metric.ts';
 import { parseMetricRequest } from '../../metrics/request.ts';
@@ -21,7 +27,7 @@ const { values } = parseArgs({
   args: process.argv.slice(2),
   options: {
     events: { type: 'string', default: '10M' }, runs: { type: 'string', default: '30' }, 'raw-runs': { type: 'string', default: '5' },
-    'data-dir': { type: 'string' }, seed: { type: 'string', default: '7' }
+    'data-dir': { type: 'string' }, seed: { type: 'string', default: '7' }, shards: { type: 'string', default: '1' }
   }
 });
 const events = parseCount('events', values.events, 10_000_000);
@@ -31,11 +37,20 @@ const NOW = new Date('2026-11-29T00:00:00Z');
 const AT = '2026-11-29';
 const log = (l: string) => process.stderr.write(`${l}\n`);
 
+const shards = Number(values.shards);
 const dataDir = values['data-dir'] ?? `/tmp/jalon-bench-metrics-${events}`;
-fs.mkdirSync(dataDir, { recursive: true });
-const server = await startClickHouseServer({ dataDir });
-const config = { ...withPort(loadConfig({ CLICKHOUSE_URL: server.url }), 0), smallCountThreshold: 10 };
-const wh = await ServerWarehouse.open({ url: server.url, username: 'default', password: '', database: 'jalon', createDatabase: true });
+// A cluster's servers keep their data in folders of their own, removed at the end (generate again each run).
+if (shards < 2) fs.mkdirSync(dataDir, { recursive: true });
+const server = shards >= 2 ? await startClickHouseCluster({ shards }) : await startClickHouseServer({ dataDir });
+const clusterEnv = 'cluster' in server ? { CLICKHOUSE_CLUSTER: server.cluster } : {};
+const config = { ...withPort(loadConfig({ CLICKHOUSE_URL: server.url, ...clusterEnv }), 0), smallCountThreshold: 10 };
+const wh: Warehouse = 'cluster' in server
+  ? await ClusterWarehouse.open({ url: server.url, username: 'default', password: '', database: 'jalon', cluster: server.cluster, ddl: 'per_node', replicated: false, createDatabase: true })
+  : await ServerWarehouse.open({ url: server.url, username: 'default', password: '', database: 'jalon', createDatabase: true });
+/** Each shard's own tables, for the per-shard times of a cluster run (none on one server). */
+const shardWarehouses: Warehouse[] = wh instanceof ClusterWarehouse
+  ? await Promise.all((await wh.shards()).map((n) => ServerWarehouse.open({ url: n.url, username: 'default', password: '', database: localDatabaseOf('jalon') })))
+  : [];
 
 const quantile = (xs: number[], q: number): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -121,27 +136,41 @@ try {
       raw.push(performance.now() - t0);
       if (a.provenance.table !== 'raw') throw new Error('raw run did not use raw tables');
     }
+    // On a cluster: the same raw request on each shard's own tables alone (its organizations only).
+    const perShard: number[] = [];
+    for (const shardWh of shardWarehouses) {
+      const times: number[] = [];
+      for (let i = 0; i < rawRuns; i++) {
+        const t0 = performance.now();
+        await runMetric(shardWh, config, request!, { forceRaw: true });
+        times.push(performance.now() - t0);
+      }
+      perShard.push(round(quantile(times, 0.5)));
+    }
     const check = await runMetric(wh, config, request!);
     results.push({
       request: r.name, path: p, table: check.provenance.table, p50: round(quantile(api, 0.5)), p95: round(quantile(api, 0.95)), runs, first_ms: round(first),
       engine_p50: round(quantile(engine, 0.5)), engine_p95: round(quantile(engine, 0.95)),
-      raw_p50: round(quantile(raw, 0.5)), raw_p95: round(quantile(raw, 0.95)), raw_runs: rawRuns
+      raw_p50: round(quantile(raw, 0.5)), raw_p95: round(quantile(raw, 0.95)), raw_runs: rawRuns,
+      ...(perShard.length ? { raw_per_shard_p50: perShard } : {})
     });
     log(`${r.name}: API p50 ${round(quantile(api, 0.5))} ms p95 ${round(quantile(api, 0.95))} ms (first ${round(first)}) · engine rollup p50 ${round(quantile(engine, 0.5))} p95 ${round(quantile(engine, 0.95))} · raw p50 ${round(quantile(raw, 0.5))} ms`);
   }
   await http.close();
 
-  const summary = { events: tables.service_events, tables, rollup_rows: rollupRows, refresh_seconds: refreshSeconds, warehouse: 'ClickHouse 26.7 server on loopback (chdb library)', cpus: (await import('node:os')).cpus().length, at: new Date().toISOString(), results };
+  const warehouseName = shards >= 2 ? `ClickHouse 26.7 cluster of ${shards} shards on loopback (chdb library)` : 'ClickHouse 26.7 server on loopback (chdb library)';
+  const summary = { events: tables.service_events, tables, rollup_rows: rollupRows, refresh_seconds: refreshSeconds, warehouse: warehouseName, shards, cpus: (await import('node:os')).cpus().length, at: new Date().toISOString(), results };
   process.stdout.write(JSON.stringify(summary, null, 1) + '\n');
   const md = [
-    `| request | table | API p50 ms | API p95 ms | API first ms | engine (no reuse) p50 | p95 | raw tables p50 | p95 |`,
-    `|---|---|---:|---:|---:|---:|---:|---:|---:|`,
-    ...results.map((r) => `| ${String(r.request)} | ${String(r.table ?? '—')} | ${String(r.p50)} | ${String(r.p95)} | ${String(r.first_ms ?? r.cold_ms ?? '—')} | ${String(r.engine_p50 ?? '—')} | ${String(r.engine_p95 ?? '—')} | ${String(r.raw_p50 ?? '—')} | ${String(r.raw_p95 ?? '—')} |`)
+    `| request | table | API p50 ms | API p95 ms | API first ms | engine (no reuse) p50 | p95 | raw tables p50 | p95 |${shardWarehouses.length ? ' raw, each shard alone, p50 |' : ''}`,
+    `|---|---|---:|---:|---:|---:|---:|---:|---:|${shardWarehouses.length ? '---:|' : ''}`,
+    ...results.map((r) => `| ${String(r.request)} | ${String(r.table ?? '—')} | ${String(r.p50)} | ${String(r.p95)} | ${String(r.first_ms ?? r.cold_ms ?? '—')} | ${String(r.engine_p50 ?? '—')} | ${String(r.engine_p95 ?? '—')} | ${String(r.raw_p50 ?? '—')} | ${String(r.raw_p95 ?? '—')} |${shardWarehouses.length ? ` ${(r.raw_per_shard_p50 as number[] | undefined)?.join(' / ') ?? '—'} |` : ''}`)
   ].join('\n');
   fs.mkdirSync(path.join(import.meta.dirname, '..', 'results'), { recursive: true });
-  fs.writeFileSync(path.join(import.meta.dirname, '..', 'results', `metrics-${tables.service_events}.md`), md + '\n');
+  fs.writeFileSync(path.join(import.meta.dirname, '..', 'results', `metrics-${tables.service_events}${shards >= 2 ? `-${shards}-shards` : ''}.md`), md + '\n');
   process.stderr.write(md + '\n');
 } finally {
+  for (const s of shardWarehouses) await s.close();
   await wh.close();
   await server.stop();
 }

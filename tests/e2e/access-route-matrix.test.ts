@@ -112,6 +112,11 @@ const MATRIX: readonly Probe[] = [
   { method: 'POST', route: '/api/v1/auth/login', path: '/api/v1/auth/login', body: { username: 'nobody', password: 'wrong password!' }, expect: all(401) },
   { method: 'GET', route: '/api/v1/auth/oidc/start', path: '/api/v1/auth/oidc/start', expect: all(404) },
   { method: 'GET', route: '/api/v1/auth/oidc/callback', path: '/api/v1/auth/oidc/callback?code=x&state=y', expect: all(404) },
+  // Open data (issue 13): the page and its files, for everyone, signed in or not; a file not published is a 404.
+  { method: 'GET', route: '/donnees-ouvertes', path: '/donnees-ouvertes', expect: all(200) },
+  { method: 'GET', route: '/open-data', path: '/open-data', expect: all(200) },
+  { method: 'GET', route: '/donnees-ouvertes/fichiers/[...path]', path: '/donnees-ouvertes/fichiers/latest/none.csv', expect: all(404) },
+  { method: 'GET', route: '/open-data/files/[...path]', path: '/open-data/files/latest/..%2F..%2Fsecret.csv', expect: all(404) },
   // Last: it ends the session it is sent with.
   { method: 'POST', route: '/api/v1/auth/logout', path: '/api/v1/auth/logout', expect: all(200) },
   // The push API takes producer tokens only (Bearer): a signed-in session of any role gets 401.

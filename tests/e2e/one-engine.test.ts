@@ -59,6 +59,14 @@ async function inBatches<T, R>(items: readonly T[], width: number, work: (item: 
   return out;
 }
 
+/** Indicator figures of a page's tables: each `data-indicator` row's `data-metric` cell with its raw `data-value` (the
+ *  first row of an indicator shown twice; value-created cards outside the tables are left out). */
+function rowFigures(page: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of page.matchAll(/<tr[^>]*data-indicator="([a-z_]+)"[^>]*>[\s\S]*?data-metric="([a-z_]+)"[^>]*?data-value="([^"]*)"/g)) if (m[1] === m[2] && !out.has(m[1])) out.set(m[1], m[3]);
+  return out;
+}
+
 /** Indicator figures a page shows: `data-metric` cells with their raw `data-value`. */
 function figures(page: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -91,7 +99,7 @@ interface Scorecard {
 
 describe('the same figure on every path', () => {
   test('scorecard page = /api/v1/scorecard = jalon metrics run, for each computed indicator of the strategy', async () => {
-    const page = figures(await html('/fr'));
+    const page = rowFigures(await html('/fr'));
     const { body: card } = await api<Scorecard>('/api/v1/scorecard');
     const fyFrom = `${card.judged.slice(0, 4)}-04-01`;
     const fyTo = `${card.judged.slice(5, 9)}-04-01`;

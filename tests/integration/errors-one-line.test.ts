@@ -65,6 +65,8 @@ const CLI_CASES: { command: string; args: (f: string) => string[]; env?: Record<
   { command: 'metrics', args: () => ['metrics', 'strategy', '--id', 'nope'], named: /unknown strategy "nope"/ },
   { command: 'metrics', args: () => ['metrics', 'run', 'digital_take_up', '--grain', 'decade'], named: /grain "decade"/ },
   { command: 'migrate', args: () => ['migrate'], env: { CLICKHOUSE_URL: 'http://127.0.0.1:9' }, named: /CLICKHOUSE_URL/ },
+  { command: 'opendata', args: () => ['opendata', 'publish', '--at', 'hier'], named: /--at "hier"/ },
+  { command: 'opendata', args: () => ['opendata', 'unpublish'], named: /usage: jalon opendata publish/ },
   { command: 'query', args: () => ['query', 'SELECT * FROM system.tables', '--role', 'analyst', '--org', 'RQ'], migrated: true, named: /system\.tables/ },
   { command: 'query', args: () => ['query', 'SELECT count() FROM events_v', '--role', 'analyst', '--org', 'RQ'], named: /jalon migrate/ },
   { command: 'query', args: () => ['query', 'SELECT 1', '--role', 'roi'], named: /--role/ },
@@ -92,7 +94,7 @@ describe('every CLI command: a bad argument or a bad file gives one line, no sta
     const r = await runJalon(c.args(files), { JALON_DATA_DIR: c.migrated ? migrated : tempDir(), CLICKHOUSE_URL: '', ...(c.env ?? {}) });
     expect(r.code, r.stderr).not.toBe(0);
     expectOneLine(r.stdout + r.stderr, c.named);
-  }, 60_000);
+  }, 180_000);
 
   it('a port already in use names the port and the fix', async () => {
     const blocker = net.createServer();
@@ -111,7 +113,7 @@ describe('every CLI command: a bad argument or a bad file gives one line, no sta
     const r = await runJalon(['metrics', 'run', 'digital_take_up', '--as', 'service_owner', '--orgs', 'RAMQ', '--org', 'SAAQ'], { JALON_DATA_DIR: migrated, CLICKHOUSE_URL: '', JALON_LOG_LEVEL: 'debug' });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^\s+at \S/m);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('every API route: a bad argument or body gives one JSON error, no stack trace', () => {

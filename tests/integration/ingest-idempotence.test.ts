@@ -4,13 +4,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { embeddedTestWarehouse, serverTestWarehouse, type TestWarehouse } from '../support/warehouses.ts';
-import { migrate } from '../../warehouse/migrate.ts';
+import { clusterTestWarehouse, embeddedTestWarehouse, serverTestWarehouse, type TestWarehouse } from '../support/warehouses.ts';
+import { SCHEMA_DIR, migrate } from '../../warehouse/migrate.ts';
 import { resolveInputs, runIngest } from '../../ingest/run-ingest.ts';
 import { writeEventsFile } from '../../bench/ingest/generate-events.ts';
 import type { Warehouse } from '../../warehouse/warehouse.ts';
+import { ClusterWarehouse } from '../../warehouse/cluster.ts';
+import { localDatabaseOf } from '../../warehouse/cluster-layout.ts';
 
 const N = 1_000_000;
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
@@ -29,6 +31,24 @@ async function addRollup(wh: Warehouse): Promise<void> {
                     ENGINE = SummingMergeTree ORDER BY (org, day, type)`);
   await wh.command(`CREATE MATERIALIZED VIEW rollup_events_mv TO rollup_events AS
                     SELECT org, toDate(occurred_at, 'America/Toronto') AS day, type, count() AS n FROM service_events GROUP BY org, day, type`);
+}
+
+/** The same rollup as a migration, as another branch would add it: on a cluster it is laid out on every shard. */
+async function migrateWithRollup(wh: Warehouse): Promise<void> {
+  const schema = fs.mkdtempSync(path.join(os.tmpdir(), 'jalon-idem-schema-'));
+  try {
+    for (const f of fs.readdirSync(SCHEMA_DIR)) fs.copyFileSync(path.join(SCHEMA_DIR, f), path.join(schema, f));
+    fs.writeFileSync(
+      path.join(schema, '999_test_rollup.sql'),
+      `CREATE TABLE IF NOT EXISTS rollup_events (org LowCardinality(String), day Date, type LowCardinality(String), n UInt64)
+       ENGINE = SummingMergeTree ORDER BY (org, day, type);
+       CREATE MATERIALIZED VIEW IF NOT EXISTS rollup_events_mv TO rollup_events AS
+       SELECT org, toDate(occurred_at, 'America/Toronto') AS day, type, count() AS n FROM service_events GROUP BY org, day, type;`
+    );
+    await migrate(wh, { dir: schema });
+  } finally {
+    fs.rmSync(schema, { recursive: true, force: true });
+  }
 }
 
 interface Counts {
@@ -122,4 +142,55 @@ describe('ingest idempotence at 1 million events', () => {
       await killed.dispose();
     }
   }, 600_000);
+
+  it('cluster: the same file twice, and a `jalon ingest` killed halfway then restarted, count once across two shards', async () => {
+    const cluster = inject('clickhouseCluster');
+    // The file's four organizations all hash to the first of two shards: two of them renamed to organizations of
+    // the second, so both shards hold rows.
+    const spread = path.join(dir, 'events-two-shards.ndjson');
+    const sed = spawnSync('sed', ['-e', 's/"org":"SAAQ"/"org":"CNESST"/', '-e', 's/"org":"MESS"/"org":"MSSS"/', file], { stdio: ['ignore', fs.openSync(spread, 'w'), 'inherit'] });
+    expect(sed.status).toBe(0);
+    const twice = await clusterTestWarehouse(cluster);
+    const killed = await clusterTestWarehouse(cluster);
+    try {
+      for (const t of [twice, killed]) await migrateWithRollup(t.wh);
+      const first = await runIngest(twice.wh, { kind: 'events', inputs: resolveInputs(spread, null) });
+      expect([first.read, first.inserted, first.duplicates, first.rejected]).toEqual([N, N, 0, 0]);
+      const clean = await countsOf(twice.wh);
+      expect(clean).toMatchObject({ rows: N, distinct: N, rollup: N });
+      const second = await runIngest(twice.wh, { kind: 'events', inputs: resolveInputs(spread, null) });
+      expect([second.read, second.inserted, second.duplicates, second.rejected]).toEqual([N, 0, N, 0]);
+      expect(await countsOf(twice.wh)).toEqual(clean);
+      // Both shards hold rows, and each shard's own rollup holds exactly its own rows.
+      for (const n of await (twice.wh as ClusterWarehouse).nodes()) {
+        const [own] = await n.wh.query<{ rows: number; rollup: number }>(
+          'SELECT (SELECT toUInt64(count()) FROM service_events) AS rows, (SELECT toUInt64(sum(n)) FROM rollup_events) AS rollup', {}, { database: localDatabaseOf(twice.wh.database) }
+        );
+        expect(Number(own.rows)).toBeGreaterThan(0);
+        expect(Number(own.rollup)).toBe(Number(own.rows));
+      }
+
+      const env = { CLICKHOUSE_URL: cluster.url, CLICKHOUSE_CLUSTER: cluster.cluster, CLICKHOUSE_DATABASE: killed.wh.database, JALON_DATA_DIR: path.join(dir, 'unused') };
+      const run = runCli(['ingest', 'events', spread, '--json'], env);
+      let partial = 0;
+      for (let i = 0; i < 6000 && partial === 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        const [row] = await killed.wh.query<{ n: number }>('SELECT toUInt64(count()) AS n FROM service_events');
+        partial = Number(row.n);
+      }
+      run.child.kill('SIGKILL');
+      await run.done;
+      const [after] = await killed.wh.query<{ n: number }>('SELECT toUInt64(count()) AS n FROM service_events');
+      partial = Number(after.n);
+      expect(partial).toBeGreaterThan(0);
+      expect(partial).toBeLessThan(N);
+      const restart = await runCli(['ingest', 'events', spread, '--json'], env).done;
+      expect(restart.code, restart.stderr).toBe(0);
+      expect(JSON.parse(restart.stdout)).toMatchObject({ read: N, inserted: N - partial, duplicates: partial, rejected: 0 });
+      expect(await countsOf(killed.wh)).toEqual(clean);
+    } finally {
+      await twice.dispose();
+      await killed.dispose();
+    }
+  }, 900_000);
 });

@@ -1,15 +1,16 @@
 // Every metric's definition tests (sql/metrics/tests/*.json, expected values worked out by hand) against a real
-// ClickHouse server in a database of its own: raw tables first, then the rollups, which must agree.
+// ClickHouse server in a database of its own, and on the two-shard cluster: raw tables first, then the rollups,
+// which must agree.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { serverTestWarehouse, type TestWarehouse } from '../support/warehouses.ts';
+import { clusterTestWarehouse, serverTestWarehouse, type TestWarehouse } from '../support/warehouses.ts';
 import { runDefinitionTests, type TestReport } from '../../metrics/definition-tests.ts';
 import { catalogue } from '../../metrics/definition.ts';
 
-describe('metric definition tests', () => {
+describe.each(['server', 'cluster'] as const)('metric definition tests — %s', (backend) => {
   let t: TestWarehouse;
   let report: TestReport;
   beforeAll(async () => {
-    t = await serverTestWarehouse(inject('clickhouseUrl'));
+    t = backend === 'server' ? await serverTestWarehouse(inject('clickhouseUrl')) : await clusterTestWarehouse();
     report = await runDefinitionTests({ warehouse: t.wh });
   });
   afterAll(async () => {

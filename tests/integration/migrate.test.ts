@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { backends, testWarehouse, type TestWarehouse } from '../support/warehouses.ts';
 import { SCHEMA_DIR, loadMigrations, migrate, splitStatements } from '../../warehouse/migrate.ts';
 import { WarehouseError } from '../../warehouse/warehouse.ts';
+import { localDatabaseOf } from '../../warehouse/cluster-layout.ts';
 
 describe('splitStatements', () => {
   it('splits on semicolons outside strings and comments', () => {
@@ -60,7 +61,9 @@ describe.each(backends)('migrate — %s', (backend) => {
 
   it('sorts facts by organization, service, then date, and stores time in UTC', async () => {
     await migrate(t.wh, { dir });
-    const [row] = await t.wh.query<{ sorting_key: string }>("SELECT sorting_key FROM system.tables WHERE database = currentDatabase() AND name = 'service_events'");
+    // On a cluster the sorted table is each shard's local table; Jalon's database holds the Distributed one.
+    const db = t.wh.kind === 'cluster' ? localDatabaseOf(t.wh.database) : t.wh.database;
+    const [row] = await t.wh.query<{ sorting_key: string }>("SELECT sorting_key FROM system.tables WHERE database = {db:String} AND name = 'service_events'", { db });
     expect(row.sorting_key.startsWith('org, service, toDate(occurred_at')).toBe(true);
     const [col] = await t.wh.query<{ type: string }>("SELECT type FROM system.columns WHERE database = currentDatabase() AND table = 'service_events' AND name = 'occurred_at'");
     expect(col.type).toBe("DateTime64(3, 'UTC')");

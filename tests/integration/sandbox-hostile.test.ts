@@ -186,9 +186,9 @@ describe.each(backends)('SQL sandbox, hostile queries — %s', (backend) => {
       `SELECT database, name, engine, total_rows FROM system.tables WHERE database IN ({db:String}, {adb:String}) AND name != 'audit_log' ORDER BY database, name`,
       { db: t.wh.database, adb }
     );
-    // Other test files create and drop their own t_… databases on the shared server meanwhile: those are left out.
+    // Other test files create and drop their own t_… databases (and, on the cluster, t_…_local) meanwhile: left out.
     const dbs = await t.wh.query<{ name: string }>(
-      "SELECT name FROM system.databases WHERE NOT match(name, '^t_[0-9a-f]{16}(_analyst)?$') OR name IN ({db:String}, {adb:String}) ORDER BY name",
+      "SELECT name FROM system.databases WHERE NOT match(name, '^t_[0-9a-f]{16}(_analyst|_local)?$') OR name IN ({db:String}, {adb:String}) ORDER BY name",
       { db: t.wh.database, adb }
     );
     return JSON.stringify({ rows, dbs: dbs.map((d) => d.name) });
@@ -203,7 +203,14 @@ describe.each(backends)('SQL sandbox, hostile queries — %s', (backend) => {
     const walk = (d: string) => {
       for (const e of fs.readdirSync(d, { withFileTypes: true })) {
         const p = path.join(d, e.name);
-        if (fs.realpathSync(p).startsWith(fs.realpathSync(audit.p))) continue; // data/<db>/audit_log links there too
+        let real: string | undefined;
+        try {
+          real = fs.realpathSync(p);
+        } catch {
+          real = undefined;
+        }
+        if (real === undefined) continue; // an outdated part the engine removed while we listed
+        if (real.startsWith(fs.realpathSync(audit.p))) continue; // data/<db>/audit_log links there too
         if (e.isDirectory()) walk(p);
         else out.push(`${path.relative(t.wh.location, p)} ${fs.statSync(p).size}`);
       }
@@ -230,7 +237,7 @@ describe.each(backends)('SQL sandbox, hostile queries — %s', (backend) => {
 
   afterAll(async () => {
     if (!t) return;
-    if (t.wh.kind === 'server') await t.wh.command(`DROP DATABASE IF EXISTS ${analystDatabaseOf(t.wh.database)}`);
+    if (t.wh.kind !== 'embedded') await t.wh.command(`DROP DATABASE IF EXISTS ${analystDatabaseOf(t.wh.database)}`);
     await t.dispose();
   });
 
@@ -342,7 +349,10 @@ describe.each(backends)('SQL sandbox, hostile queries — %s', (backend) => {
 
   it('left nothing on disk and nothing changed in the warehouse; every query is in the audit log', async () => {
     expect(await snapshot()).toBe(before);
-    expect(await dataFiles()).toEqual(filesBefore); // embedded: not one file of the data folder added, removed or resized
+    // Embedded: not one file of the data folder added or resized. (Files may go: the engine removes parts that its own
+    // OPTIMIZE above left outdated, on its own schedule.)
+    const filesAfter = await dataFiles();
+    expect(filesAfter.filter((f) => !filesBefore.includes(f))).toEqual([]);
     const leftovers = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith(`jalon-hostile-${ID}`));
     expect(leftovers).toEqual([]);
     expect(fs.readFileSync(CANARY, 'utf8')).toBe('canary\n');
@@ -511,7 +521,9 @@ describe.each(backends)('SQL sandbox over HTTP, built app — %s', (backend) => 
     const otherMs = performance.now() - t1;
     expect(other.status).toBe(200);
     expect(other.body.rows).toEqual([{ one: 1 }]);
-    expect(otherMs).toBeLessThan(1500);
+    // Blocked behind the runaway, it would wait for the whole time limit (27 s in the finding); alone it takes well under
+    // a second on a quiet machine, so half the limit tells the two apart even on a loaded one.
+    expect(otherMs).toBeLessThan((HTTP_TIME_LIMIT_S * 1000) / 2);
     const stopped = await runaway;
     expect(stopped.status).toBe(422);
     expect(stopped.body.error?.code).toBe('time_limit');
@@ -526,10 +538,15 @@ describe.each(backends)('SQL sandbox over HTTP, built app — %s', (backend) => 
     // happen is the app holding the answer as strings and objects, as it did (0.8 GB for this query).
     const before = process.memoryUsage().heapUsed;
     const r = await query('ramq', "SELECT repeat('x', 1000000) AS s FROM events LIMIT 150");
+    // Refused with 422: by its size, or, on a machine loaded enough that formatting 150 MB outlasts the time limit,
+    // by its time; either way the answer never reaches the app.
     expect(r.status).toBe(422);
-    expect(r.body.error?.code).toBe('result_limit');
+    expect(['result_limit', 'time_limit']).toContain(r.body.error?.code);
     // Held whole, the answer would be 150 MB of text, twice that as a JavaScript string, then parsed and re-encoded.
     expect((process.memoryUsage().heapUsed - before) / 2 ** 20).toBeLessThan(100);
+    // 30 MB, cheap to compute: stopped by the byte cap (20 MB by default) itself.
+    const capped = await query('ramq', "SELECT repeat('x', 100000) AS s FROM events LIMIT 300");
+    expect([capped.status, capped.body.error?.code]).toEqual([422, 'result_limit']);
     const small = await query('ramq', "SELECT repeat('x', 1000) AS s FROM events LIMIT 150");
     expect(small.status).toBe(200);
   });

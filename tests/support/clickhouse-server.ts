@@ -15,6 +15,8 @@ export interface RunningServer {
   httpPort: number;
   tcpPort: number;
   dataDir: string;
+  /** The end of the server's standard error, and its exit code once it has exited (null while it runs). */
+  diagnostics(): { exitCode: number | null; stderr: string };
   stop(): Promise<void>;
 }
 
@@ -86,6 +88,7 @@ export async function startClickHouseServer(options: StartOptions = {}): Promise
       httpPort,
       tcpPort,
       dataDir,
+      diagnostics: () => ({ exitCode: child.exitCode, stderr: errText }),
       async stop() {
         if (child.exitCode === null) {
           const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -1,10 +1,13 @@
-// Vitest global set-up: one real ClickHouse server on loopback for the whole run, shared by tests that each
-// use their own database. Its URL reaches tests through `inject('clickhouseUrl')`.
+// Vitest global set-up: one real ClickHouse server and one two-shard cluster (two more servers) on loopback for the
+// whole run, shared by tests that each use their own database. Their URLs reach tests through
+// `inject('clickhouseUrl')` and `inject('clickhouseCluster')`.
 import type { TestProject } from 'vitest/node';
 import { startClickHouseServer, type RunningServer } from './clickhouse-server.ts';
+import { startClickHouseCluster, type RunningCluster } from './clickhouse-cluster.ts';
 import { buildDashboard, buildIsStale } from '../../dashboard/serve.ts';
 
 let server: RunningServer | null = null;
+let cluster: RunningCluster | null = null;
 
 export async function setup(project: TestProject): Promise<void> {
   // Tests that serve pages need the built app; build once here rather than racing in several test files.
@@ -15,16 +18,26 @@ export async function setup(project: TestProject): Promise<void> {
   process.stdout.write(`ClickHouse server ${version} on ${server.url} (loopback, for tests)\n`);
   project.provide('clickhouseUrl', server.url);
   project.provide('clickhouseVersion', version);
+  cluster = await startClickHouseCluster();
+  process.stdout.write(`ClickHouse cluster ${cluster.cluster}: ${cluster.nodes.length} shards on ${cluster.nodes.map((n) => n.url).join(', ')} (loopback, for tests)\n`);
+  project.provide('clickhouseCluster', { url: cluster.url, cluster: cluster.cluster });
 }
 
 export async function teardown(): Promise<void> {
   await server?.stop();
   server = null;
+  for (const n of cluster?.nodes ?? []) {
+    const d = n.diagnostics();
+    if (d.exitCode !== null) process.stdout.write(`ClickHouse cluster node ${n.url} exited (${d.exitCode}) during the run:\n${d.stderr}\n`);
+  }
+  await cluster?.stop();
+  cluster = null;
 }
 
 declare module 'vitest' {
   export interface ProvidedContext {
     clickhouseUrl: string;
     clickhouseVersion: string;
+    clickhouseCluster: { url: string; cluster: string };
   }
 }

@@ -1,11 +1,15 @@
 // Test helpers: a fresh, private warehouse per test — an embedded one in its own temporary folder, or a
-// database of its own on the loopback server — removed afterwards, so tests run in parallel and leave nothing.
+// database of its own on the loopback server or on the loopback two-shard cluster — removed afterwards, so tests
+// run in parallel and leave nothing.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { EmbeddedWarehouse } from '../../warehouse/embedded.ts';
 import { ServerWarehouse } from '../../warehouse/server.ts';
+import { ClusterWarehouse } from '../../warehouse/cluster.ts';
+import { localDatabaseOf } from '../../warehouse/cluster-layout.ts';
+import { inject } from 'vitest';
 import type { Warehouse } from '../../warehouse/warehouse.ts';
 
 export interface TestWarehouse {
@@ -37,9 +41,35 @@ export async function serverTestWarehouse(url: string): Promise<TestWarehouse> {
   };
 }
 
-export const backends = ['embedded', 'server'] as const;
+/** A database of its own on the two-shard cluster (Jalon's and the shards' databases on every node). */
+export async function clusterTestWarehouse(cluster: { url: string; cluster: string } = inject('clickhouseCluster')): Promise<TestWarehouse> {
+  const database = `t_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const wh = await ClusterWarehouse.open({ url: cluster.url, username: 'default', password: '', database, cluster: cluster.cluster, ddl: 'per_node', replicated: false, createDatabase: true });
+  return {
+    wh,
+    async dispose() {
+      for (const n of await wh.nodes()) {
+        for (const db of [database, localDatabaseOf(database), `${database}_analyst`]) await n.wh.command(`DROP DATABASE IF EXISTS ${db}`, {}, { database: 'system' });
+      }
+      await wh.close();
+    }
+  };
+}
+
+export const backends = ['embedded', 'server', 'cluster'] as const;
 export type Backend = (typeof backends)[number];
 
 export async function testWarehouse(backend: Backend, url: string): Promise<TestWarehouse> {
-  return backend === 'embedded' ? embeddedTestWarehouse() : serverTestWarehouse(url);
+  switch (backend) {
+    case 'embedded':
+      return embeddedTestWarehouse();
+    case 'server':
+      return serverTestWarehouse(url);
+    case 'cluster':
+      return clusterTestWarehouse();
+    default: {
+      const never: never = backend;
+      throw new Error(`unknown test backend ${String(never)}`);
+    }
+  }
 }

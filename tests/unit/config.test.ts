@@ -33,6 +33,25 @@ describe('loadConfig', () => {
     expect((err as ConfigError).problems).toHaveLength(5);
   });
 
+  it('reads the cluster settings with CLICKHOUSE_URL, and names each bad one', () => {
+    const c = loadConfig({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_CLUSTER: 'gov', CLICKHOUSE_CLUSTER_DDL: 'on_cluster', CLICKHOUSE_REPLICATED: 'true' });
+    expect(c.warehouse).toMatchObject({ kind: 'server', cluster: 'gov', clusterDdl: 'on_cluster', replicated: true });
+    expect(loadConfig({ CLICKHOUSE_URL: 'http://ch:8123' }).warehouse).toMatchObject({ cluster: null, clusterDdl: 'per_node', replicated: false });
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (e) {
+        return [...(e as ConfigError).problems];
+      }
+    };
+    expect(problems({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_CLUSTER: 'gov', CLICKHOUSE_CLUSTER_DDL: 'keeper' })).toEqual([expect.stringContaining('CLICKHOUSE_CLUSTER_DDL="keeper"')]);
+    expect(problems({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_REPLICATED: 'yes' })).toEqual([
+      expect.stringContaining('CLICKHOUSE_REPLICATED="yes"'), expect.stringContaining('need CLICKHOUSE_CLUSTER')
+    ]);
+    expect(problems({ CLICKHOUSE_CLUSTER: 'gov' })).toEqual([expect.stringContaining('needs CLICKHOUSE_URL')]);
+  });
+
   it('replaces the port in the public URL for --port', () => {
     expect(withPort(loadConfig({}), 8080).http.publicUrl).toBe('http://localhost:8080');
   });

@@ -71,6 +71,8 @@ export function i18n(lang: Lang): I18n {
     },
     switchPath(pathname, search) {
       const other: Lang = lang === 'fr' ? 'en' : 'fr';
+      // The open-data page lives outside /fr and /en, at one address per language.
+      if (pathname === '/donnees-ouvertes' || pathname === '/open-data') return `${other === 'fr' ? '/donnees-ouvertes' : '/open-data'}${search}`;
       const parts = pathname.split('/').filter(Boolean);
       parts[0] = other;
       if (parts[1]) {

@@ -65,7 +65,11 @@ export const metricsOpenApi: OpenApiSection = {
         suppressed: { type: 'boolean', description: 'Compte sous le seuil : aucune valeur / count under the threshold: no values' },
         extra: { type: 'object', additionalProperties: nullableNumber },
         step: { type: 'object', properties: { index: { type: 'integer' }, name: { type: 'string' } } },
-        comparison: { type: ['object', 'null'], properties: { period: { type: 'string' }, value: nullableNumber } }
+        comparison: { type: ['object', 'null'], properties: { period: { type: 'string' }, value: nullableNumber } },
+        status: {
+          type: 'string', enum: ['provisional', 'final'],
+          description: "Provisoire tant que la période n'est pas close et ses sources complètes (ou le délai écoulé), puis définitif ; un changement d'une valeur définitive est une révision / provisional until the period is closed and its sources complete (or the delay passed), then final; a change to a final figure is a revision"
+        }
       }
     },
     MetricAnswer: {

@@ -4,6 +4,7 @@ import { error, fail, redirect, type RequestEvent } from '@sveltejs/kit';
 import { defaultOrg, isAccessError, type Caller } from '../../../access/caller.ts';
 import { fiscalYearPresets, isCalendarDay, parseFilters, type Filters } from '../filters.ts';
 import { i18n, type Lang } from '../i18n/index.ts';
+import { indicatorRevisions } from './open-data.ts';
 import {
   catalogue, characteristicsOf, inventory, loadIndicator, loadOrganization, loadScorecard, loadService, smallCountThreshold,
   saveAnnotation, removeAnnotation, type Context, type ServiceOptions
@@ -102,7 +103,7 @@ export async function indicatorPage(event: RequestEvent, lang: Lang, metric: str
     const { shell: s, ctx } = await shell(event, lang);
     const view = await loadIndicator(ctx, metric);
     if (!view) error(404, { message: i18n(lang).t('not_found_metric', { code: metric }) });
-    return { shell: s, view };
+    return { shell: s, view, revisions: await indicatorRevisions(metric) };
   });
 }
 
