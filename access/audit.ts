@@ -5,7 +5,7 @@
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import type { Caller } from './caller.ts';
 
-export type AuditAction = 'sign_in' | 'sign_out' | 'query' | 'export' | 'view_restricted' | 'user_admin' | 'saved_query' | 'restate' | 'job_run' | 'alert_rule' | 'digest';
+export type AuditAction = 'sign_in' | 'sign_out' | 'query' | 'export' | 'view_restricted' | 'user_admin' | 'saved_query' | 'restate' | 'job_run' | 'alert_rule' | 'digest' | 'annotation';
 
 export interface AuditEntry {
   actor: string;

@@ -14,11 +14,12 @@ export interface DemoAccount {
   password: string | null;
 }
 
-/** Organizations from the demo catalogue: a ministry with an organization below it, and two agencies. */
+/** Organizations from the demo catalogue: the service owner's is RAMQ, which sends events (so its service pages are
+ *  full: funnels, completion times, annotations); the analyst reads two agencies. */
 const PLAN: readonly Omit<DemoAccount, 'password'>[] = [
   { username: 'demo-admin', role: 'admin', orgs: [], withChildren: false },
   { username: 'demo-direction', role: 'executive', orgs: [], withChildren: false },
-  { username: 'demo-responsable', role: 'service_owner', orgs: ['MESS'], withChildren: true },
+  { username: 'demo-responsable', role: 'service_owner', orgs: ['RAMQ'], withChildren: false },
   { username: 'demo-analyste', role: 'analyst', orgs: ['RAMQ', 'SAAQ'], withChildren: false },
   { username: 'demo-public', role: 'public', orgs: [], withChildren: false }
 ];
@@ -43,7 +44,9 @@ export function formatDemoAccounts(accounts: readonly DemoAccount[], url: string
   const lines = [`Comptes de démonstration / demo accounts — ${url}/fr/connexion`];
   for (const a of accounts) {
     const scope = a.orgs.length ? ` ${a.orgs.join(',')}${a.withChildren ? ' (+ organisations rattachées / and below)' : ''}` : '';
-    const pw = a.password ? `mot de passe / password: ${a.password}` : 'mot de passe affiché à la création / password shown when created (jalon users add pour le changer / to change it)';
+    const pw = a.password
+      ? `mot de passe / password: ${a.password}`
+      : 'mot de passe affiché à la création / password shown when created — un administrateur le réinitialise dans Comptes / an administrator resets it in Accounts (/fr/admin/comptes)';
     lines.push(`  ${a.username.padEnd(18)} ${a.role.padEnd(14)}${scope} — ${pw}`);
   }
   return lines.join('\n');

@@ -26,8 +26,9 @@ export interface Cell {
 
 /**
  * Marks the cells to withhold, in place of `suppressed`: every small count, then, along each axis, wherever a group of
- * cells that sum to a published total has exactly one withheld cell, the smallest visible cell of that group too —
- * repeated until no group has a lone withheld cell (a second suppression can leave another group with one).
+ * cells that sum to a published total has exactly one withheld cell, or withheld cells that together count fewer than
+ * the threshold, the smallest visible cell of that group too — repeated until no group has a lone or small withheld
+ * remainder (a second suppression can leave another group with one).
  * Returns how many cells were withheld as complements.
  */
 export function suppressCells(cells: Cell[], threshold: number, axes: number): number {
@@ -45,7 +46,12 @@ export function suppressCells(cells: Cell[], threshold: number, axes: number): n
         else groups.set(key, [c]);
       }
       for (const group of groups.values()) {
-        if (group.length < 2 || group.filter((c) => c.suppressed).length !== 1) continue;
+        if (group.length < 2) continue;
+        // A lone withheld cell is given back by subtraction; so is a small sum of withheld cells (two cells of 2 and 3
+        // give 5 people back): withhold more until the withheld cells count at least the threshold together.
+        const withheld = group.filter((c) => c.suppressed);
+        const withheldSum = withheld.reduce((s, c) => s + (c.n ?? 0), 0);
+        if (withheld.length === 0 || (withheld.length >= 2 && withheldSum >= threshold)) continue;
         const visible = group.filter((c) => !c.suppressed && (c.n ?? 0) > 0);
         if (!visible.length) continue;
         visible.sort((a, b) => (a.n ?? 0) - (b.n ?? 0) || a.coordinates.join('\u0000').localeCompare(b.coordinates.join('\u0000')));

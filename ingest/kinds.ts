@@ -2,7 +2,7 @@
 // identity that keeps a row from counting twice. Pure data: validate-sql.ts turns it into SQL.
 import { CHANNELS } from '../config/config.ts';
 
-export const KINDS = ['events', 'surveys', 'cases', 'volumes', 'standards', 'indicators', 'costs', 'probes', 'organizations', 'services', 'value_parameters'] as const;
+export const KINDS = ['events', 'surveys', 'cases', 'volumes', 'standards', 'indicators', 'costs', 'probes', 'organizations', 'services', 'value_parameters', 'annotations'] as const;
 export type Kind = (typeof KINDS)[number];
 
 export type FieldType =
@@ -256,6 +256,25 @@ export const KIND_SPECS: Record<Kind, KindSpec> = {
       { name: 'baseline_minutes', type: 'number', required: false, min: 0, max: 1e6 },
       { name: 'unit_cost_cad', type: 'number', required: false, min: 0, max: 1e9 },
       { name: 'source', type: 'text', required: false, maxLength: 500, fallback: '' }
+    ]
+  },
+  // Releases, incidents, policies, campaigns and notes drawn on a service's (or, without a service, an organization's)
+  // charts. Sending a row again with other texts corrects it; the app and the API also edit and delete them.
+  annotations: {
+    kind: 'annotations',
+    table: 'annotations',
+    uniqueness: 'state',
+    key: ['org', 'service', 'at', 'kind'],
+    orgField: 'org',
+    serviceField: 'service',
+    serviceOptional: true,
+    fields: [
+      org,
+      { name: 'service', type: 'code', required: false, fallback: '' },
+      { name: 'at', type: 'datetime', required: true },
+      { name: 'kind', type: 'enum', required: true, values: ['release', 'incident', 'policy', 'campaign', 'note'] }, // as metrics/annotation-kinds.ts
+      { name: 'text_fr', type: 'text', required: true, maxLength: 500 },
+      { name: 'text_en', type: 'text', required: false, maxLength: 500, fallback: '' }
     ]
   }
 };

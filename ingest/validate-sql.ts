@@ -222,6 +222,12 @@ function targetColumns(kind: Kind): Column[] {
         { name: 'unit_cost_cad', type: 'Nullable(Float64)', expr: pv('unit_cost_cad') },
         str('source', 'String')
       ];
+    case 'annotations':
+      // A row sent again restores an annotation deleted in the app (`deleted` differs, so it is not a duplicate).
+      return [
+        str('org'), str('service'), { name: 'at', type: "DateTime64(3, 'UTC')", expr: `assumeNotNull(${pv('at')})` }, str('kind'),
+        str('text_fr', 'String'), str('text_en', 'String'), { name: 'deleted', type: 'Bool', expr: 'false' }, { name: 'author', type: 'String', expr: "'ingest'" }
+      ];
     default: {
       const never: never = kind;
       throw new Error(`kind ${String(never)}`);

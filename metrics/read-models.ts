@@ -1,5 +1,5 @@
-// Read models the pages need beside metric answers: a service's reference data and owner, its survey comments and its
-// annotations. Records, not figures (figures, distributions included, are catalogue metrics answered by runMetric);
+// Read models the pages need beside metric answers: a service's reference data and owner and its survey comments
+// (annotations: metrics/annotations.ts). Records, not figures (figures, distributions included, are catalogue metrics answered by runMetric);
 // scope is applied here through access/ like every metric, and comments follow the one suppression rule.
 import { publishedOnly, scopeOrgs, type Caller } from '../access/caller.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
@@ -88,24 +88,4 @@ export async function serviceComments(wh: Warehouse, req: CommentsRequest, thres
     items: hidden ? [] : rows.map((r) => ({ at: r.c_at, channel: r.channel, language: r.language, satisfaction: Number(r.satisfaction), text: r.comment })),
     total: hidden ? 0 : total, hidden, withheld: false
   };
-}
-
-export interface Annotation {
-  at: string;
-  org: string;
-  service: string;
-  kind: string;
-  text: { fr: string; en: string };
-}
-
-/** Annotations of an organization (and of one service, with the organization's own), in a day range. */
-export async function listAnnotations(wh: Warehouse, caller: Caller, q: { org: string; service?: string; from: string; to: string }): Promise<Annotation[]> {
-  scopeOrgs(caller, [q.org]);
-  const rows = await wh.query<{ a_at: string; org: string; service: string; kind: string; text_fr: string; text_en: string }>(
-    `SELECT toString(at) AS a_at, org, service, kind, text_fr, text_en FROM annotations FINAL
-     WHERE org = {org:String} AND (service = {service:String} OR service = '')
-       AND at >= toDateTime64({from:Date}, 3, 'America/Toronto') AND at < toDateTime64({to:Date}, 3, 'America/Toronto') ORDER BY at`,
-    { org: q.org, service: q.service ?? '', from: q.from, to: q.to }
-  );
-  return rows.map((a) => ({ at: a.a_at, org: a.org, service: a.service, kind: a.kind, text: { fr: a.text_fr, en: a.text_en } }));
 }

@@ -18,9 +18,12 @@ import { DEFAULT_FINAL_AFTER_DAYS, withFinality } from './finality.ts';
 import { loadInventory, type OrganizationInventory } from './inventory.ts';
 import { rollupHealth } from './rollups.ts';
 import {
-  listAnnotations, serviceComments, serviceOwner, serviceReference, standardTargets,
-  type Annotation, type Comments, type CommentsRequest, type ServiceReference
+  serviceComments, serviceOwner, serviceReference, standardTargets, type Comments, type CommentsRequest, type ServiceReference
 } from './read-models.ts';
+import {
+  createAnnotation, deleteAnnotation, findAnnotation, listAnnotations, updateAnnotation, type Annotation, type AnnotationInput
+} from './annotations.ts';
+import { beforeAfter, type BeforeAfter, type BeforeAfterRequest } from './before-after.ts';
 
 export interface MetricsService {
   readonly warehouse: Warehouse;
@@ -44,6 +47,13 @@ export interface MetricsService {
   standardTargets(caller: Caller, org: string): Promise<Map<string, number>>;
   comments(request: CommentsRequest): Promise<Comments>;
   annotations(caller: Caller, q: { org: string; service?: string; from: string; to: string }): Promise<Annotation[]>;
+  annotation(caller: Caller, id: string): Promise<Annotation | null>;
+  /** Annotation writes: checked through access/annotation-access.ts and audited, whatever their outcome. */
+  createAnnotation(caller: Caller, input: AnnotationInput, now?: Date): Promise<Annotation>;
+  updateAnnotation(caller: Caller, id: string, input: AnnotationInput, now?: Date): Promise<Annotation>;
+  deleteAnnotation(caller: Caller, id: string, now?: Date): Promise<void>;
+  /** A service's completion before and after a day: two same-length windows, counts, difference and 95 % interval. */
+  beforeAfter(request: BeforeAfterRequest): Promise<BeforeAfter>;
   /** The answer cache's size and use (for the operator and the benchmarks). */
   cacheStats(): ReturnType<AnswerCache['stats']>;
 }
@@ -105,6 +115,11 @@ export function createMetricsService(warehouse: Warehouse, options: MetricsServi
     },
     comments: (request) => serviceComments(warehouse, request, threshold(request.caller)),
     annotations: (caller, q) => listAnnotations(warehouse, caller, q),
+    annotation: (caller, id) => findAnnotation(warehouse, caller, id),
+    createAnnotation: (caller, input, now) => createAnnotation(warehouse, caller, input, now),
+    updateAnnotation: (caller, id, input, now) => updateAnnotation(warehouse, caller, id, input, now),
+    deleteAnnotation: (caller, id, now) => deleteAnnotation(warehouse, caller, id, now),
+    beforeAfter: (request) => beforeAfter(warehouse, settings, request, { cache }),
     cacheStats: () => cache.stats()
   };
 }

@@ -19,7 +19,7 @@ const WHO: readonly Who[] = ['anonymous', 'admin', 'executive', 'service_owner',
 const PASSWORD = 'correct horse battery staple';
 
 interface Probe {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Route id as in dashboard/routes (e.g. /api/v1/query/saved/[id]). */
   route: string;
   path: string;
@@ -102,6 +102,12 @@ const MATRIX: readonly Probe[] = [
   { method: 'GET', route: '/api/v1/audit', path: '/api/v1/audit?action=sign_in', expect: { anonymous: 401, public: 401, admin: 200, executive: 403, service_owner: 403, analyst: 403 } },
   // The development caller switch never applies in a built app with sign-in required.
   { method: 'GET', route: '/api/v1/audit', path: '/api/v1/audit?as=admin', expect: { anonymous: 401, public: 401, admin: 200, executive: 403, service_owner: 403, analyst: 403 } },
+  // Annotations: read within the caller's scope; written by administrators and the organization's service owners.
+  { method: 'GET', route: '/api/v1/annotations', path: '/api/v1/annotations?org=MIN', expect: scoped(['analyst']) },
+  { method: 'POST', route: '/api/v1/annotations', path: '/api/v1/annotations', body: { service: 'min-permis', date: '2024-02-15', kind: 'release', text_fr: 'Nouvelle version' }, expect: { anonymous: 401, public: 401, admin: 201, executive: 403, service_owner: 201, analyst: 403 } },
+  { method: 'GET', route: '/api/v1/annotations/[id]', path: '/api/v1/annotations/123', expect: all(404) },
+  { method: 'PUT', route: '/api/v1/annotations/[id]', path: '/api/v1/annotations/123', body: { date: '2024-02-15', kind: 'note', text_fr: 'x' }, expect: { ...all(404), anonymous: 401, public: 401 } },
+  { method: 'DELETE', route: '/api/v1/annotations/[id]', path: '/api/v1/annotations/123', expect: { ...all(404), anonymous: 401, public: 401 } },
   { method: 'GET', route: '/api/v1/auth/me', path: '/api/v1/auth/me', expect: all(200) },
   { method: 'POST', route: '/api/v1/auth/login', path: '/api/v1/auth/login', body: { username: 'nobody', password: 'wrong password!' }, expect: all(401) },
   { method: 'GET', route: '/api/v1/auth/oidc/start', path: '/api/v1/auth/oidc/start', expect: all(404) },

@@ -159,7 +159,9 @@ describe('dashboard in Chromium', () => {
     expect(cell.startsWith(i18n('fr').percent(before.digital_take_up))).toBe(true);
     expect(cell).toMatch(/^\d{1,3},\d\s%/);
 
+    // A change does not navigate by itself (WCAG 3.2.2): « Appliquer » does.
     await page.selectOption('select[name="org"]', 'RQ');
+    await page.click('[data-filters] button[type="submit"]');
     await page.waitForURL(/org=RQ/);
     await page.waitForFunction(() => document.querySelector('.loading')?.textContent === '');
     const rq = await scorecardApi('RQ');
@@ -171,6 +173,7 @@ describe('dashboard in Chromium', () => {
     expectSame(hoursRq, (await engine('value_time_saved', { org: ['RQ'] })).rows[0]?.value ?? null);
 
     await page.selectOption('select[name="period"]', 'all');
+    await page.click('[data-filters] button[type="submit"]');
     await page.waitForURL(/period=all/);
     await page.waitForFunction(() => document.querySelector('.loading')?.textContent === '');
     const hoursAll = await shownValue(page, 'value_time_saved');
@@ -285,7 +288,7 @@ describe('dashboard in Chromium', () => {
     expectSame(await shownValue(page, 'digital_take_up'), (await scorecardApi(null)).digital_take_up ?? null);
     // The filter form still works: a plain GET.
     await page.selectOption('select[name="org"]', 'RQ');
-    await page.click('button[type="submit"]');
+    await page.click('[data-filters] button[type="submit"]');
     await page.waitForURL(/org=RQ/);
     expectSame(await shownValue(page, 'digital_take_up'), (await scorecardApi('RQ')).digital_take_up ?? null);
     await context.close();

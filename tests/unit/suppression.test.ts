@@ -41,3 +41,17 @@ describe('small-count suppression', () => {
     expect(cells.every((c) => !c.suppressed)).toBe(true);
   });
 });
+
+describe('withheld cells that add up to a small count', () => {
+  it('withhold one more cell when two small cells together still count fewer than the threshold', () => {
+    // 2 + 3 = 5 < 10: total − visible would give 5 people back → the smallest visible (40) is withheld too.
+    const cells = [cell(['web'], 120), cell(['phone'], 40), cell(['partner'], 2), cell(['mail'], 3)];
+    expect(suppressCells(cells, 10, 1)).toBe(1);
+    expect(cells.map((c) => c.suppressed)).toEqual([false, true, true, true]);
+  });
+  it('stop once the withheld cells count at least the threshold together', () => {
+    const cells = [cell(['web'], 120), cell(['phone'], 40), cell(['partner'], 6), cell(['mail'], 7)];
+    expect(suppressCells(cells, 10, 1)).toBe(0);
+    expect(cells.map((c) => c.suppressed)).toEqual([false, false, true, true]);
+  });
+});

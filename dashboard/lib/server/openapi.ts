@@ -2,6 +2,7 @@
 // one line to SECTIONS; shared schemas (the error shape) live here.
 import { metricsOpenApi } from './openapi-metrics.ts';
 import { operationsOpenApi } from './openapi-operations.ts';
+import { annotationsOpenApi } from './openapi-annotations.ts';
 
 export type OpenApiObject = Record<string, unknown>;
 
@@ -12,7 +13,7 @@ export interface OpenApiSection {
 }
 
 /** Areas add their section here (ingest, access, exports, …). */
-const SECTIONS: OpenApiSection[] = [metricsOpenApi, operationsOpenApi];
+const SECTIONS: OpenApiSection[] = [metricsOpenApi, operationsOpenApi, annotationsOpenApi];
 
 const extra: OpenApiSection[] = [];
 /** Adds a section at run time (for modules that cannot be imported here). */

@@ -12,6 +12,9 @@ import type { Scorecard, ScorecardIndicator } from '../../../metrics/scorecard.t
 import { loadStrategy } from '../../../metrics/strategy.ts';
 import { periodOf, periodRange as labelRange, torontoDay } from '../../../metrics/periods.ts';
 import type { MetricsService } from '../../../metrics/service.ts';
+import type { Annotation, AnnotationInput } from '../../../metrics/annotations.ts';
+import type { BeforeAfter } from '../../../metrics/before-after.ts';
+import { mayAnnotate } from '../../../access/annotation-access.ts';
 import { dimensionFilters, periodRange, type Filters, type Range } from '../filters.ts';
 import { getRuntime } from './runtime.ts';
 
@@ -81,7 +84,7 @@ function request(ctx: Context, metric: string, range: Range, grain: Grain, by: r
 }
 
 function rangeOf(ctx: Context): Range {
-  return periodRange(ctx.filters.period, ctx.now);
+  return periodRange(ctx.filters.period, ctx.now, ctx.filters);
 }
 
 export function grainFor(range: Range): Grain {
@@ -184,10 +187,26 @@ async function periodCard(ctx: Context, metric: string): Promise<IndicatorCard |
   };
 }
 
+/** How many indicators of the scope stand at each status (the home's summary strip). */
+export type StatusCounts = Record<Status, number>;
+
+/** One organization's row of the home grid: the status of each characteristic in its own scorecard. */
+export interface GridRow {
+  org: string;
+  name: { fr: string; en: string };
+  statuses: { number: number; status: Status }[];
+}
+
 export interface ScorecardView {
   strategy: { id: string; title: { fr: string; en: string }; note: { fr: string; en: string } | null; at: string; judged: string };
   characteristics: { number: number; title: { fr: string; en: string }; status: Status; indicators: IndicatorCard[] }[];
   value: { hours: IndicatorCard | null; cost: IndicatorCard | null };
+  /** Value created over the same period a year earlier (the summary strip's change), whatever the comparison asked. */
+  yearBefore: { hours: number | null; cost: number | null; period: string | null };
+  /** Indicators of the scope by status (each indicator row of the strategy once). */
+  summary: StatusCounts;
+  /** Organization × characteristic statuses, for every organization the caller may see. */
+  grid: GridRow[];
   range: Range;
 }
 
@@ -203,12 +222,47 @@ async function cardsOf(sc: Scorecard, compare: Filters['compare']) {
   }));
 }
 
+const STATUSES: readonly Status[] = ['achieved', 'on_track', 'at_risk', 'late', 'no_target', 'no_data'];
+
+export function countStatuses(sc: Scorecard): StatusCounts {
+  const counts = Object.fromEntries(STATUSES.map((st) => [st, 0])) as StatusCounts;
+  for (const c of sc.characteristics) for (const ind of c.indicators) counts[ind.status] += 1;
+  return counts;
+}
+
+/** Each visible organization's scorecard (cached by the service, warmed by the rollups job), as characteristic statuses. */
+export async function statusGrid(ctx: Context): Promise<GridRow[]> {
+  const m = await service();
+  const orgs = await m.inventory(ctx.caller);
+  // The grid is the published overview (shown to every role, the public included): each organization's scorecard as
+  // published, small counts withheld, so every role shares the answers the rollups job prepares.
+  return Promise.all(
+    orgs.map(async (o) => {
+      const sc = await m.scorecard({ caller: ctx.caller, org: o.code, at: torontoDay(ctx.now), now: ctx.now, public: true });
+      return { org: o.code, name: o.name, statuses: sc.characteristics.map((c) => ({ number: c.number, status: c.status })) };
+    })
+  );
+}
+
 export async function loadScorecard(ctx: Context): Promise<ScorecardView> {
   const sc = await scorecardFor(ctx, ctx.filters.org || null);
-  // Value created follows the selected period and comparison, for the scorecard's scope (organization or all).
-  const valueCtx: Context = { ...ctx, filters: { ...ctx.filters, service: '', channel: '', region: '', client_type: '' } };
-  const [characteristics, hours, cost] = await Promise.all([cardsOf(sc, ctx.filters.compare), periodCard(valueCtx, 'value_time_saved'), periodCard(valueCtx, 'value_cost_avoided')]);
-  return { strategy: { id: sc.strategy, title: sc.title, note: sc.note ?? null, at: sc.at, judged: sc.judged }, characteristics, value: { hours, cost }, range: rangeOf(ctx) };
+  // Value created follows the selected period, for the scorecard's scope (organization or all), with its change on the
+  // same period a year earlier unless another comparison is asked for.
+  const valueCtx: Context = { ...ctx, filters: { ...ctx.filters, service: '', channel: '', region: '', client_type: '', compare: ctx.filters.compare === 'none' ? 'previous_year' : ctx.filters.compare } };
+  const [characteristics, hoursYoy, costYoy, grid] = await Promise.all([
+    cardsOf(sc, ctx.filters.compare), periodCard(valueCtx, 'value_time_saved'), periodCard(valueCtx, 'value_cost_avoided'), statusGrid(ctx)
+  ]);
+  // The year-earlier figure feeds the summary's change; the cards show a comparison only when one is asked for.
+  const asAsked = (c: IndicatorCard | null): IndicatorCard | null => (c && ctx.filters.compare === 'none' ? { ...c, comparison: null, comparisonPeriod: null } : c);
+  const yearEarlier = ctx.filters.compare === 'previous_period'
+    ? await Promise.all([periodCard({ ...valueCtx, filters: { ...valueCtx.filters, compare: 'previous_year' } }, 'value_time_saved'), periodCard({ ...valueCtx, filters: { ...valueCtx.filters, compare: 'previous_year' } }, 'value_cost_avoided')])
+    : [hoursYoy, costYoy];
+  return {
+    strategy: { id: sc.strategy, title: sc.title, note: sc.note ?? null, at: sc.at, judged: sc.judged },
+    characteristics, value: { hours: asAsked(hoursYoy), cost: asAsked(costYoy) },
+    yearBefore: { hours: yearEarlier[0]?.comparison ?? null, cost: yearEarlier[1]?.comparison ?? null, period: yearEarlier[0]?.comparisonPeriod ?? null },
+    summary: countStatuses(sc), grid, range: rangeOf(ctx)
+  };
 }
 
 /** Target and characteristics of a metric in the strategy, for a scope (from the engine's scorecard). */
@@ -271,6 +325,8 @@ interface ServiceRank {
   standardTarget: number | null;
   gap: number | null;
   attention: number;
+  /** Which of the three parts gives the score (the worst one), or null when none is known. */
+  driver: 'drop_off' | 'dissatisfaction' | 'standard_gap' | null;
 }
 
 /** An indicator of an organization over the selected period and filters, beside the government median. */
@@ -288,6 +344,10 @@ export interface OrganizationView {
   org: OrganizationInventory;
   /** The organization's scorecard: statuses judged on the last closed fiscal year (`judged`). */
   cards: IndicatorCard[];
+  /** The government's status for each of these indicators (same strategy rows, government-wide scorecard). */
+  government: Record<string, Status>;
+  /** The characteristics' statuses, the organization's beside the government's. */
+  characteristics: { number: number; title: { fr: string; en: string }; status: Status; government: Status }[];
   judged: string;
   /** Computed indicators over the selected period and filters, with the government median of the same request. */
   figures: PeriodFigure[];
@@ -302,7 +362,10 @@ export async function loadOrganization(ctx: Context, code: string): Promise<Orga
   if (!org) return null;
   const orgCtx: Context = { ...ctx, filters: { ...ctx.filters, org: code, service: '' } };
   const range = rangeOf(ctx);
-  const sc = await scorecardFor(ctx, code);
+  const [sc, gov] = await Promise.all([scorecardFor(ctx, code), scorecardFor(ctx, null)]);
+  const government: Record<string, Status> = {};
+  for (const c of gov.characteristics) for (const ind of c.indicators) if (!ind.filters && !(ind.metric in government)) government[ind.metric] = ind.status;
+  const characteristics = sc.characteristics.map((c) => ({ number: c.number, title: c.title, status: c.status, government: gov.characteristics.find((g) => g.number === c.number)?.status ?? 'no_data' }));
   const seen = new Set<string>();
   const indicators = sc.characteristics.flatMap((c) => c.indicators).filter((i) => !seen.has(i.metric) && seen.add(i.metric) !== undefined);
   const cards = indicators.map((ind) => cardOf(ind, infoOf(m.definitions().get(ind.metric)!), ctx.filters.compare));
@@ -341,11 +404,17 @@ export async function loadOrganization(ctx: Context, code: string): Promise<Orga
     const target = targets.get(s.code) ?? null;
     const gap = std === null || target === null ? null : Math.max(0, target - std);
     // Attention: the worst of drop-off, dissatisfaction and distance from the service's own standard target, each 0..1.
-    const attention = Math.max(c === null ? 0 : 1 - c, sat === null ? 0 : 1 - sat, gap ?? 0);
-    return { service: s.code, name: s.name, dropOff: c === null ? null : 1 - c, satisfaction: sat, withinStandard: std, standardTarget: target, gap, attention };
+    const parts = [
+      { driver: 'drop_off' as const, v: c === null ? null : 1 - c },
+      { driver: 'dissatisfaction' as const, v: sat === null ? null : 1 - sat },
+      { driver: 'standard_gap' as const, v: gap }
+    ].filter((p): p is { driver: ServiceRank['driver'] & string; v: number } => p.v !== null);
+    const worst = parts.reduce<(typeof parts)[number] | null>((w, p) => (w === null || p.v > w.v ? p : w), null);
+    const attention = worst?.v ?? 0;
+    return { service: s.code, name: s.name, dropOff: c === null ? null : 1 - c, satisfaction: sat, withinStandard: std, standardTarget: target, gap, attention, driver: worst?.driver ?? null };
   });
   services.sort((a, b) => b.attention - a.attention || a.service.localeCompare(b.service));
-  return { org, cards, judged: sc.judged, figures, services, range };
+  return { org, cards, government, characteristics, judged: sc.judged, figures, services, range };
 }
 
 function median(values: number[]): number | null {
@@ -386,9 +455,24 @@ export interface ServiceView {
   standard: MetricAnswer | null;
   standardUnavailable: Dimension[];
   completion: MetricAnswer;
-  annotations: { at: string; kind: string; text: { fr: string; en: string } }[];
+  /** Drop-off at each step per period of the selected range (step_drop_off by grain). */
+  stepTrend: MetricAnswer | null;
+  /** The funnel split by channel and by client type (step_drop_off by dimension), or the filters that prevent it. */
+  split: { dimension: 'channel' | 'client_type'; answer: MetricAnswer | null }[];
+  annotations: Annotation[];
+  /** Whether the caller may write annotations for this service's organization. */
+  mayAnnotate: boolean;
+  /** Before and after a day (an annotation's or one chosen), when asked for (`around` in the URL). */
+  beforeAfter: BeforeAfter | null;
+  beforeAfterError: string | null;
   threshold: number;
   range: Range;
+}
+
+/** What the service page is asked besides the filters: a before/after view around a day, with a window length. */
+export interface ServiceOptions {
+  around?: string;
+  days?: number;
 }
 
 const BUCKETS: { key: string; upper: number | null }[] = [
@@ -396,7 +480,7 @@ const BUCKETS: { key: string; upper: number | null }[] = [
   { key: 'bucket_lt_80', upper: 80 }, { key: 'bucket_lt_160', upper: 160 }, { key: 'bucket_ge_160', upper: null }
 ];
 
-export async function loadService(ctx: Context, code: string): Promise<ServiceView | null> {
+export async function loadService(ctx: Context, code: string, opts: ServiceOptions = {}): Promise<ServiceView | null> {
   const m = await service();
   const owner = await m.serviceOwner(code);
   if (!owner) return null;
@@ -426,6 +510,25 @@ export async function loadService(ctx: Context, code: string): Promise<ServiceVi
     }),
     m.annotations(ctx.caller, { org: owner, service: code, from: range.from, to: range.to })
   ]);
+  const stepFilters = unavailableFilters(infoOf(defs.get('step_drop_off')!), ctx.filters);
+  const splitBy = (['channel', 'client_type'] as const);
+  const [stepTrend, splits, ba] = await Promise.all([
+    stepFilters.length ? Promise.resolve(null) : runCoarsening({ ...request(sctx, 'step_drop_off', range, grain), compare: 'none' }).catch(() => null),
+    Promise.all(splitBy.map(async (dimension) => ({
+      dimension,
+      // A split by a dimension already filtered on would show one column: the filter is lifted for that split only.
+      answer: await m.run({ ...request({ ...sctx, filters: { ...sctx.filters, [dimension]: '' } }, 'step_drop_off', range, 'all', [dimension]), compare: 'none' }).catch(() => null)
+    }))),
+    opts.around
+      ? m.beforeAfter({
+          caller: ctx.caller, org: owner, service: code, at: opts.around, ...(opts.days ? { days: opts.days } : {}), now: ctx.now,
+          filters: Object.fromEntries(Object.entries(dimensionFilters(ctx.filters)).filter(([d]) => d !== 'org' && d !== 'service'))
+        }).then((r) => ({ ok: r, err: null }), (err: unknown) => {
+          if (isMetricError(err)) return { ok: null, err: err.message };
+          throw err;
+        })
+      : Promise.resolve({ ok: null, err: null })
+  ]);
   // One row per step from the engine: denominator = journeys reaching the step, value = share lost before the next.
   const funnel: FunnelStep[] = funnelAnswer.rows
     .filter((r) => r.step)
@@ -446,7 +549,18 @@ export async function loadService(ctx: Context, code: string): Promise<ServiceVi
     })),
     satisfaction, satisfactionUnavailable, channelShift, standard, standardUnavailable, completion,
     comments: comments.items, commentsHidden: comments.hidden, commentsWithheld: comments.withheld,
-    annotations: annotations.map((a) => ({ at: a.at, kind: a.kind, text: a.text })),
+    stepTrend, split: splits, annotations, mayAnnotate: mayAnnotate(ctx.caller),
+    beforeAfter: ba.ok, beforeAfterError: ba.err,
     threshold: m.threshold(ctx.caller), range
   };
+}
+
+/** Creates (id null) or edits an annotation for the caller: the engine checks the scope and audits the write. */
+export async function saveAnnotation(caller: Caller, id: string | null, input: AnnotationInput): Promise<Annotation> {
+  const m = await service();
+  return id ? m.updateAnnotation(caller, id, input) : m.createAnnotation(caller, input);
+}
+
+export async function removeAnnotation(caller: Caller, id: string): Promise<void> {
+  await (await service()).deleteAnnotation(caller, id);
 }

@@ -31,12 +31,20 @@ export interface RunningDashboard {
   stop(): Promise<void>;
 }
 
-export async function startDashboard(clickhouseUrl: string): Promise<RunningDashboard> {
-  const database = `e2e_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+/** `env`: extra variables for the server (e.g. JALON_AUTH_REQUIRED); `database`: serve a database another
+ *  startDashboard already filled (no demo is generated, and stop() leaves the database to its owner). */
+export async function startDashboard(clickhouseUrl: string, options: { env?: NodeJS.ProcessEnv; database?: string } = {}): Promise<RunningDashboard> {
+  const database = options.database ?? `e2e_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, PORT: String(port), JALON_LOG_LEVEL: 'warn', JALON_AUTH_REQUIRED: 'false', JALON_REQUESTS_PER_MINUTE: '6000' };
+  // The public URL is the one the tests browse (127.0.0.1), so that form posts pass SvelteKit's same-origin check.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, PORT: String(port), JALON_LOG_LEVEL: 'warn',
+    JALON_AUTH_REQUIRED: 'false', JALON_REQUESTS_PER_MINUTE: '6000', JALON_PUBLIC_URL: `http://127.0.0.1:${port}`, ...(options.env ?? {})
+  };
   const jalon = path.join(ROOT, 'bin', 'jalon.js');
-  await promisify(execFile)(process.execPath, [jalon, 'demo', '--events', String(DEMO.events), '--seed', String(DEMO.seed), '--now', DEMO.now], { cwd: ROOT, env, maxBuffer: 16 << 20 });
+  if (!options.database) {
+    await promisify(execFile)(process.execPath, [jalon, 'demo', '--events', String(DEMO.events), '--seed', String(DEMO.seed), '--now', DEMO.now], { cwd: ROOT, env, maxBuffer: 16 << 20 });
+  }
   const child: ChildProcess = spawn(process.execPath, [jalon, 'serve', '--port', String(port)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -67,7 +75,7 @@ export async function startDashboard(clickhouseUrl: string): Promise<RunningDash
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
         if (child.exitCode === null) child.kill('SIGKILL');
       }
-      await fetch(`${clickhouseUrl}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${database}`)}`, { method: 'POST' }).catch(() => undefined);
+      if (!options.database) await fetch(`${clickhouseUrl}/?query=${encodeURIComponent(`DROP DATABASE IF EXISTS ${database}`)}`, { method: 'POST' }).catch(() => undefined);
     }
   };
 }

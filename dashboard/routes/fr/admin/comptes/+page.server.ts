@@ -1,6 +1,8 @@
-// Accounts and producer tokens (fr), administrators only: disable or enable an account, revoke a token, at once.
+// Accounts and producer tokens (fr), administrators only: disable or enable an account, reset its password
+// (shown once), revoke a token, at once.
 import type { Actions, PageServerLoad } from './$types';
 import { accountActions, loadAccounts } from '$lib/server/access-pages';
+import { resetPassword } from '$lib/server/accounts-page';
 
 export const load: PageServerLoad = ({ url, locals }) => loadAccounts('fr', url, locals);
-export const actions: Actions = accountActions('fr');
+export const actions: Actions = { ...accountActions('fr'), reset: (event) => resetPassword(event, 'fr') };
