@@ -68,6 +68,8 @@ const CLI_CASES: { command: string; args: (f: string) => string[]; env?: Record<
   { command: 'migrate', args: () => ['migrate'], env: { CLICKHOUSE_URL: 'http://127.0.0.1:9' }, named: /CLICKHOUSE_URL/ },
   { command: 'opendata', args: () => ['opendata', 'publish', '--at', 'hier'], named: /--at "hier"/ },
   { command: 'opendata', args: () => ['opendata', 'unpublish'], named: /usage: jalon opendata publish/ },
+  { command: 'alerts', args: () => ['alerts', 'silence'], named: /usage: jalon alerts evaluate/ },
+  { command: 'digest', args: () => ['digest', 'send'], named: /--user NAME/ },
   { command: 'query', args: () => ['query', 'SELECT * FROM system.tables', '--role', 'analyst', '--org', 'RQ'], migrated: true, named: /system\.tables/ },
   { command: 'query', args: () => ['query', 'SELECT count() FROM events_v', '--role', 'analyst', '--org', 'RQ'], named: /jalon migrate/ },
   { command: 'query', args: () => ['query', 'SELECT 1', '--role', 'roi'], named: /--role/ },
@@ -153,6 +155,15 @@ describe('every API route: a bad argument or body gives one JSON error, no stack
     { route: 'admin/tokens/[id]', method: 'DELETE', path: '/api/v1/admin/tokens/nope', status: 401, code: 'unauthorized' },
     { route: 'admin/users', method: 'GET', path: '/api/v1/admin/users', status: 401, code: 'unauthorized' },
     { route: 'admin/users/[name]', method: 'POST', path: '/api/v1/admin/users/personne', body: '{"disabled": "peut-être"}', status: 401, code: 'unauthorized' },
+    // Alerts, jobs, quarantine, digests and annotations: a method the route does not take, in the one error shape.
+    { route: 'alerts', method: 'DELETE', path: '/api/v1/alerts', status: 405, code: 'method_not_allowed' },
+    { route: 'alerts/evaluate', method: 'GET', path: '/api/v1/alerts/evaluate', status: 405, code: 'method_not_allowed' },
+    { route: 'annotations', method: 'DELETE', path: '/api/v1/annotations', status: 405, code: 'method_not_allowed' },
+    { route: 'annotations/[id]', method: 'POST', path: '/api/v1/annotations/nope', body: '{}', status: 405, code: 'method_not_allowed' },
+    { route: 'digests/unsubscribe', method: 'DELETE', path: '/api/v1/digests/unsubscribe', status: 405, code: 'method_not_allowed' },
+    { route: 'digests/send', method: 'GET', path: '/api/v1/digests/send', status: 405, code: 'method_not_allowed' },
+    { route: 'jobs/[id]/run', method: 'GET', path: '/api/v1/jobs/inbox/run', status: 405, code: 'method_not_allowed' },
+    { route: 'quarantine', method: 'POST', path: '/api/v1/quarantine', body: '{}', status: 405, code: 'method_not_allowed' },
     { route: 'openapi.json', method: 'POST', path: '/api/v1/openapi.json', body: '{}', status: 405, code: 'method_not_allowed' },
     { route: '(unknown)', method: 'GET', path: '/api/v1/nulle-part', status: 404, code: 'not_found' }
   ];
