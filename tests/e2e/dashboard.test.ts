@@ -44,7 +44,7 @@ beforeAll(async () => {
   expect((await fetch(`${server.url}/fr`)).status).toBe(200);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
-}, 240_000);
+}, 480_000);
 
 afterAll(async () => {
   await browser?.close();
