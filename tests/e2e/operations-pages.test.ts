@@ -178,7 +178,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('alerts, jobs and quarantine pages in 
   it('jobs: administrators see every job and run one now (recorded and audited); others are refused', async () => {
     const admin = await as('admin');
     const fr = await check(admin, '/fr/taches', 'jobs-admin-fr');
-    expect(await fr.locator('tr[data-job]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')))).toEqual(['inbox', 'rollups', 'digests']);
+    expect(await fr.locator('tr[data-job]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')))).toEqual(['inbox', 'rollups', 'opendata', 'digests']);
     await fr.click('tr[data-job="rollups"] button');
     await fr.waitForSelector('[data-ran="rollups"]');
     expect(await fr.textContent('[data-ran="rollups"]')).toContain('réussie');

@@ -48,7 +48,7 @@ afterEach(async () => {
 describe('inbox job', () => {
   it('on its cron schedule, picks up a dropped file within seconds and moves it to done/ with its report', async () => {
     const jobs = loadJobs(config);
-    expect(jobs.map((j) => j.id)).toEqual(['inbox', 'rollups', 'digests']);
+    expect(jobs.map((j) => j.id)).toEqual(['inbox', 'rollups', 'opendata', 'digests']);
     const scheduler = startScheduler({ warehouse: t.wh, config, metrics: createMetricsService(t.wh, config), jobs, log: (l) => logs.push(l) });
     try {
       const dropped = Date.now();
