@@ -1,9 +1,11 @@
-// The running server's operator key: `jalon serve` on an embedded folder writes a random key and its loopback URL to
-// `<data>/jalon.operator` (readable by the folder's owner only), so that `jalon users` and `jalon tokens`, which cannot
-// open a folder the server holds, ask the server instead — and the change applies in the serving process at once.
+// The running server's operator key, the one way the CLI reaches a server that holds an embedded folder: `jalon serve`
+// writes a random key and its loopback URL to `<data>/jalon.operator` (readable by the folder's owner only, who could
+// read the data itself), so that `jalon users`, `jalon tokens`, `jalon alerts` and `jalon digest`, which cannot open
+// a folder the server holds, ask the server instead — and the change applies in the serving process at once.
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Caller } from './caller.ts';
 
 export const OPERATOR_FILE = 'jalon.operator';
 
@@ -12,6 +14,9 @@ export interface OperatorFile {
   key: string;
   pid: number;
 }
+
+/** Who a request carrying the operator key acts as: an administrator of every organization, audited as the CLI. */
+export const OPERATOR_CALLER: Caller = { role: 'admin', orgs: [], id: 'cli:operator' };
 
 export function newOperatorKey(): string {
   return randomBytes(32).toString('base64url');
@@ -44,4 +49,9 @@ export function isOperator(expected: string | null, authorization: string | null
   const a = Buffer.from(expected);
   const b = Buffer.from(m[1]);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The administrator caller when `authorization` carries the operator key; null otherwise. */
+export function operatorCaller(expected: string | null | undefined, authorization: string | null): Caller | null {
+  return isOperator(expected ?? null, authorization) ? OPERATOR_CALLER : null;
 }

@@ -67,7 +67,7 @@ export async function main(argv: string[]): Promise<number | 'running'> {
  * Failures that are the caller's or the data's, not Jalon's: their message names the input and the fix. Matched by
  * name as well as by class, so a typed error of a module rewritten meanwhile (metrics/) still ends in one line.
  */
-const EXPECTED = new Set(['AccessError', 'MetricError', 'StrategyError', 'SandboxError', 'MappingError', 'DecodeError', 'PushError', 'SignInError', 'OidcError']);
+const EXPECTED = new Set(['AccessError', 'MetricError', 'StrategyError', 'SandboxError', 'MappingError', 'DecodeError', 'PushError', 'SignInError', 'OidcError', 'RuleError', 'ServerCallError']);
 const SYSTEM_HINTS: Record<string, string> = {
   ENOENT: 'fichier ou dossier introuvable : vérifiez le chemin / file or folder not found: check the path',
   EACCES: 'accès refusé par le système : vérifiez les droits / permission denied: check the permissions',

@@ -2,16 +2,9 @@
 // send their change to its admin API with the operator key it wrote (access/operator-key.ts), so the change applies
 // in the serving process at once. Answers come back in the one error shape; failures end in one line.
 import type { Config } from '../config/config.ts';
+import { isAlive } from '../warehouse/embedded.ts';
 import { readOperatorFile, type OperatorFile } from '../access/operator-key.ts';
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The running server holding this configuration's embedded folder, or null (then the command opens the folder). */
 export function runningServer(config: Config): OperatorFile | null {
@@ -39,6 +32,6 @@ export async function callServer<T>(server: OperatorFile, method: 'GET' | 'POST'
     throw new ServerCallError(`serveur injoignable / server unreachable at ${server.url}: ${(err as Error).message}`);
   }
   const answer = (await res.json().catch(() => null)) as (T & { error?: { message?: string } }) | null;
-  if (!res.ok) throw new ServerCallError(answer?.error?.message ?? `HTTP ${res.status}`);
+  if (!res.ok || answer === null) throw new ServerCallError(`${path}: ${answer?.error?.message ?? `HTTP ${res.status}`}`);
   return answer as T;
 }

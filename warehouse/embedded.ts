@@ -28,7 +28,8 @@ interface LockInfo {
 
 export const LOCK_FILE = 'jalon.lock';
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this id runs (EPERM: it runs, as another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -6,7 +6,7 @@ import { createMetricsService } from '../../metrics/service.ts';
 import { evaluateAlerts, type EvaluationResult } from '../../jobs/alert-evaluate.ts';
 import { listAlerts, type AlertRecord } from '../../jobs/alert-store.ts';
 import { undelivered, type DeliveryRow } from '../../jobs/notify.ts';
-import { LOCAL_ADMIN_CALLER } from '../../access/local-admin.ts';
+import { OPERATOR_CALLER } from '../../access/operator-key.ts';
 import { withWarehouseOrServer } from '../server-bridge.ts';
 import { UsageError, type Command } from '../command.ts';
 
@@ -43,7 +43,7 @@ export const alertsCommand: Command = {
       const listing = await withWarehouseOrServer<Listing>(
         config,
         'jalon alerts',
-        async (wh) => ({ alerts: await listAlerts(wh, LOCAL_ADMIN_CALLER, { state }), undelivered: await undelivered(wh) }),
+        async (wh) => ({ alerts: await listAlerts(wh, OPERATOR_CALLER, { state }), undelivered: await undelivered(wh) }),
         (server) => server.call('GET', `/api/v1/alerts?state=${state}`)
       );
       if (values.json) process.stdout.write(JSON.stringify(listing) + '\n');

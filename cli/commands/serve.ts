@@ -19,7 +19,6 @@ import { newOperatorKey, removeOperatorFile, writeOperatorFile } from '../../acc
 const OPEN_DEMO_NOTE =
   'Démo ouverte : sans connexion, sur cet ordinateur seulement (127.0.0.1) ; JALON_AUTH_REQUIRED=true pour exiger la connexion / ' +
   'open demo: no sign-in, on this computer only (127.0.0.1); JALON_AUTH_REQUIRED=true to require sign-in';
-import { issueLocalAdminToken } from '../../access/local-admin.ts';
 
 async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running'> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -30,7 +29,6 @@ async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running
   const warehouse = await openWarehouse(config.warehouse, { holder: `jalon serve ${config.http.publicUrl}`, createDatabase: true });
   let http: RunningHttp | null = null;
   let scheduler: Scheduler | null = null;
-  let dropLocalToken: (() => void) | null = null;
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -38,7 +36,6 @@ async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running
     log(`${signal}: arrêt / shutting down…`);
     try {
       if (config.warehouse.kind === 'embedded') removeOperatorFile(config.warehouse.dataDir);
-      dropLocalToken?.();
       await http?.close();
       await scheduler?.stop(); // running jobs end first
       await drainPushes(); // accepted pushes are written before the warehouse closes
@@ -68,8 +65,6 @@ async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running
       writeOperatorFile(config.warehouse.dataDir, { url: http.localUrl, key: operatorKey, pid: process.pid });
     }
     scheduler = startScheduler({ warehouse, config, metrics, jobs: loadJobs(config), log, appUrl: http.url });
-    // Alert and digest commands that must act on this embedded folder while it is held here go through the API with this token.
-    if (config.warehouse.kind === 'embedded') dropLocalToken = issueLocalAdminToken(config.warehouse.dataDir, http.localUrl);
   } catch (err) {
     await warehouse.close();
     throw err;

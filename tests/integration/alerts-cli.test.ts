@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runJalon, startJalon } from '../support/cli.ts';
-import { LOCAL_ADMIN_FILE } from '../../access/local-admin.ts';
+import { OPERATOR_FILE } from '../../access/operator-key.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jalon-alerts-cli-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -64,7 +64,7 @@ describe('jalon alerts', () => {
   it('with a running serve holding the folder, evaluate and list go through its API and agree', async () => {
     const server = await startJalon(['serve', '--port', '0'], env);
     try {
-      const token = path.join(env.JALON_DATA_DIR, LOCAL_ADMIN_FILE);
+      const token = path.join(env.JALON_DATA_DIR, OPERATOR_FILE);
       expect(fs.existsSync(token)).toBe(true);
       expect(fs.statSync(token).mode & 0o777).toBe(0o600);
       const evaluated = await runJalon(['alerts', 'evaluate', '--json'], env);
@@ -74,9 +74,10 @@ describe('jalon alerts', () => {
       expect(listed.code, listed.stderr).toBe(0);
       const list = JSON.parse(listed.stdout) as { alerts: { rule_id: string; state: string }[] };
       expect(list.alerts.map((x) => `${x.rule_id}:${x.state}`).sort()).toEqual(['rejects:open', 'take-up:open']);
-      // Without the token, the API refuses (the demo executive is no administrator).
-      const refused = await fetch(`${server.url}/api/v1/alerts/evaluate`, { method: 'POST', headers: { authorization: 'Bearer jalon_local_wrong', origin: server.url } });
-      expect(refused.status).toBe(403);
+      // Without the operator key, the API refuses: a wrong key is no one, and an anonymous caller is asked to sign in
+      // (closed by default: anonymous visitors never act as administrators).
+      const refused = await fetch(`${server.url}/api/v1/alerts/evaluate`, { method: 'POST', headers: { authorization: 'Bearer wrong-operator-key', origin: server.url } });
+      expect(refused.status).toBe(401);
       // A command that does not go through the API still says who holds the folder, in one line.
       const locked = await runJalon(['jobs', 'list'], env);
       expect(locked.code).toBe(1);
@@ -84,6 +85,6 @@ describe('jalon alerts', () => {
     } finally {
       await server.stop();
     }
-    expect(fs.existsSync(path.join(env.JALON_DATA_DIR, LOCAL_ADMIN_FILE))).toBe(false);
+    expect(fs.existsSync(path.join(env.JALON_DATA_DIR, OPERATOR_FILE))).toBe(false);
   }, 240_000);
 });

@@ -64,7 +64,7 @@ describe('closed by default', () => {
       const page = await fetch(`${url}/fr`);
       expect(page.status).toBe(200);
       const html = await page.text();
-      expect(html).toContain('Vous consultez en tant que : public');
+      expect(html).toContain('Vous consultez en tant que\u00a0: public');
       expect(html).not.toContain('data-open-demo');
 
       const login = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'cli-analyst', password: PASSWORD }) });

@@ -3,7 +3,7 @@
 // figures inside alerts and digests come from the metrics service (jobs/alert-evaluate.ts, jobs/digest.ts).
 import { error, redirect, type RequestEvent } from '@sveltejs/kit';
 import { isAdmin, type Caller } from '../../../access/caller.ts';
-import { localAdminCaller } from '../../../access/local-admin.ts';
+import { operatorCaller } from '../../../access/operator-key.ts';
 import { auditWho, recordAudit } from '../../../access/audit.ts';
 import { verifyToken } from '../../../ingest/tokens.ts';
 import { producerCaller } from '../../../access/caller.ts';
@@ -22,16 +22,16 @@ import type { Lang } from '../i18n/index.ts';
 
 const LOGIN: Record<Lang, string> = { fr: '/fr/connexion', en: '/en/login' };
 
-/** The caller of an API request: the local administrator token (`jalon` CLI beside a running serve), else the
- *  session the hooks found. */
-export function apiCaller(event: Pick<RequestEvent, 'request' | 'locals'>): Caller {
-  return localAdminCaller(event.request.headers.get('authorization')) ?? event.locals.caller;
+/** The caller of an API request: the operator key (`jalon` CLI beside a running serve, access/operator-key.ts), else
+ *  the session the hooks found. */
+export async function apiCaller(event: Pick<RequestEvent, 'request' | 'locals'>): Promise<Caller> {
+  return operatorCaller((await getRuntime()).operatorKey, event.request.headers.get('authorization')) ?? event.locals.caller;
 }
 
 /** Also a producer token (Authorization: Bearer jalon_…): the quarantine download for its organization. */
 async function callerWithToken(event: Pick<RequestEvent, 'request' | 'locals'>): Promise<Caller> {
-  const local = localAdminCaller(event.request.headers.get('authorization'));
-  if (local) return local;
+  const operator = operatorCaller((await getRuntime()).operatorKey, event.request.headers.get('authorization'));
+  if (operator) return operator;
   const auth = event.request.headers.get('authorization');
   if (auth?.startsWith('Bearer jalon_')) {
     const { warehouse } = await getRuntime();
@@ -134,7 +134,7 @@ export async function alertRuleAction(event: RequestEvent, action: 'save' | 'del
 }
 
 export async function apiListAlerts(event: RequestEvent) {
-  const caller = apiCaller(event);
+  const caller = await apiCaller(event);
   if (caller.role === 'public' || caller.role === 'producer') throw new ApiError(caller.role === 'public' ? 401 : 403, caller.role === 'public' ? 'unauthorized' : 'forbidden', 'Connexion requise / sign-in required');
   const state = event.url.searchParams.get('state') ?? 'open';
   if (state !== 'open' && state !== 'resolved' && state !== 'all') throw new ApiError(400, 'bad_request', `state "${state}": open, resolved, all`);
@@ -144,7 +144,7 @@ export async function apiListAlerts(event: RequestEvent) {
 }
 
 export async function apiEvaluateAlerts(event: RequestEvent) {
-  const caller = apiCaller(event);
+  const caller = await apiCaller(event);
   requireAdmin(caller);
   return evaluateAlerts(await jobContext());
 }
@@ -230,7 +230,7 @@ export async function apiQuarantine(event: RequestEvent): Promise<Response> {
 // ——— Digests ———
 
 export async function apiSendDigest(event: RequestEvent) {
-  const caller = apiCaller(event);
+  const caller = await apiCaller(event);
   requireAdmin(caller);
   const body = (await event.request.json().catch(() => null)) as { user?: unknown; org?: unknown } | null;
   if (!body || typeof body.user !== 'string') throw new ApiError(400, 'bad_request', 'corps / body: {"user": "NAME", "org"?: "X"}');

@@ -5,7 +5,7 @@ import { apiCaller, runJobNow } from '$lib/server/operations';
 
 export const POST: RequestHandler = async (event) => {
   try {
-    return json(await runJobNow(apiCaller(event), event.params.id ?? ''));
+    return json(await runJobNow(await apiCaller(event), event.params.id ?? ''));
   } catch (err) {
     return apiError(err);
   }
