@@ -42,7 +42,13 @@ FROM survey_responses GROUP BY org, service, day, channel, satisfaction, effort,
 
 const cache = new WeakMap<Warehouse, { at: number; answer: Promise<{ health: RollupHealth; version: string }> }>();
 
-/** Health of every rollup, and a data version (raw row counts) that changes whenever data arrives. Cached 5 s;
+/** Tables whose rows the data version follows (the sources of every figure). */
+const VERSIONED = ['service_events', 'survey_responses', 'cases', 'channel_volumes', 'standard_results', 'declared_indicators', 'costs', 'availability_probes', 'services', 'organizations', 'value_parameters', 'value_restatements'];
+
+/** Health of every rollup, and a data version (raw row counts and insert block numbers) that changes whenever data
+ *  arrives. Counts alone are not enough: a correction adds a row that a background merge of the replacing engine later
+ *  removes, bringing a count back to an earlier value while the figures differ; the block numbers of a table's parts
+ *  only grow with inserts (a merged part keeps its greatest), so their sum per partition never comes back. Cached 5 s;
  *  callers arriving while it is being read share the one query. */
 export async function rollupHealth(wh: Warehouse, now: number = Date.now()): Promise<{ health: RollupHealth; version: string }> {
   const hit = cache.get(wh);
@@ -69,6 +75,9 @@ async function readRollupHealth(wh: Warehouse): Promise<{ health: RollupHealth; 
        (SELECT count() FROM value_parameters) AS vp, (SELECT count() FROM value_restatements) AS vr,
        (SELECT sum(events) FROM rollup_events_daily) AS ev_r, (SELECT sum(responses) FROM rollup_responses_daily) AS sr_r,
        ${STEPS_FINGERPRINT} AS steps,
+       (SELECT toString(sum(m)) FROM (SELECT max(max_block_number) AS m FROM system.parts
+          WHERE active AND database IN (currentDatabase(), concat(currentDatabase(), '_local')) AND table IN (${VERSIONED.map((t) => `'${t}'`).join(', ')})
+          GROUP BY database, table, partition_id)) AS blocks,
        ${DERIVED.map((d) => `${markOf(d.table, 'raw_rows')} AS \`${d.table}.rows\`, ${markOf(d.table, 'reference')} AS \`${d.table}.reference\``).join(',\n       ')}`
   );
   const health: RollupHealth = {
@@ -78,7 +87,7 @@ async function readRollupHealth(wh: Warehouse): Promise<{ health: RollupHealth; 
   for (const d of DERIVED) {
     health[d.table] = Number(row[`${d.table}.rows`]) === Number(row[RAW_COUNT[d.raw]]) && row[`${d.table}.reference`] === referenceOf(d, String(row.steps));
   }
-  const version = ['ev', 'sr', 'cs', 'cv', 'st', 'di', 'co', 'ap', 'sv', 'og', 'vp', 'vr'].map((k) => Number(row[k])).join('.');
+  const version = [...['ev', 'sr', 'cs', 'cv', 'st', 'di', 'co', 'ap', 'sv', 'og', 'vp', 'vr'].map((k) => Number(row[k])), String(row.blocks ?? '0')].join('.');
   return { health, version };
 }
 
