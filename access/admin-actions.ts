@@ -7,7 +7,7 @@ import { listAccounts, setDisabled } from './accounts.ts';
 import { clearSessionCache } from './sessions.ts';
 import { recordAudit } from './audit.ts';
 import { AccessError } from './caller.ts';
-import { listTokens, revokeToken, type TokenInfo } from '../ingest/tokens.ts';
+import { listTokens, revokeToken, type TokenInfo } from './tokens.ts';
 
 export interface Operator {
   /** Who acts, for the audit log: an administrator's account name, or `cli:<user>`. */

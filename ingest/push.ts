@@ -9,7 +9,7 @@ import type { Warehouse } from '../warehouse/warehouse.ts';
 import { isKind, type Kind } from './kinds.ts';
 import { runIngest, type IngestSummary, type RowError } from './run-ingest.ts';
 import { countLines } from './readers.ts';
-import { verifyToken } from './tokens.ts';
+import { verifyToken } from '../access/tokens.ts';
 import type { RateLimiter } from '../access/rate-limit.ts';
 
 export class PushError extends Error {

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { openWarehouse } from '../../warehouse/open-warehouse.ts';
 import { migrate } from '../../warehouse/migrate.ts';
-import { createToken, listTokens } from '../../ingest/tokens.ts';
+import { createToken, listTokens } from '../../access/tokens.ts';
 import { UsageError, type Command } from '../command.ts';
 import { callServer, runningServer, ServerCallError } from '../operator.ts';
 import { revokeProducerToken } from '../../access/admin-actions.ts';

@@ -3,7 +3,7 @@
 // Nothing here is a secret: the server checks every request again.
 import type { LayoutServerLoad } from './$types';
 import { isAdmin, maySql, publishedOnly } from '../../access/caller.ts';
-import { mayReadQuarantine } from '../../ingest/quarantine-view.ts';
+import { mayReadQuarantine } from '../../access/quarantine-view.ts';
 import { getRuntime } from '$lib/server/runtime';
 
 export const load: LayoutServerLoad = async ({ locals }) => {

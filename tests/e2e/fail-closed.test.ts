@@ -13,7 +13,7 @@ import { ensureBuiltApp } from '../support/built-app.ts';
 import { freePort } from '../support/clickhouse-server.ts';
 import { saveAccount } from '../../access/accounts.ts';
 import { flushAudit } from '../../access/audit.ts';
-import { createToken } from '../../ingest/tokens.ts';
+import { createToken } from '../../access/tokens.ts';
 import { drainPushes } from '../../ingest/push.ts';
 import { seedAccessData } from '../support/access-fixtures.ts';
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig, withPort } from '../../config/config.ts';
 import { buildDashboard, buildIsStale, serveHttp, type RunningHttp } from '../../dashboard/serve.ts';
 import { migrate } from '../../warehouse/migrate.ts';
-import { createToken, revokeToken } from '../../ingest/tokens.ts';
+import { createToken, revokeToken } from '../../access/tokens.ts';
 import { drainPushes } from '../../ingest/push.ts';
 import { serverTestWarehouse, type TestWarehouse } from '../support/warehouses.ts';
 

@@ -1,13 +1,13 @@
 // Server side of the operations pages and API (issue 12): alerts, the administrators' jobs page, the producers'
 // quarantine page, digests. Each function checks who may act, calls jobs/ or ingest/, and shapes the answer; the
 // figures inside alerts and digests come from the metrics service (jobs/alert-evaluate.ts, jobs/digest.ts).
-import { error, redirect, type RequestEvent } from '@sveltejs/kit';
+import { error, fail, redirect, type RequestEvent } from '@sveltejs/kit';
 import { isAdmin, type Caller } from '../../../access/caller.ts';
 import { operatorCaller } from '../../../access/operator-key.ts';
 import { auditWho, recordAudit } from '../../../access/audit.ts';
-import { verifyToken } from '../../../ingest/tokens.ts';
+import { verifyToken } from '../../../access/tokens.ts';
 import { producerCaller } from '../../../access/caller.ts';
-import { listQuarantine, mayReadQuarantine, quarantineCsv } from '../../../ingest/quarantine-view.ts';
+import { listQuarantine, mayReadQuarantine, quarantineCsv } from '../../../access/quarantine-view.ts';
 import { evaluateAlerts } from '../../../jobs/alert-evaluate.ts';
 import { listAlerts, type AlertRecord } from '../../../jobs/alert-store.ts';
 import { deleteStoredRule, loadRules, RuleError, saveStoredRule, type RuleWithOrigin } from '../../../jobs/alert-rules.ts';
@@ -172,6 +172,17 @@ export async function loadJobsPage(lang: Lang, url: URL, locals: App.Locals): Pr
   const last = await lastJobRuns(warehouse);
   const rows = await Promise.all(jobs.map(async (j) => ({ id: j.id, schedule: j.schedule, description: j.description, last: last.get(j.id) ?? null, runs: await recentJobRuns(warehouse, j.id, 5) })));
   return { lang, jobs: rows, ran: null, scheduler: activeScheduler() !== null };
+}
+
+/** The jobs page's "run now" form (both languages): the job's answer, or the refusal in the page. */
+export async function runJobAction(event: Pick<RequestEvent, 'request' | 'locals'>) {
+  const id = String((await event.request.formData()).get('id') ?? '');
+  try {
+    return await runJobNow(event.locals.caller, id);
+  } catch (err) {
+    if (err instanceof ApiError) return fail(err.status, { id, status: 'refused', error: err.message });
+    throw err;
+  }
 }
 
 /** "Run now": the job runs through the scheduler (recorded, never overlapping itself) and the request is audited. */

@@ -3,7 +3,7 @@ import { json, type RequestHandler } from '@sveltejs/kit';
 import { getRuntime } from '$lib/server/runtime';
 import { apiError } from '$lib/server/api';
 import { requireAdmin } from '$lib/server/auth-http';
-import { listTokens } from '../../../../../../ingest/tokens.ts';
+import { listTokens } from '../../../../../../access/tokens.ts';
 
 export const GET: RequestHandler = async ({ locals, request }) => {
   try {

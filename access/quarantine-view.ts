@@ -2,9 +2,9 @@
 // text scrubbed of personal information (the same patterns as at ingest, run by the engine), newest first, for the
 // producers' page and its CSV download. The message is scrubbed too: it quotes the offending value. Rows whose organization is unknown are for administrators only.
 import type { Warehouse } from '../warehouse/warehouse.ts';
-import { allowedOrgs, type Caller } from '../access/caller.ts';
-import { scrubSql } from './privacy.ts';
-import { resultToCsv } from '../access/result-csv.ts';
+import { allowedOrgs, type Caller } from './caller.ts';
+import { scrubSql } from '../ingest/privacy.ts';
+import { resultToCsv } from './result-csv.ts';
 
 export interface QuarantinedRow {
   at: string;
