@@ -23,6 +23,7 @@ import type { Source } from '../../metrics/definition.ts';
 import { recordRevisions, type PublishedFigure } from '../../metrics/revisions.ts';
 import { ensureBuiltApp } from '../support/built-app.ts';
 import { runJalon } from '../support/cli.ts';
+import { testDatabaseName } from '../support/database-name.ts';
 import { CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, requireChromium } from './support/dashboard-server.ts';
 
 requireChromium();
@@ -53,7 +54,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   const clickhouseUrl = inject('clickhouseUrl');
-  database = `od_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  database = testDatabaseName();
   out = fs.mkdtempSync(path.join(os.tmpdir(), 'jalon-od-e2e-'));
   env = { CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, JALON_OPENDATA_DIR: out, JALON_PUBLIC_URL: PUBLIC_URL, JALON_AUTH_REQUIRED: 'true', JALON_LOG_LEVEL: 'warn' };
   const built = ensureBuiltApp();

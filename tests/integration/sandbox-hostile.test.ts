@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { backends, withCluster, clusterTestWarehouse, testWarehouse, type TestWarehouse } from '../support/warehouses.ts';
+import { backends, withCluster, clusterTestWarehouse, testWarehouse, TEST_DATABASE_PATTERN, type TestWarehouse } from '../support/warehouses.ts';
 import { startClickHouseCluster, type RunningCluster } from '../support/clickhouse-cluster.ts';
 import { seedAccessData, EVENTS_PER_ORG } from '../support/access-fixtures.ts';
 import { migrate } from '../../warehouse/migrate.ts';
@@ -190,8 +190,8 @@ describe.each(withCluster)('SQL sandbox, hostile queries — %s', (backend) => {
     );
     // Other test files create and drop their own t_… databases (and, on the cluster, t_…_local) meanwhile: left out.
     const dbs = await t.wh.query<{ name: string }>(
-      "SELECT name FROM system.databases WHERE NOT match(name, '^t_[0-9a-f]{16}(_analyst|_local)?$') OR name IN ({db:String}, {adb:String}) ORDER BY name",
-      { db: t.wh.database, adb }
+      'SELECT name FROM system.databases WHERE NOT match(name, {pattern:String}) OR name IN ({db:String}, {adb:String}) ORDER BY name',
+      { db: t.wh.database, adb, pattern: TEST_DATABASE_PATTERN }
     );
     return JSON.stringify({ rows, dbs: dbs.map((d) => d.name) });
   };

@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { testDatabaseName } from './database-name.ts';
+export { testDatabaseName, TEST_DATABASE_PATTERN } from './database-name.ts';
 import { EmbeddedWarehouse } from '../../warehouse/embedded.ts';
 import { ServerWarehouse } from '../../warehouse/server.ts';
 import { ClusterWarehouse } from '../../warehouse/cluster.ts';
@@ -30,7 +31,7 @@ export async function embeddedTestWarehouse(): Promise<TestWarehouse> {
 }
 
 export async function serverTestWarehouse(url: string): Promise<TestWarehouse> {
-  const database = `t_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const database = testDatabaseName();
   const wh = await ServerWarehouse.open({ url, username: 'default', password: '', database, createDatabase: true });
   return {
     wh,
@@ -43,7 +44,7 @@ export async function serverTestWarehouse(url: string): Promise<TestWarehouse> {
 
 /** A database of its own on the two-shard cluster (Jalon's and the shards' databases on every node). */
 export async function clusterTestWarehouse(cluster: { url: string; cluster: string } = inject('clickhouseCluster')): Promise<TestWarehouse> {
-  const database = `t_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const database = testDatabaseName();
   const wh = await ClusterWarehouse.open({ url: cluster.url, username: 'default', password: '', database, cluster: cluster.cluster, ddl: 'per_node', replicated: false, createDatabase: true });
   return {
     wh,

@@ -3,10 +3,10 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../support/clickhouse-server.ts';
+import { testDatabaseName } from '../../support/database-name.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const CHROMIUM = '/usr/bin/chromium';
@@ -34,7 +34,7 @@ export interface RunningDashboard {
 /** `env`: extra variables for the server (e.g. JALON_AUTH_REQUIRED); `database`: serve a database another
  *  startDashboard already filled (no demo is generated, and stop() leaves the database to its owner). */
 export async function startDashboard(clickhouseUrl: string, options: { env?: NodeJS.ProcessEnv; database?: string } = {}): Promise<RunningDashboard> {
-  const database = options.database ?? `e2e_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const database = options.database ?? testDatabaseName();
   const port = await freePort();
   // The public URL is the one the tests browse (127.0.0.1), so that form posts pass SvelteKit's same-origin check.
   const env: NodeJS.ProcessEnv = {
