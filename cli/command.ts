@@ -1,12 +1,18 @@
-// What a CLI command is: a name, its help lines, and a run function given its own arguments and the
-// configuration (read once by main.ts). A command returns an exit code, or 'running' for servers.
+// What a CLI command is: a name and a run function given its own arguments and the configuration (read once by
+// main.ts), returning an exit code or 'running' for servers. main.ts lists each with its help lines and loads it on use.
 import type { Config } from '../config/config.ts';
 
 export interface Command {
   name: string;
+  run(args: string[], config: Config): Promise<number | 'running'>;
+}
+
+/** A command as `jalon help` lists it; `load` imports its module only when it runs. */
+export interface CommandEntry {
+  name: string;
   /** Usage lines for `jalon help`: French first, English beside it. */
   help: string;
-  run(args: string[], config: Config): Promise<number | 'running'>;
+  load(): Promise<Command>;
 }
 
 /** A wrong argument: printed as one line, exit code 2. */

@@ -17,7 +17,6 @@ interface Listing {
 
 export const alertsCommand: Command = {
   name: 'alerts',
-  help: `  alerts evaluate | list [--all] [--json]  évalue les règles d'alerte, liste les alertes / evaluate alert rules, list alerts`,
   async run(args, config) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false }, all: { type: 'boolean', default: false } } });
     const [action] = positionals;

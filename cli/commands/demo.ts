@@ -47,8 +47,6 @@ export async function runDemo(config: Config, opts: DemoRunOptions, wh?: Warehou
 
 export const demoCommand: Command = {
   name: 'demo',
-  help: `  demo [--events N] [--seed S] [--now AAAA-MM-JJ] [--replace] [--json]
-                                        génère les données de démonstration / generate the demo data set`,
   async run(args, config) {
     const { values } = parseArgs({
       args,

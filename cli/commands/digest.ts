@@ -13,9 +13,6 @@ import { UsageError, type Command } from '../command.ts';
 
 export const digestCommand: Command = {
   name: 'digest',
-  help: `  digest subscribe --user U --org X [--every weekly|monthly] [--lang fr|en] [--email A] | unsubscribe --user U --org X
-         | list | send --user U [--org X] [--json]
-                                        sommaires par courriel avec le PDF du tableau de bord / e-mailed digests with the scorecard PDF`,
   async run(args, config) {
     const { values, positionals } = parseArgs({
       args,

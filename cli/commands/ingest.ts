@@ -93,9 +93,6 @@ export async function ingestFromCli(wh: Warehouse, config: Config, o: IngestCliO
 
 export const ingestCommand: Command = {
   name: 'ingest',
-  help: `  ingest <type> <chemin|-> [--format ndjson|csv|parquet|arrow|excel] [--mapping m.json] [--sheet NOM] [--org CODE] [--strict] [--json]
-                                        charge un fichier, un dossier ou stdin / load a file, a folder or stdin
-                                        types: ${KINDS.join(', ')}`,
   async run(args, config) {
     const { values, positionals } = parseArgs({
       args,

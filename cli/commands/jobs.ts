@@ -10,7 +10,6 @@ import { UsageError, type Command } from '../command.ts';
 
 export const jobsCommand: Command = {
   name: 'jobs',
-  help: `  jobs list | run <id> [--json]        tâches planifiées / scheduled jobs (inbox, pulls)`,
   async run(args, config) {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
     const [action, id] = positionals;

@@ -88,17 +88,6 @@ function emptyReason(rows: readonly MetricRow[], notes: readonly string[]): stri
 
 export const metricsCommand: Command = {
   name: 'metrics',
-  help: `  metrics list [--json]                 catalogue des métriques / metric catalogue
-  metrics run <id> [--from AAAA-MM-JJ] [--to AAAA-MM-JJ] [--grain day|week|month|quarter|fiscal_year|year|all]
-              [--by org,service,…] [--org X] [--service S] [--channel C] [--compare previous_period|previous_year]
-              [--as role --orgs A,B] [--raw] [--json]   calcule une métrique / compute a metric
-  metrics test [--only id] [--json]     tests de définition / definition tests (fixtures sql/metrics/tests)
-  metrics strategy [--id qc-2018]       vérifie et enregistre une stratégie / check and store a strategy file
-  metrics backfill                      reconstruit les agrégats / rebuild rollups from raw tables
-  metrics refresh                       met à jour les agrégats des parcours et dossiers / bring journey and case rollups up to date
-  metrics restate --org X [--service S] --from AAAA-MM-JJ --reason "…"
-                                        retraite les périodes closes avec les paramètres de valeur actuels (administrateur)
-                                        / restate closed periods with today's value-created parameters (administrator)`,
   async run(args, config) {
     const [sub, ...rest] = args;
     switch (sub) {

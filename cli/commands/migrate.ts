@@ -6,7 +6,6 @@ import { migrate } from '../../warehouse/migrate.ts';
 
 export const migrateCommand: Command = {
   name: 'migrate',
-  help: `  migrate [--json]                      applique les migrations sql/schema / apply schema migrations`,
   async run(args, config) {
     const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } } });
     const json = values.json;

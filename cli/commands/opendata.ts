@@ -11,8 +11,6 @@ import { UsageError, type Command } from '../command.ts';
 
 export const opendataCommand: Command = {
   name: 'opendata',
-  help: `  opendata publish [--out DIR] [--at AAAA-MM-JJ] [--json]
-                                        publie les données ouvertes du jour / publish today's open data (docs/open-data.md)`,
   async run(args, config) {
     const { values, positionals } = parseArgs({
       args,

@@ -25,8 +25,6 @@ export function formatTable(result: SandboxResult): string {
 
 export const queryCommand: Command = {
   name: 'query',
-  help: `  query "<sql>" --role R [--org X]... [--with-children] [--json]
-                                        requête SQL d'analyste dans le bac à sable / analyst SQL in the sandbox`,
   async run(args, config) {
     const { values, positionals } = parseArgs({
       args,

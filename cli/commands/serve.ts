@@ -89,11 +89,6 @@ async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running
 function serveWith(name: 'serve' | 'start', loadDemo: boolean): Command {
   return {
     name,
-    help:
-      name === 'start'
-        ? `  start [--port N]                      migre, charge la démo si l'entrepôt est vide, puis sert la démo ouverte (127.0.0.1)
-                                        migrate, load the demo when the warehouse is empty, then serve the open demo (loopback)`
-        : `  serve [--port N]                      sert le tableau de bord, l'API et les tâches / serve dashboard, API and jobs`,
     async run(args, config) {
       const { values } = parseArgs({ args, options: { port: { type: 'string' } } });
       const port = parsePort(values.port);

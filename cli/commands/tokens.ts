@@ -13,8 +13,6 @@ import os from 'node:os';
 
 export const tokensCommand: Command = {
   name: 'tokens',
-  help: `  tokens create --org CODE [--label L] | list | revoke <id> [--json]
-                                        jetons de dépôt (API push) / producer tokens for the push API`,
   async run(args, config) {
     const { values, positionals } = parseArgs({
       args,

@@ -27,8 +27,6 @@ async function readStdin(): Promise<string> {
 
 export const usersCommand: Command = {
   name: 'users',
-  help: `  users add NOM --role R [--org X]... [--with-children] [--password-stdin | --oidc] | list | disable NOM | enable NOM
-                                        comptes de connexion / sign-in accounts`,
   async run(args, config) {
     const { values, positionals } = parseArgs({
       args,

@@ -5,11 +5,15 @@ import type { TestProject } from 'vitest/node';
 import { startClickHouseServer, type RunningServer } from './clickhouse-server.ts';
 import { startClickHouseCluster, type RunningCluster } from './clickhouse-cluster.ts';
 import { buildDashboard, buildIsStale } from '../../dashboard/serve.ts';
+import { ensureCliBuild } from '../../bin/cli-build.js';
 
 let server: RunningServer | null = null;
 let cluster: RunningCluster | null = null;
 
 export async function setup(project: TestProject): Promise<void> {
+  // Every test that runs `jalon` runs the compiled CLI, rebuilt from the current source when stale (bin/jalon.js): build
+  // it once here, rather than in the first test files that start `jalon` at the same time (safe, but slower).
+  await ensureCliBuild();
   // Tests that serve pages need the built app; build once here rather than racing in several test files.
   if (buildIsStale()) await buildDashboard((line) => process.stdout.write(`${line}\n`));
   server = await startClickHouseServer();
