@@ -163,10 +163,12 @@ export async function buildCli() {
       /** @type {Manifest['inputs']} */
       const inputs = {};
       let editedDuringBuild = false;
+      const finished = Date.now();
       for (const file of files) {
         const abs = path.join(ROOT, file);
         const stat = fs.statSync(abs);
-        if (stat.mtimeMs > started - EDIT_MARGIN_MS) editedDuringBuild = true;
+        // Within the build's time (a file dated in the future, say from an archive, is no edit).
+        if (stat.mtimeMs > started - EDIT_MARGIN_MS && stat.mtimeMs < finished + EDIT_MARGIN_MS) editedDuringBuild = true;
         inputs[file] = [stat.mtimeMs, stat.size, sha256(abs)];
       }
       // The hashes must be of the text esbuild read: an input written while it ran means building again.
