@@ -181,9 +181,12 @@ export async function buildCli() {
       try {
         fs.renameSync(tmp, path.join(CLI_BUILD_DIR, dir));
       } catch (err) {
-        // The same build, put in place by another process first.
+        // The same build, put in place by another process first or kept from earlier: dated now, so that no clean-up
+        // takes it for an old one while this process loads it.
         const code = /** @type {NodeJS.ErrnoException} */ (err).code;
         if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+        const now = new Date();
+        fs.utimesSync(path.join(CLI_BUILD_DIR, dir), now, now);
       }
       writeAtomically(MANIFEST, JSON.stringify({ format: FORMAT, dir, inputs }));
       removeOldBuilds(CLI_BUILD_DIR, OLD_BUILD_MS, dir);

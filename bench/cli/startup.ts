@@ -2,8 +2,9 @@
 // the same source through tsx (what bin/jalon.js ran before the build), side by side and interleaved in one run, so both
 // see the same machine load. Median and p90 of wall time, and of CPU time (user + system, from GNU time when present),
 // for `jalon help` and `jalon metrics list --json` on an empty data folder. Prints a Markdown table and writes it to
-// bench/results/cli-startup.md.
-//   npm run bench:cli -- [--runs 21]
+// bench/results/cli-startup.md. With --baseline DIR, another checkout's `bin/jalon.js` is timed in the same runs
+// (e.g. main before the compiled CLI, which ran every command through tsx and loaded every command's module).
+//   npm run bench:cli -- [--runs 21] [--baseline ../main]
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureCliBuild, ROOT } from '../../bin/cli-build.js';
 
-const { values } = parseArgs({ args: process.argv.slice(2), options: { runs: { type: 'string', default: '21' } } });
+const { values } = parseArgs({ args: process.argv.slice(2), options: { runs: { type: 'string', default: '21' }, baseline: { type: 'string' } } });
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs "${values.runs}": un entier ≥ 1 / an integer ≥ 1`);
 
@@ -23,9 +24,13 @@ const COMMANDS: readonly { label: string; args: string[] }[] = [
   { label: 'jalon help', args: ['help'] },
   { label: 'jalon metrics list --json', args: ['metrics', 'list', '--json'] }
 ];
+const baseline = values.baseline ? path.resolve(values.baseline) : null;
+if (baseline && !fs.existsSync(path.join(baseline, 'bin', 'jalon.js'))) throw new Error(`--baseline "${values.baseline}": pas de bin/jalon.js / no bin/jalon.js there`);
+const commitOf = (dir: string) => execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
 const WAYS: readonly { label: string; node: string[] }[] = [
   { label: 'built (dist/cli)', node: [path.join(ROOT, 'bin', 'jalon.js')] },
-  { label: 'tsx (source)', node: ['--import', 'tsx/esm', path.join(ROOT, 'cli', 'main.ts')] }
+  { label: 'tsx (source)', node: ['--import', 'tsx/esm', path.join(ROOT, 'cli', 'main.ts')] },
+  ...(baseline ? [{ label: `baseline checkout at ${commitOf(baseline)}`, node: [path.join(baseline, 'bin', 'jalon.js')] }] : [])
 ];
 
 interface Sample {
@@ -67,7 +72,7 @@ for (const command of COMMANDS) {
 }
 fs.rmSync(dataDir, { recursive: true, force: true });
 
-const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+const commit = commitOf(ROOT);
 const load = os.loadavg().map((x) => x.toFixed(2)).join(', ');
 const lines = [
   `CLI start-up, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, commit ${commit}, Node ${process.version}, ` +
