@@ -76,7 +76,7 @@ const commit = commitOf(ROOT);
 const load = os.loadavg().map((x) => x.toFixed(2)).join(', ');
 const lines = [
   `CLI start-up, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, commit ${commit}, Node ${process.version}, ` +
-    `${os.cpus().length} cores, load average at the end ${load}, ${runs} runs each (interleaved), \`npm run bench:cli -- --runs ${runs}\``,
+    `${os.cpus().length} cores, load average at the end ${load}, ${runs} runs each (interleaved), \`npm run bench:cli -- --runs ${runs}${baseline ? ' --baseline <checkout>' : ''}\``,
   '',
   '| command | way | wall median | wall p90 | CPU median | wall median vs tsx |',
   '|---|---|---:|---:|---:|---:|'
