@@ -123,6 +123,46 @@ function removeOldBuilds(dir, olderThanMs, keep) {
 }
 
 /**
+ * The bundler's options: one bundle split at each command's dynamic import, ES modules for Node 20.
+ * @param {string} outdir
+ * @returns {import('esbuild').BuildOptions & { metafile: true, write: false }}
+ */
+function buildOptions(outdir) {
+  return {
+    absWorkingDir: ROOT,
+    entryPoints: { main: ENTRY },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: EXTERNAL,
+    // Bundled CommonJS packages (nodemailer) call require() for Node's own modules.
+    banner: { js: 'import { createRequire as __jalonCreateRequire } from "node:module"; const require = __jalonCreateRequire(import.meta.url);' },
+    chunkNames: 'chunk-[hash]',
+    // Error classes are matched by name across bundles (warehouse/warehouse.ts, access/caller.ts): keep them.
+    keepNames: true,
+    sourcemap: 'linked',
+    sourcesContent: false,
+    // The compiler options that matter here, given directly: tsconfig.json extends .svelte-kit/, which exists only after
+    // `svelte-kit sync`.
+    tsconfigRaw: { compilerOptions: { target: 'ES2022', verbatimModuleSyntax: true, useDefineForClassFields: true } },
+    plugins: [sourceUrls(outdir)],
+    metafile: true,
+    write: false,
+    logLevel: 'silent'
+  };
+}
+
+/** The bundler's first error as one line naming the file and line (a syntax error in a source, say). @param {unknown} err */
+function describeBuildFailure(err) {
+  const first = /** @type {{ errors?: import('esbuild').Message[] }} */ (err).errors?.[0];
+  if (!first) return err instanceof Error ? err.message.split('\n')[0] : String(err);
+  return first.location ? `${first.location.file}:${first.location.line}: ${first.text}` : first.text;
+}
+
+/**
  * Bundles cli/main.ts and what it imports (dashboard/serve.ts for `serve`, the metrics engine, the warehouse adapters)
  * into dist/cli/<content hash>/, then points the manifest at it. Safe when several processes build at once: each
  * writes a folder of its own, renamed into place whole, and the manifest is replaced atomically.
@@ -135,29 +175,8 @@ export async function buildCli() {
   try {
     for (let attempt = 1; ; attempt++) {
       const started = Date.now();
-      const result = await esbuild.build({
-        absWorkingDir: ROOT,
-        entryPoints: { main: ENTRY },
-        outdir: tmp,
-        bundle: true,
-        splitting: true,
-        format: 'esm',
-        platform: 'node',
-        target: 'node20',
-        external: EXTERNAL,
-        // Bundled CommonJS packages (nodemailer) call require() for Node's own modules.
-        banner: { js: 'import { createRequire as __jalonCreateRequire } from "node:module"; const require = __jalonCreateRequire(import.meta.url);' },
-        chunkNames: 'chunk-[hash]',
-        // Error classes are matched by name across bundles (warehouse/warehouse.ts, access/caller.ts): keep them.
-        keepNames: true,
-        sourcemap: 'linked',
-        sourcesContent: false,
-        // The options tsx applied: no tsconfig.json lookup, whose base (.svelte-kit/) exists only after `svelte-kit sync`.
-        tsconfigRaw: { compilerOptions: { target: 'ES2022', verbatimModuleSyntax: true, useDefineForClassFields: true } },
-        plugins: [sourceUrls(tmp)],
-        metafile: true,
-        write: false,
-        logLevel: 'silent'
+      const result = await esbuild.build(buildOptions(tmp)).catch((err) => {
+        throw new Error(describeBuildFailure(err), { cause: err });
       });
       const files = [...new Set([...Object.keys(result.metafile.inputs), ...BUILD_INPUTS])].sort();
       /** @type {Manifest['inputs']} */
