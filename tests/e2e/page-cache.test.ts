@@ -125,13 +125,13 @@ describe('rendered pages kept per caller and data version', () => {
 
   it('shows new data: a renamed organization appears once the data version is read again (at most 5 s)', async () => {
     const seen = (await get('/fr/organisations/OTH')).body.toString();
-    expect(seen).toContain('Autre');
+    expect(seen).toContain('<title>Autre — Jalon</title>');
     await wh.insert('organizations', [{ code: 'OTH', name_fr: 'Autre organisme renommé', name_en: 'Renamed other', parent_code: '', kind: 'organisme' }]);
     // The data version is read again at most 5 s after it was last read: past that, the first request sees the change.
     await new Promise((r) => setTimeout(r, 5_200));
     const page = (await get('/fr/organisations/OTH')).body.toString();
-    expect(page).toContain('Autre organisme renommé');
-    expect(page).not.toContain('>Autre<');
+    expect(page).toContain('<title>Autre organisme renommé — Jalon</title>');
+    expect(page).not.toContain('<title>Autre — Jalon</title>');
   }, 240_000);
 
   it('keeps no page that is not a figure page, nor an error', async () => {
