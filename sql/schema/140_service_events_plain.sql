@@ -1,8 +1,8 @@
 -- service_events, redesigned for the speed of its inserts (issue 18), step 1 of 2: the new table, and a copy of every
 -- row. Measured with ClickHouse's own `INSERT … SELECT FROM file()` (bench/ingest/table-cost.ts, docs/benchmarks.md):
--- LowCardinality columns cost the insert about as much as everything else together (each value is looked up in a
--- dictionary as it is parsed and again as the part is written), while these codes are short and sorted first, so plain
--- strings compress about as well. What correctness needs is kept: the replacing engine on the same sorting key (a row
+-- LowCardinality about doubled the insert of the same columns (each value is looked up in a dictionary as it is parsed
+-- and again as the part is written), while these codes are short and repeat in sorted runs, so plain strings compress
+-- well too. What correctness needs is kept: the replacing engine on the same sorting key (a row
 -- sent twice folds into one), defaults, the skip indexes ingest and the rollup refresh read (event and journey ids,
 -- run id, ingested_at). The partition is now the Toronto year of the sorting key's Toronto day, not the UTC year: two
 -- versions of a row (same sorting key) always share a partition, so FINAL may skip merging across partitions

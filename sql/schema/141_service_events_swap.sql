@@ -2,8 +2,9 @@
 -- table's place, and the events rollup's view is made again over it. Run while nothing ingests (`jalon migrate`, or
 -- any command's start): rows inserted between the copy and the swap would stay in the old table.
 -- The view no longer keeps `minutes_q`, an approximate quantile state no metric reads since time to complete is
--- answered from the exact completions rollup (061): it was most of the view's cost on insert. The rollup's other
--- columns are the same rows, so it stays whole and current (metrics/rollups.ts checks it against the raw count).
+-- answered from the exact completions rollup (061), and which filled a reservoir per group on every insert. The
+-- rollup's other columns are the same rows, so it stays whole and current (metrics/rollups.ts checks it against the
+-- raw count).
 
 DROP VIEW IF EXISTS rollup_events_daily_mv;
 
