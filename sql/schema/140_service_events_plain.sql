@@ -6,7 +6,7 @@
 -- sent twice folds into one), defaults, the skip indexes ingest and the rollup refresh read (event and journey ids,
 -- run id, ingested_at). The partition is now the Toronto year of the sorting key's Toronto day, not the UTC year: two
 -- versions of a row (same sorting key) always share a partition, so FINAL may skip merging across partitions
--- (`do_not_merge_across_partitions_select_final`, metrics/run-metric.ts) and stay exact; with the UTC year, a
+-- (`do_not_merge_across_partitions_select_final`, metrics/final-reads.ts) and stay exact; with the UTC year, a
 -- Toronto day straddling New Year's Eve in UTC put them in two partitions.
 -- Step 2 (141) puts this table in place of the old one. The copy is an INSERT: on a cluster it runs once, through the
 -- Distributed tables, after every node has the table (warehouse/migrate.ts); hence two migrations, not one.
