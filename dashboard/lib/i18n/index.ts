@@ -112,7 +112,7 @@ export function i18n(lang: Lang): I18n {
     duration(minutes) {
       if (minutes === null || !Number.isFinite(minutes)) return dash;
       const a = Math.abs(minutes);
-      if (a < 60) return `${self.number(minutes, a < 10 ? 1 : 0)}${NBSP}min`;
+      if (a < 60) return `${self.number(minutes, a < 10 && !Number.isInteger(minutes) ? 1 : 0)}${NBSP}min`;
       if (a < 48 * 60) return `${self.number(minutes / 60, 1)}${NBSP}h`;
       return `${self.number(minutes / 1440, 1)}${NBSP}${lang === 'fr' ? 'jours' : 'days'}`;
     },

@@ -283,6 +283,12 @@ export async function characteristicsOf(metric: string): Promise<number[]> {
   return numbers.length ? numbers : (m.definitions().get(metric)?.characteristics ?? []);
 }
 
+/** The strategy's characteristics, numbered and titled (the catalogue groups indicators under them). */
+export async function strategyCharacteristics(): Promise<{ number: number; title: { fr: string; en: string } }[]> {
+  const m = await service();
+  return loadStrategy('qc-2018', m.definitions()).characteristics.map((c) => ({ number: c.number, title: c.title }));
+}
+
 export interface IndicatorView {
   info: MetricInfo;
   series: MetricAnswer | null;
