@@ -2,6 +2,7 @@
 // a failed read frees its slot, and the data version's reads go around it.
 import { describe, expect, it } from 'vitest';
 import { inBackground, ReadLimit } from '../../metrics/read-limit.ts';
+import { AnswerCache } from '../../metrics/answer-cache.ts';
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
@@ -65,5 +66,27 @@ describe('ReadLimit', () => {
     expect(order.slice(0, 2)).toEqual(['b0', 'b1']);
     expect(order.indexOf('p2')).toBeLessThan(order.indexOf('b2'));
     expect(limit.stats()).toEqual({ slots: 3, active: 0, waiting: 0, waitingBackground: 0 });
+  });
+
+  it('a person sharing an answer the background is computing makes it theirs: no waiting behind the background', async () => {
+    const limit = new ReadLimit(2);
+    const cache = new AnswerCache(1 << 20);
+    const started: string[] = [];
+    const answer = (key: string) => cache.get(key, () => limit.run(async () => {
+      started.push(key);
+      await tick();
+      return key;
+    }));
+    // The background asks for three answers: one read runs (its share of 2 slots is 1), two wait.
+    const prepared = inBackground(() => Promise.all(['b0', 'b1', 'b2'].map(answer)));
+    await Promise.resolve();
+    expect(limit.stats()).toMatchObject({ active: 1, waitingBackground: 2 });
+    // A person asks for the last one: it leaves the background's line and takes the free slot at once.
+    const mine = answer('b2');
+    await Promise.resolve();
+    expect(started).toEqual(['b0', 'b2']);
+    expect(await mine).toBe('b2');
+    expect(await prepared).toEqual(['b0', 'b1', 'b2']);
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 3 });
   });
 });
