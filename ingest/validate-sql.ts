@@ -144,17 +144,20 @@ function targetColumns(kind: Kind): Column[] {
   ];
   const str = (name: string, type = 'LowCardinality(String)'): Column => ({ name, type, expr: sv(name) });
   switch (kind) {
-    case 'events':
+    case 'events': {
+      // Plain strings since sql/schema/140 (LowCardinality cost the insert more than it saved).
+      const text = (name: string) => str(name, 'String');
       return [
-        str('org'), str('service'),
+        text('org'), text('service'),
         { name: 'occurred_at', type: "DateTime64(3, 'UTC')", expr: `assumeNotNull(${pv('occurred_at')})` },
-        str('event_id', 'String'), str('journey_id', 'String'), str('type'), str('step'),
+        text('event_id'), text('journey_id'), text('type'), text('step'),
         { name: 'step_index', type: 'UInt8', expr: `toUInt8(ifNull(${pv('step_index')}, 0))` },
-        str('outcome'), str('channel'), str('client_type'), str('region'), str('sign_in'),
+        text('outcome'), text('channel'), text('client_type'), text('region'), text('sign_in'),
         { name: 'assisted', type: 'Bool', expr: pv('assisted') },
         { name: 'prefilled', type: 'Bool', expr: pv('prefilled') },
         { name: 'duration_ms', type: 'Nullable(UInt64)', expr: `toUInt64OrNull(toString(${pv('duration_ms')}))` }
       ];
+    }
     case 'surveys':
       return [
         str('org'), str('service'),

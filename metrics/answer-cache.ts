@@ -1,6 +1,9 @@
 // The metrics service's one answer cache: answers keyed by everything that shapes them (data version included), least
 // recently used first out, bounded by the bytes its answers take — not by a number of entries, since one answer can be
 // a hundred bytes or several megabytes. An instance per metrics service (metrics/service.ts), never a module map.
+// Callers asking while an answer is computed share the one computation; a person sharing one that the rollups job
+// started in the background makes its reads theirs (metrics/read-limit.ts).
+import { joinComputation, startComputation } from './read-limit.ts';
 
 /** Bytes an answer takes in memory, roughly: its JSON text as UTF-16, plus the key. */
 export function answerBytes(value: unknown): number {
@@ -13,6 +16,8 @@ export function answerBytes(value: unknown): number {
 
 interface Entry {
   value: Promise<unknown>;
+  /** The computation behind the answer (metrics/read-limit.ts): a person joining it makes it theirs. */
+  work: ReturnType<typeof startComputation>['work'];
   /** Known once the answer has arrived; a pending answer is counted at a nominal size. */
   bytes: number;
 }
@@ -37,16 +42,18 @@ export class AnswerCache {
       this.hits++;
       this.entries.delete(key); // move to the most recently used end
       this.entries.set(key, hit);
+      joinComputation(hit.work);
       return hit.value as Promise<T>;
     }
     this.misses++;
-    const value = compute();
-    const entry: Entry = { value, bytes: PENDING_BYTES + key.length * 2 };
+    const { value, work } = startComputation(compute);
+    const entry: Entry = { value, work, bytes: PENDING_BYTES + key.length * 2 };
     this.entries.set(key, entry);
     this.used += entry.bytes;
     value.then(
       (answer) => {
         if (this.entries.get(key) !== entry) return;
+        entry.work = null; // nothing left to promote
         const bytes = answerBytes(answer) + key.length * 2;
         this.used += bytes - entry.bytes;
         entry.bytes = bytes;

@@ -6,6 +6,7 @@ import { isDay, periodSql } from './periods.ts';
 import { quebecHolidaysBetween } from './holidays.ts';
 import { decideTable, type RollupHealth, type TableChoice } from './table-decider.ts';
 import { COMPLETIONS_MACRO, JOURNEYS_MACRO, VALUE_PARAMETERS_MACRO } from './shared-sql.ts';
+import { finalSettings } from './final-reads.ts';
 
 export interface CompileContext {
   /** Organizations the caller may read after `scopeOrgs`: null = all. */
@@ -24,6 +25,8 @@ export interface CompiledQuery {
   table: TableChoice;
   /** Dimension → output column. */
   columns: Partial<Record<Dimension, string>>;
+  /** Engine settings it runs with (how its FINAL reads merge: final-reads.ts). */
+  settings?: Record<string, number>;
 }
 
 export interface Compiled {
@@ -182,9 +185,9 @@ export function compileMetric(def: MetricDefinition, request: MetricRequest, ctx
   const useRollups = new Set(table === 'rollup' ? Object.entries(ctx.rollups).filter(([, ok]) => ok).map(([k]) => k) : []);
   const psql = provenanceSql(def, useRollups);
   return {
-    main: { sql, params: usedParams(sql, params), table, columns },
+    main: { sql, params: usedParams(sql, params), table, columns, settings: finalSettings(sql) },
     grainCheck,
-    provenance: { sql: psql, params: usedParams(psql, params), table, columns: {} },
+    provenance: { sql: psql, params: usedParams(psql, params), table, columns: {}, settings: finalSettings(psql) },
     errors
   };
 }

@@ -13,7 +13,7 @@ interface RollupSpec {
   raw: string;
   /** Rows of the raw table the rollup accounts for. */
   counted: string;
-  /** The materialized view's SELECT (kept identical to sql/schema/020_metric_rollups.sql). */
+  /** The materialized view's SELECT (kept identical to sql/schema/141_service_events_swap.sql for events, 060 for responses). */
   select: string;
 }
 
@@ -27,7 +27,6 @@ const SPECS: Partial<Record<Rollup, RollupSpec>> = {
        countIf(type = 'completed' AND prefilled) AS completed_prefilled,
        countIf(type = 'started' AND sign_in != 'none') AS sign_ins,
        countIf(type = 'started' AND sign_in IN ('bank', 'partner')) AS sign_ins_partner,
-       quantilesStateIf(0.5, 0.9)(toFloat64(ifNull(duration_ms, 0)) / 60000, type = 'completed' AND duration_ms IS NOT NULL) AS minutes_q,
        max(occurred_at) AS last_at
 FROM service_events GROUP BY org, service, day, channel`
   },

@@ -158,8 +158,8 @@ async function computeMetric(wh: Warehouse, settings: EngineSettings, request: M
   const withoutProvenance = figuresOnly || options.provenance === false;
   const [coarse, raw, prov] = await Promise.all([
     compiled.grainCheck ? wh.query<{ org: string; service: string; period_grain: string; source: string }>(compiled.grainCheck.sql, compiled.grainCheck.params) : Promise.resolve([]),
-    wh.query<RawRow>(compiled.main.sql, compiled.main.params),
-    withoutProvenance ? Promise.resolve([]) : wh.query<{ last_data_at: string | null; reported: number; expected: number; restatements: number }>(compiled.provenance.sql, compiled.provenance.params)
+    wh.query<RawRow>(compiled.main.sql, compiled.main.params, { settings: compiled.main.settings }),
+    withoutProvenance ? Promise.resolve([]) : wh.query<{ last_data_at: string | null; reported: number; expected: number; restatements: number }>(compiled.provenance.sql, compiled.provenance.params, { settings: compiled.provenance.settings })
   ]);
   if (coarse.length) {
     const names = [...new Set(coarse.map((c) => `${c.org}/${c.service} (${c.source}: ${c.period_grain})`))];

@@ -18,7 +18,7 @@ import { AnswerCache } from './answer-cache.ts';
 import { DEFAULT_FINAL_AFTER_DAYS, withFinality } from './finality.ts';
 import { loadInventory, type OrganizationInventory } from './inventory.ts';
 import { forgetRollupHealth, rollupHealth } from './rollups.ts';
-import { limitReads, ReadLimit } from './read-limit.ts';
+import { inBackground, limitReads, ReadLimit } from './read-limit.ts';
 import {
   serviceComments, serviceOwner, serviceReference, standardTargets, type Comments, type CommentsRequest, type ServiceReference
 } from './read-models.ts';
@@ -119,11 +119,12 @@ export function createMetricsService(given: Warehouse, options: MetricsServiceOp
       return withFinality(answer, request, finality, provenanceOf);
     },
     scorecard: (request) => buildScorecard(warehouse, settings, request, cache),
-    warm: async (now) => {
+    // Preparing is background work: its reads yield to people's (metrics/read-limit.ts).
+    warm: (now) => inBackground(async () => {
       let prepared = await warmScorecards(warehouse, settings, now, cache);
       for (const warmer of warmers.values()) prepared += await warmer(now);
       return prepared;
-    },
+    }),
     addWarmer: (name, warmer) => void warmers.set(name, warmer),
     threshold,
     inventory: (caller) => {

@@ -1,7 +1,13 @@
-// Ingest benchmark: on one generated NDJSON file, ClickHouse's own `INSERT ... SELECT FROM file()` into
-// service_events (fresh embedded warehouse, in this process) against the `jalon ingest events` command (fresh data
-// folder, child process, measured by /usr/bin/time for wall time and peak memory). Prints one JSON line per size.
-//   node --import tsx bench/ingest/run.ts --events 5000000 [--keep-file] [--skip-native]
+// Ingest benchmark: on one generated NDJSON file, in one run, two baselines against the `jalon ingest events` command
+// (fresh data folder, child process, measured by /usr/bin/time for wall time and peak memory):
+// - native: ClickHouse's own `INSERT ... SELECT FROM file()` into service_events (fresh embedded warehouse, in this
+//   process), its rollup view included;
+// - lean: the same insert into a lean MergeTree of the file's columns (plain types, no sorting key, no partition, no
+//   index, no view): what the engine does with the file and nothing else.
+// After each side the events rollup is checked current (it holds exactly the raw rows), and the rollups a view cannot
+// keep (journeys, completions) are brought up to date by `refreshRollups`, timed apart: the same work for both sides.
+// Prints one JSON line per size.
+//   node --import tsx bench/ingest/run.ts --events 5000000 [--keep-file] [--skip-native] [--skip-lean] [--skip-refresh]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,12 +16,40 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { EmbeddedWarehouse } from '../../warehouse/embedded.ts';
 import { migrate } from '../../warehouse/migrate.ts';
+import { forgetRollupHealth, refreshRollups, rollupHealth } from '../../metrics/rollups.ts';
 import { writeEventsFile } from './generate-events.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const COLS = 'event_id, occurred_at, org, service, channel, journey_id, type, step, step_index, outcome, client_type, region, sign_in, assisted, prefilled, duration_ms';
 
-async function native(file: string, dataDir: string): Promise<{ seconds: number; rows: number }> {
+/** The lean table: the file's columns with plain types, nothing else. */
+const LEAN = `CREATE TABLE lean_events (event_id String, occurred_at DateTime64(3, 'UTC'), org String, service String, channel String,
+  journey_id String, type String, step String, step_index UInt8, outcome String, client_type String, region String, sign_in String,
+  assisted Bool, prefilled Bool, duration_ms Nullable(UInt64)) ENGINE = MergeTree ORDER BY tuple()`;
+
+interface Rollups {
+  /** The events rollup (fed by its view) held exactly the raw rows right after the insert. */
+  events_rollup_current: boolean;
+  /** Seconds `refreshRollups` took to bring the journeys and completions rollups up to date afterwards. */
+  refresh_seconds: number | null;
+  /** Every rollup current after the refresh. */
+  all_current: boolean | null;
+}
+
+/** Checks the rollups of a warehouse just written, then (unless skipped) refreshes those a view cannot keep. */
+async function rollupsOf(wh: EmbeddedWarehouse, refresh: boolean): Promise<Rollups> {
+  forgetRollupHealth(wh);
+  const { health } = await rollupHealth(wh);
+  if (!refresh) return { events_rollup_current: health.rollup_events_daily === true, refresh_seconds: null, all_current: null };
+  const t0 = performance.now();
+  await refreshRollups(wh);
+  const refreshSeconds = (performance.now() - t0) / 1000;
+  forgetRollupHealth(wh);
+  const after = (await rollupHealth(wh)).health;
+  return { events_rollup_current: health.rollup_events_daily === true, refresh_seconds: +refreshSeconds.toFixed(2), all_current: Object.values(after).every(Boolean) };
+}
+
+async function native(file: string, dataDir: string, refresh: boolean): Promise<{ seconds: number; rows: number; rollups: Rollups }> {
   const wh = await EmbeddedWarehouse.open({ dataDir, database: 'jalon' });
   try {
     await migrate(wh);
@@ -23,7 +57,31 @@ async function native(file: string, dataDir: string): Promise<{ seconds: number;
     await wh.command(`INSERT INTO service_events (${COLS}) SELECT ${COLS} FROM file({f:String}, 'JSONEachRow')`, { f: file }, { settings: { date_time_input_format: 'best_effort' } });
     const seconds = (performance.now() - t0) / 1000;
     const [row] = await wh.query<{ n: number }>('SELECT toUInt64(count()) AS n FROM service_events');
+    return { seconds, rows: Number(row.n), rollups: await rollupsOf(wh, refresh) };
+  } finally {
+    await wh.close();
+  }
+}
+
+async function lean(file: string, dataDir: string): Promise<{ seconds: number; rows: number }> {
+  const wh = await EmbeddedWarehouse.open({ dataDir, database: 'jalon' });
+  try {
+    await wh.command(LEAN);
+    const t0 = performance.now();
+    await wh.command(`INSERT INTO lean_events (${COLS}) SELECT ${COLS} FROM file({f:String}, 'JSONEachRow')`, { f: file }, { settings: { date_time_input_format: 'best_effort' } });
+    const seconds = (performance.now() - t0) / 1000;
+    const [row] = await wh.query<{ n: number }>('SELECT toUInt64(count()) AS n FROM lean_events');
     return { seconds, rows: Number(row.n) };
+  } finally {
+    await wh.close();
+  }
+}
+
+/** The rollups of the folder `jalon ingest` wrote (opened once the command has exited). */
+async function jalonRollups(dataDir: string, refresh: boolean): Promise<Rollups> {
+  const wh = await EmbeddedWarehouse.open({ dataDir, database: 'jalon' });
+  try {
+    return await rollupsOf(wh, refresh);
   } finally {
     await wh.close();
   }
@@ -44,22 +102,38 @@ async function jalon(file: string, dataDir: string): Promise<{ seconds: number; 
   return { seconds, peakMiB: Math.round(kib / 1024), summary: JSON.parse(stdout) as Record<string, unknown> };
 }
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '5000000' }, 'keep-file': { type: 'boolean', default: false }, 'skip-native': { type: 'boolean', default: false }, dir: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '5000000' }, 'keep-file': { type: 'boolean', default: false }, 'skip-native': { type: 'boolean', default: false },
+    'skip-lean': { type: 'boolean', default: false }, 'skip-refresh': { type: 'boolean', default: false }, dir: { type: 'string' }
+  }
+});
+const refresh = !values['skip-refresh'];
 const work = values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'jalon-bench-ingest-'));
 for (const n of values.events.split(',').map(Number)) {
   const file = path.join(work, `events-${n}.ndjson`);
   if (!fs.existsSync(file)) await writeEventsFile(file, n);
   const bytes = fs.statSync(file).size;
-  const a = values['skip-native'] ? null : await native(file, path.join(work, `native-${n}`));
+  const loadBefore = os.loadavg().map((x) => +x.toFixed(2));
+  const l = values['skip-lean'] ? null : await lean(file, path.join(work, `lean-${n}`));
+  fs.rmSync(path.join(work, `lean-${n}`), { recursive: true, force: true });
+  const a = values['skip-native'] ? null : await native(file, path.join(work, `native-${n}`), refresh);
+  fs.rmSync(path.join(work, `native-${n}`), { recursive: true, force: true });
   const b = await jalon(file, path.join(work, `jalon-${n}`));
+  const bRollups = await jalonRollups(path.join(work, `jalon-${n}`), refresh);
+  const ratio = (x: number | undefined, y: number) => (x === undefined ? null : +(x / y).toFixed(3));
   process.stdout.write(
     JSON.stringify({
-      events: n, file_bytes: bytes, native_seconds: a ? +a.seconds.toFixed(2) : null, native_rows: a?.rows ?? null,
-      jalon_seconds: b.seconds, jalon_peak_mib: b.peakMiB, ratio: a ? +(a.seconds / b.seconds).toFixed(3) : null,
-      jalon_summary: b.summary, load_average: os.loadavg().map((x) => +x.toFixed(2)), at: new Date().toISOString()
+      events: n, file_bytes: bytes,
+      lean_seconds: l ? +l.seconds.toFixed(2) : null, lean_rows: l?.rows ?? null,
+      native_seconds: a ? +a.seconds.toFixed(2) : null, native_rows: a?.rows ?? null, native_rollups: a?.rollups ?? null,
+      jalon_seconds: b.seconds, jalon_peak_mib: b.peakMiB, jalon_rollups: bRollups,
+      ratio: ratio(a?.seconds, b.seconds), ratio_lean: ratio(l?.seconds, b.seconds),
+      ratio_with_refresh: a?.rollups.refresh_seconds != null && bRollups.refresh_seconds != null ? ratio(a.seconds + a.rollups.refresh_seconds, b.seconds + bRollups.refresh_seconds) : null,
+      jalon_summary: b.summary, load_average_before: loadBefore, load_average: os.loadavg().map((x) => +x.toFixed(2)), at: new Date().toISOString()
     }) + '\n'
   );
-  for (const d of [`native-${n}`, `jalon-${n}`]) fs.rmSync(path.join(work, d), { recursive: true, force: true });
+  fs.rmSync(path.join(work, `jalon-${n}`), { recursive: true, force: true });
   if (!values['keep-file']) fs.rmSync(file, { force: true });
 }
 if (!values.dir && !values['keep-file']) fs.rmSync(work, { recursive: true, force: true });

@@ -143,7 +143,8 @@ describe('issue 14 views in Chromium', () => {
     const funnelApi = (await (await page.request.get(`${signed.url}/api/v1/metrics/step_drop_off?grain=all&from=${range[0]}&to=${range[1]}&org=RAMQ&service=${service}`)).json()) as { rows: { value: number | null; step?: { index: number } }[] };
     const apiWorst = funnelApi.rows.filter((r) => r.value !== null).sort((x, y) => (y.value ?? 0) - (x.value ?? 0))[0];
     expect(worst.step).toBe(apiWorst.step?.index);
-    expect(worst.drop).toBeCloseTo(apiWorst.value ?? NaN, 12);
+    // The table's data-value is the CSV's: a ratio written in % (csv.ts).
+    expect(worst.drop).toBeCloseTo((apiWorst.value ?? NaN) * 100, 9);
     await shots(page, 'service-owner-service');
 
     // A release annotation through the page form (the whole history shown, so the test does not depend on today's date).

@@ -6,8 +6,15 @@ import type { Range } from '../filters.ts';
 import { channelLabel } from '../i18n/index.ts';
 import { exportName, type ExportContext } from './csv.ts';
 
-export function exportContext(i: I18n, shell: Shell, range: Range, metric: { id?: string; title?: string; sources?: readonly string[] } = {}): ExportContext {
-  const f = shell.filters;
+/** `at`: the organization and service a page is about when they are in its address rather than in its filters. */
+export function exportContext(
+  i: I18n,
+  shell: Shell,
+  range: Range,
+  metric: { id?: string; title?: string; sources?: readonly string[] } = {},
+  at: { org?: string; service?: string } = {}
+): ExportContext {
+  const f = { ...shell.filters, ...(at.org ? { org: at.org } : {}), ...(at.service ? { service: at.service } : {}) };
   const org = f.org ? shell.options.orgs.find((o) => o.code === f.org) : undefined;
   const service = f.service ? shell.options.services.find((s) => s.code === f.service) : undefined;
   const scope = [
@@ -17,7 +24,7 @@ export function exportContext(i: I18n, shell: Shell, range: Range, metric: { id?
   ].filter(Boolean);
   // The range is [from, to): the period in words ends the day before `to`.
   const last = new Date(Date.parse(`${range.to}T12:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
-  const sources = metric.sources?.length ? metric.sources.join(', ') : '';
+  const sources = metric.sources?.length ? [...new Set(metric.sources)].join(', ') : '';
   return {
     subject: metric.title,
     scope: scope.join(' · '),

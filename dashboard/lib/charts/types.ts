@@ -11,4 +11,6 @@ export interface Bar {
   value: number | null;
   shown: string;
   emphasis?: boolean;
+  /** A reference mark on the bar's scale (the organizations' median, a 90th percentile): drawn as a tick. */
+  reference?: number | null;
 }

@@ -41,10 +41,13 @@ export interface I18n {
   number(v: number | null, digits?: number): string;
   percent(v: number | null, digits?: number): string;
   value(v: number | null, unit: string): string;
+  /** A duration given in minutes, in the unit that reads: minutes under an hour, hours under two days, then days. */
+  duration(minutes: number | null): string;
   date(iso: string | null): string;
   period(label: string): string;
 }
 
+const NBSP = '\u00a0';
 const numberFormats = new Map<string, Intl.NumberFormat>();
 function nf(locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
   const key = locale + JSON.stringify(options);
@@ -95,7 +98,7 @@ export function i18n(lang: Lang): I18n {
         case 'percent':
           return self.percent(v / 100);
         case 'minutes':
-          return `${self.number(v, 1)} min`;
+          return self.duration(v);
         case 'hours':
           return `${self.number(v, 0)} h`;
         case 'cad':
@@ -105,6 +108,13 @@ export function i18n(lang: Lang): I18n {
         default:
           return self.number(v, Math.abs(v) < 10 && !Number.isInteger(v) ? 1 : 0);
       }
+    },
+    duration(minutes) {
+      if (minutes === null || !Number.isFinite(minutes)) return dash;
+      const a = Math.abs(minutes);
+      if (a < 60) return `${self.number(minutes, a < 10 && !Number.isInteger(minutes) ? 1 : 0)}${NBSP}min`;
+      if (a < 48 * 60) return `${self.number(minutes / 60, 1)}${NBSP}h`;
+      return `${self.number(minutes / 1440, 1)}${NBSP}${lang === 'fr' ? 'jours' : 'days'}`;
     },
     date(iso) {
       if (!iso) return dash;

@@ -283,6 +283,12 @@ export async function characteristicsOf(metric: string): Promise<number[]> {
   return numbers.length ? numbers : (m.definitions().get(metric)?.characteristics ?? []);
 }
 
+/** The strategy's characteristics, numbered and titled (the catalogue groups indicators under them). */
+export async function strategyCharacteristics(): Promise<{ number: number; title: { fr: string; en: string } }[]> {
+  const m = await service();
+  return loadStrategy('qc-2018', m.definitions()).characteristics.map((c) => ({ number: c.number, title: c.title }));
+}
+
 export interface IndicatorView {
   info: MetricInfo;
   series: MetricAnswer | null;
@@ -309,8 +315,10 @@ export async function loadIndicator(ctx: Context, metric: string): Promise<Indic
   const grainOk = (g: Grain) => !info.grains || info.grains.includes(g);
   const seriesGrain: Grain = declared ? (grainOk('fiscal_year') ? 'fiscal_year' : 'all') : grainOk(grainFor(range)) ? grainFor(range) : 'all';
   const series = await runCoarsening(request(ctx, metric, range, seriesGrain), true);
-  const dims = (['org', 'service', 'channel'] as const).filter((d) => info.dimensions.includes(d));
   const m = await service();
+  // A metric whose numerator is "on a digital channel" split by channel is 100 % or 0 % by definition: not drawn.
+  const byDefinition = /\{digital:/.test(m.definitions().get(metric)?.body ?? '') ? ['channel'] : [];
+  const dims = (['org', 'service', 'channel'] as const).filter((d) => info.dimensions.includes(d) && !byDefinition.includes(d));
   const breakdowns = await Promise.all(dims.map(async (dimension) => ({ dimension, answer: await m.run({ ...request(ctx, metric, range, 'all', [dimension]), compare: 'none' }) })));
   return { info, series, breakdowns, target: strategy.target, characteristics, range: selected, measured: declared && (range.from !== selected.from || range.to !== selected.to) ? range : null, unavailable };
 }
@@ -353,6 +361,8 @@ export interface OrganizationView {
   figures: PeriodFigure[];
   services: ServiceRank[];
   range: Range;
+  /** Each metric's sources, named in the context of an exported chart. */
+  sources: Record<string, readonly string[]>;
 }
 
 export async function loadOrganization(ctx: Context, code: string): Promise<OrganizationView | null> {
@@ -414,7 +424,7 @@ export async function loadOrganization(ctx: Context, code: string): Promise<Orga
     return { service: s.code, name: s.name, dropOff: c === null ? null : 1 - c, satisfaction: sat, withinStandard: std, standardTarget: target, gap, attention, driver: worst?.driver ?? null };
   });
   services.sort((a, b) => b.attention - a.attention || a.service.localeCompare(b.service));
-  return { org, cards, government, characteristics, judged: sc.judged, figures, services, range };
+  return { org, cards, government, characteristics, judged: sc.judged, figures, services, range, sources: sourcesOf(m) };
 }
 
 function median(values: number[]): number | null {
@@ -440,11 +450,18 @@ export interface ServiceFigure<T> {
   unavailable: Dimension[];
 }
 
+/** Each metric's sources, for the source line of a chart's export. */
+function sourcesOf(m: MetricsService): Record<string, readonly string[]> {
+  return Object.fromEntries([...m.definitions().values()].map((d) => [d.id, d.sources]));
+}
+
 export interface ServiceView {
+  /** Each metric's sources, named in the context of an exported chart. */
+  sources: Record<string, readonly string[]>;
   org: OrganizationInventory;
   service: { code: string; name: { fr: string; en: string }; steps: string[]; standardDays: number; workingDays: boolean; standardTarget: number };
   funnel: FunnelStep[];
-  times: { channel: string; buckets: { label: string; upper: number | null; count: number | null }[]; median: number | null; n: number | null }[];
+  times: { channel: string; buckets: { label: string; upper: number | null; count: number | null }[]; median: number | null; p90: number | null; n: number | null }[];
   satisfaction: MetricAnswer | null;
   satisfactionUnavailable: Dimension[];
   comments: { at: string; channel: string; language: string; satisfaction: number; text: string }[];
@@ -544,14 +561,14 @@ export async function loadService(ctx: Context, code: string, opts: ServiceOptio
     service: { code, name: ref.name, steps: ref.steps.map((s) => s.name), standardDays: ref.standardDays, workingDays: ref.workingDays, standardTarget: ref.standardTarget },
     funnel,
     times: times.rows.map((r) => ({
-      channel: r.dimensions.channel ?? '', n: r.n, median: r.value,
+      channel: r.dimensions.channel ?? '', n: r.n, median: r.value, p90: r.suppressed ? null : (r.extra?.p90 ?? null),
       buckets: BUCKETS.map((b) => ({ label: b.key, upper: b.upper, count: r.suppressed ? null : (r.extra?.[b.key] ?? null) }))
     })),
     satisfaction, satisfactionUnavailable, channelShift, standard, standardUnavailable, completion,
     comments: comments.items, commentsHidden: comments.hidden, commentsWithheld: comments.withheld,
     stepTrend, split: splits, annotations, mayAnnotate: mayAnnotate(ctx.caller),
     beforeAfter: ba.ok, beforeAfterError: ba.err,
-    threshold: m.threshold(ctx.caller), range
+    threshold: m.threshold(ctx.caller), range, sources: sourcesOf(m)
   };
 }
 

@@ -6,7 +6,7 @@ import { fiscalYearPresets, isCalendarDay, parseFilters, type Filters } from '..
 import { i18n, type Lang } from '../i18n/index.ts';
 import { indicatorRevisions } from './open-data.ts';
 import {
-  catalogue, characteristicsOf, inventory, loadIndicator, loadOrganization, loadScorecard, loadService, smallCountThreshold,
+  catalogue, characteristicsOf, strategyCharacteristics, inventory, loadIndicator, loadOrganization, loadScorecard, loadService, smallCountThreshold,
   saveAnnotation, removeAnnotation, type Context, type ServiceOptions
 } from './page-views.ts';
 
@@ -111,7 +111,12 @@ export async function cataloguePage(event: RequestEvent, lang: Lang) {
   return guarded(async () => {
     const { shell: s } = await shell(event, lang);
     const metrics = await catalogue();
-    return { shell: s, metrics: await Promise.all(metrics.map(async (m) => ({ ...m, characteristics: await characteristicsOf(m.id) }))) };
+    return {
+      shell: s,
+      metrics: await Promise.all(metrics.map(async (m) => ({ ...m, characteristics: await characteristicsOf(m.id) }))),
+      characteristics: await strategyCharacteristics(),
+      q: (event.url.searchParams.get('q') ?? '').slice(0, 100)
+    };
   });
 }
 
