@@ -250,7 +250,7 @@ describe.each(withCluster)('SQL sandbox, hostile queries — %s', (backend) => {
     } finally {
       for (const n of own?.nodes ?? []) {
         const d = n.diagnostics();
-        if (d.exitCode !== null || /signal|fatal|terminate/i.test(d.stderr)) process.stderr.write(`cluster node ${n.url} failed (exit ${String(d.exitCode)}):\n${d.stderr}\n`);
+        if (d.exited || /signal|fatal|terminate/i.test(d.stderr)) process.stderr.write(`cluster node ${n.url} failed (exit ${String(d.exitCode)}, signal ${String(d.signal)}):\n${d.stderr}\n`);
       }
       await own?.stop();
     }
