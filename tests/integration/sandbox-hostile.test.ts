@@ -10,8 +10,9 @@ import { backends, withCluster, clusterTestWarehouse, testWarehouse, TEST_DATABA
 import { startClickHouseCluster, type RunningCluster } from '../support/clickhouse-cluster.ts';
 import { seedAccessData, EVENTS_PER_ORG } from '../support/access-fixtures.ts';
 import { migrate } from '../../warehouse/migrate.ts';
-import { CLUSTER_TIME_MARGIN_SECONDS, runSandboxedQuery, SandboxError, type SandboxResult } from '../../access/sql-sandbox.ts';
-import { analystDatabaseOf } from '../../access/curated-views.ts';
+import { CLUSTER_TIME_MARGIN_SECONDS, DEFAULT_LIMITS, runSandboxedQuery, sandboxSettings, SandboxError, wrapQuery, type SandboxResult } from '../../access/sql-sandbox.ts';
+import { analystDatabaseOf, CURATED_VIEW_NAMES } from '../../access/curated-views.ts';
+import { localDatabaseOf } from '../../warehouse/cluster-layout.ts';
 import type { Caller } from '../../access/caller.ts';
 import type { RefusalCode } from '../../access/sandbox-check.ts';
 import { ANALYST_QUERIES } from '../../bench/sandbox/analyst-queries.ts';
@@ -326,6 +327,35 @@ describe.each(withCluster)('SQL sandbox, hostile queries — %s', (backend) => {
     expect(counted.n).toBe(EVENTS_PER_ORG);
     const [other] = (await run(ownerOth, "SELECT count() AS n FROM events WHERE org = 'AG1'")).rows;
     expect(other.n).toBe(0);
+  });
+
+  it.runIf(backend === 'cluster')('sends a scoped caller’s query only to the shards holding its organizations, on every view', async () => {
+    // The sandbox's own settings for OTH, plus force_optimize_skip_unused_shards, which makes the engine refuse the
+    // query if it could not skip the shards without OTH's rows (UNABLE_TO_SKIP_UNUSED_SHARDS).
+    const settings = sandboxSettings(t.wh.database, ['OTH'], { ...DEFAULT_LIMITS, ...LIMITS }, true).replace(/readonly = 1$/, 'force_optimize_skip_unused_shards = 1, readonly = 1');
+    // OTH's rows in seedAccessData: its organization, one service, its events, five survey responses, nothing else.
+    const expected: Record<string, number> = {
+      organizations: 1, services: 1, events: EVENTS_PER_ORG, survey_responses: 5,
+      cases: 0, channel_volumes: 0, standard_results: 0, declared_indicators: 0, costs: 0, availability: 0
+    };
+    expect([...CURATED_VIEW_NAMES].sort()).toEqual(Object.keys(expected).sort());
+    for (const view of CURATED_VIEW_NAMES) {
+      const rows = await t.wh.query<{ n: number }>(wrapQuery(`SELECT count() AS n FROM ${view}`, 10, settings), {}, { database: analystDatabaseOf(t.wh.database) });
+      expect(Number(rows[0].n), view).toBe(expected[view]);
+    }
+    // The analyst's two organizations sit on the two shards (cityHash64 puts AG1 and MIN apart): both are asked, and
+    // both answer — pruning never drops an organization in scope.
+    const shardsOf = await t.wh.query<{ org: string; shard: number }>(
+      `SELECT DISTINCT org, shardNum() AS shard FROM clusterAllReplicas({c:String}, ${localDatabaseOf(t.wh.database)}.service_events) WHERE org IN ('AG1', 'MIN')`,
+      { c: own!.cluster }
+    );
+    expect(new Set(shardsOf.map((r) => Number(r.shard))).size).toBe(2);
+    const both = sandboxSettings(t.wh.database, ['AG1', 'MIN'], { ...DEFAULT_LIMITS, ...LIMITS }, true).replace(/readonly = 1$/, 'force_optimize_skip_unused_shards = 1, readonly = 1');
+    const adb = analystDatabaseOf(t.wh.database);
+    expect(await t.wh.query(wrapQuery('SELECT count() AS n FROM events', 10, both), {}, { database: adb })).toEqual([{ n: 2 * EVENTS_PER_ORG }]);
+    // The control: without a scope there is nothing to prune by, and the same check refuses the query.
+    const unscoped = sandboxSettings(t.wh.database, null, { ...DEFAULT_LIMITS, ...LIMITS }, true).replace(/readonly = 1$/, 'force_optimize_skip_unused_shards = 1, readonly = 1');
+    await expect(t.wh.query(wrapQuery('SELECT count() AS n FROM events', 10, unscoped), {}, { database: adb })).rejects.toThrow(/Sharding key .* is not used|UNABLE_TO_SKIP/i);
   });
 
   it('accepts the five analyst queries and marks truncated results', async () => {
