@@ -171,10 +171,30 @@ export function scopeFilters(database: string, orgs: readonly string[]): string 
   return `{${entries.join(', ')}}`;
 }
 
-/** Our SETTINGS clause. `readonly = 1` comes last so nothing after it could change a setting. */
-export function sandboxSettings(database: string, orgs: readonly string[] | null, limits: SandboxLimits): string {
+/** Seconds the node Jalon talks to waits past the shards' own time limit on a cluster (see sandboxSettings). */
+export const CLUSTER_TIME_MARGIN_SECONDS = 1;
+
+/**
+ * Our SETTINGS clause. `readonly = 1` comes last so nothing after it could change a setting.
+ * `distributed`: the warehouse is a cluster. Then:
+ * - the shards (the leaves) stop at the time limit and the node Jalon talks to a second later, so that node reads each
+ *   shard's own timeout error instead of cancelling the shards' parts and dropping their connections while answers
+ *   are still in flight (ordinary ClickHouse behaviour, but it aborts the chdb-hosted servers this project tests on:
+ *   docs/deployment.md, "What was tested here");
+ * - a scoped caller's query goes only to the shards that hold its organizations: the scope filter names the sharding
+ *   key (`org`, or `code` for organizations), and ClickHouse skips the other shards. Exact, because every row was
+ *   written through the Distributed tables, by that key; and a failing query then has no other shard to cut off.
+ */
+export function sandboxSettings(database: string, orgs: readonly string[] | null, limits: SandboxLimits, distributed = false): string {
   const parts = [
-    `max_execution_time = ${limits.timeoutSeconds}`,
+    ...(distributed
+      ? [
+          `max_execution_time = ${limits.timeoutSeconds + CLUSTER_TIME_MARGIN_SECONDS}`,
+          `max_execution_time_leaf = ${limits.timeoutSeconds}`,
+          `timeout_overflow_mode_leaf = 'throw'`,
+          'optimize_skip_unused_shards = 1'
+        ]
+      : [`max_execution_time = ${limits.timeoutSeconds}`]),
     `timeout_overflow_mode = 'throw'`,
     `max_memory_usage = ${limits.maxMemoryBytes}`,
     `max_result_rows = ${limits.maxRows + 1}`,
@@ -318,7 +338,7 @@ async function checkAndRun(
   if (verdict.refusals.length) throw refusedBy(verdict.refusals);
 
   const limit = limits.maxRows + 1;
-  const finalText = wrapQuery(text, limit, sandboxSettings(wh.database, scope, limits));
+  const finalText = wrapQuery(text, limit, sandboxSettings(wh.database, scope, limits, wh.kind === 'cluster'));
   let wrappedRows: string[];
   try {
     wrappedRows = await explain(wh, analystDb, finalText);

@@ -15,8 +15,9 @@ export interface RunningServer {
   httpPort: number;
   tcpPort: number;
   dataDir: string;
-  /** The end of the server's standard error, and its exit code once it has exited (null while it runs). */
-  diagnostics(): { exitCode: number | null; stderr: string };
+  /** The end of the server's standard error, and how it ended: its exit code, or the signal that stopped it (a crash
+   *  of the library: SIGABRT, SIGSEGV…); both null while it runs. `exited` says whether it is gone either way. */
+  diagnostics(): { exited: boolean; exitCode: number | null; signal: NodeJS.Signals | null; stderr: string };
   stop(): Promise<void>;
 }
 
@@ -88,9 +89,10 @@ export async function startClickHouseServer(options: StartOptions = {}): Promise
       httpPort,
       tcpPort,
       dataDir,
-      diagnostics: () => ({ exitCode: child.exitCode, stderr: errText }),
+      diagnostics: () => ({ exited: child.exitCode !== null || child.signalCode !== null, exitCode: child.exitCode, signal: child.signalCode, stderr: errText }),
       async stop() {
-        if (child.exitCode === null) {
+        // A server killed by a signal has exitCode null and signalCode set: it is gone, and its 'exit' event with it.
+        if (child.exitCode === null && child.signalCode === null) {
           const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
           child.stdin?.end();
           const timer = setTimeout(() => child.kill('SIGTERM'), 10_000);

@@ -32,8 +32,8 @@ export async function teardown(): Promise<void> {
   server = null;
   for (const n of cluster?.nodes ?? []) {
     const d = n.diagnostics();
-    if (d.exitCode !== null || /signal|fatal|terminate/i.test(d.stderr)) {
-      process.stdout.write(`ClickHouse cluster node ${n.url} failed during the run (exit code ${String(d.exitCode)}):\n${d.stderr}\n`);
+    if (d.exited || /signal|fatal|terminate/i.test(d.stderr)) {
+      process.stdout.write(`ClickHouse cluster node ${n.url} failed during the run (exit code ${String(d.exitCode)}, signal ${String(d.signal)}):\n${d.stderr}\n`);
     }
   }
   await cluster?.stop();
