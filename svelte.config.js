@@ -23,9 +23,11 @@ export default {
       $ingest: 'ingest',
       $jobs: 'jobs'
     },
-    // Content-Security-Policy for pages; SvelteKit adds hashes or nonces for its own inline scripts (issue 6).
+    // Content-Security-Policy for pages; SvelteKit adds the hashes of its own inline scripts (issue 6). Hashes, not
+    // nonces: a rendered page is kept and served again (dashboard/lib/server/page-cache.ts), and a nonce served twice
+    // is no nonce.
     csp: {
-      mode: 'auto',
+      mode: 'hash',
       directives: {
         'default-src': ['self'],
         'script-src': ['self'],

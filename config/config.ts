@@ -1,5 +1,6 @@
 // The one place that reads the environment. Everything else receives a validated `Config`.
 // A bad value stops start-up with every problem listed at once, each naming the variable and the fix.
+import os from 'node:os';
 import path from 'node:path';
 import { isIP } from 'node:net';
 
@@ -39,8 +40,11 @@ export interface Config {
   auth: AuthConfig;
   /** Limits of the analyst SQL sandbox (access/sql-sandbox.ts); a query cannot change them. */
   sql: { timeoutSeconds: number; maxRows: number; maxMemoryBytes: number };
-  /** The metrics service's one answer cache, bounded by bytes, and the most rows one metric answer may hold (422 beyond). */
-  metrics: { answerCacheBytes: number; maxRows: number };
+  /** The metrics service's one answer cache, bounded by bytes, the most rows one metric answer may hold (422 beyond), and
+   *  how many warehouse reads the metrics service runs at once (cached answers never wait behind them). */
+  metrics: { answerCacheBytes: number; maxRows: number; concurrency: number };
+  /** Rendered pages kept per caller and data version (dashboard/lib/server/page-cache.ts), bounded by bytes (0: none). */
+  pageCacheBytes: number;
   /** A closed period's figures become final this many days after the period ends, unless their sources are complete
    *  sooner (metrics/finality.ts). */
   finalAfterDays: number;
@@ -343,8 +347,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     metrics: {
       answerCacheBytes: integer('JALON_ANSWER_CACHE_MB', 256, 1, 1_000_000) * 1024 * 1024,
-      maxRows: integer('JALON_METRIC_MAX_ROWS', 20_000, 10, 10_000_000)
+      maxRows: integer('JALON_METRIC_MAX_ROWS', 20_000, 10, 10_000_000),
+      concurrency: integer('JALON_METRIC_CONCURRENCY', Math.max(2, os.availableParallelism()), 1, 256)
     },
+    pageCacheBytes: integer('JALON_PAGE_CACHE_MB', 64, 0, 1_000_000) * 1024 * 1024,
     finalAfterDays: integer('JALON_FINAL_AFTER_DAYS', 90, 0, 3650),
     openData,
     alerts

@@ -2,7 +2,7 @@
 // who is asking (event.locals.caller, decided by access/), the page language for <html lang>, and security headers
 // on every response. Pages' Content-Security-Policy comes from kit.csp (svelte.config.js);
 // other responses (API, files) get a closed one here.
-import type { Handle } from '@sveltejs/kit';
+import type { Handle, ServerInit } from '@sveltejs/kit';
 import { dev } from '$app/environment';
 import { getRuntime } from '$lib/server/runtime';
 import { identifyRequest } from '../access/request-caller.ts';
@@ -10,6 +10,9 @@ import { SESSION_COOKIE } from '../access/sessions.ts';
 import { DEMO_VISITOR, PUBLIC_CALLER } from '../access/caller.ts';
 import { clientAddress } from '../access/client-address.ts';
 import { errorResponse } from '$lib/server/api';
+import { etagOf, keptPage, matches, PageCache } from '$lib/server/page-cache';
+import { torontoDay } from '../metrics/periods.ts';
+import { warmPages } from '$lib/server/page-views';
 
 const DEV_CALLER_COOKIE = 'jalon_dev_caller';
 
@@ -33,6 +36,12 @@ function apiFallbackError(response: Response, method: string, pathname: string):
   return new Response(JSON.stringify({ error: { code, message } }), { status: response.status, headers });
 }
 
+/** The rollups job prepares the default pages after the scorecards (metrics/service.ts `warm`). */
+export const init: ServerInit = async () => {
+  const runtime = await getRuntime().catch(() => null);
+  runtime?.metrics.addWarmer('pages', warmPages);
+};
+
 export const handle: Handle = async ({ event, resolve }) => {
   const lang = event.url.pathname.startsWith('/en') || event.url.pathname.startsWith('/open-data') ? 'en' : 'fr';
   const runtime = await getRuntime().catch(() => null);
@@ -47,6 +56,8 @@ export const handle: Handle = async ({ event, resolve }) => {
       return withSecurityHeaders(new Response(message, { status: 429, headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': retry } }), event.url);
     }
   }
+  // Idempotent: a runtime set after the app loaded (a restart in tests) gets the page warmer too.
+  runtime?.metrics.addWarmer('pages', warmPages);
   try {
     if (!runtime) throw new Error('no runtime');
     const { config, warehouse } = runtime;
@@ -64,13 +75,34 @@ export const handle: Handle = async ({ event, resolve }) => {
     event.locals.caller = config?.auth.required === false ? DEMO_VISITOR : PUBLIC_CALLER;
     event.locals.username = null;
   }
-  let response = await resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', lang) });
+  const render = async () => resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', lang) });
+  let response: Response;
+  if (runtime?.pages && keptPage(event.request.method, event.url)) {
+    // A page that shows figures: from the rendered-page cache, keyed by who asks and the data it shows.
+    const search = new URLSearchParams([...event.url.searchParams].sort(([a], [b]) => a.localeCompare(b))).toString();
+    const version = await runtime.metrics.pageVersion();
+    const key = PageCache.keyOf(event.url.pathname, search, event.locals.caller, event.locals.username, version, torontoDay(new Date()));
+    response = await runtime.pages.serve(key, event.request, render);
+  } else {
+    response = await withEtag(event.request, await render());
+  }
   if (event.url.pathname.startsWith('/api/') && response.status >= 400 && !(response.headers.get('content-type') ?? '').includes('json')) {
     response = apiFallbackError(response, event.request.method, event.url.pathname);
   }
   if (event.locals.username) response.headers.set('cache-control', 'private, no-store');
   return withSecurityHeaders(response, event.url);
 };
+
+/** API answers (JSON, GET, 200) get an ETag from their bytes: a client revalidating gets a 304 without a body. */
+async function withEtag(request: Request, response: Response): Promise<Response> {
+  if (request.method !== 'GET' || response.status !== 200 || !(response.headers.get('content-type') ?? '').startsWith('application/json')) return response;
+  if (!new URL(request.url).pathname.startsWith('/api/')) return response;
+  const body = Buffer.from(await response.arrayBuffer());
+  const headers = new Headers(response.headers);
+  headers.set('etag', etagOf(body));
+  if (matches(request, headers.get('etag')!)) return new Response(null, { status: 304, headers });
+  return new Response(new Uint8Array(body), { status: 200, headers });
+}
 
 function withSecurityHeaders(response: Response, url: URL): Response {
   response.headers.set('x-content-type-options', 'nosniff');

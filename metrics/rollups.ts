@@ -7,6 +7,7 @@ import { ROLLUPS, type Rollup } from './definition.ts';
 import { quebecHolidaysBetween } from './holidays.ts';
 import { addDays, isoDay, parseDay } from './periods.ts';
 import { COMPLETION_LOOKBACK_DAYS, completionsSql, journeysSql } from './shared-sql.ts';
+import { unlimited } from './read-limit.ts';
 
 interface RollupSpec {
   raw: string;
@@ -40,7 +41,19 @@ FROM survey_responses GROUP BY org, service, day, channel, satisfaction, effort,
   }
 };
 
-const cache = new WeakMap<Warehouse, { at: number; answer: Promise<{ health: RollupHealth; version: string }> }>();
+/** What `rollupHealth` reads: each rollup's health, the data version of the figures, and the version of everything a
+ *  page may show (figures, annotations, revisions, accounts' scopes…), which the rendered-page cache is keyed by. */
+export interface DataState {
+  health: RollupHealth;
+  version: string;
+  pageVersion: string;
+}
+
+const cache = new WeakMap<Warehouse, { at: number; answer: Promise<DataState> }>();
+
+/** Tables whose writes change nothing a page shows: operational logs written by every request or job run. Left out of
+ *  the page version so that a job's log line or a sign-in does not empty the rendered-page cache. */
+const NOT_SHOWN = ['audit_log', 'sessions', 'login_failures', 'job_runs', 'ingest_runs', 'notifications', 'rollup_marks', 'schema_migrations'];
 
 /** Tables whose rows the data version follows (the sources of every figure). */
 const VERSIONED = ['service_events', 'survey_responses', 'cases', 'channel_volumes', 'standard_results', 'declared_indicators', 'costs', 'availability_probes', 'services', 'organizations', 'value_parameters', 'value_restatements'];
@@ -50,7 +63,9 @@ const VERSIONED = ['service_events', 'survey_responses', 'cases', 'channel_volum
  *  removes, bringing a count back to an earlier value while the figures differ; the block numbers of a table's parts
  *  only grow with inserts (a merged part keeps its greatest), so their sum per partition never comes back. Cached 5 s;
  *  callers arriving while it is being read share the one query. */
-export async function rollupHealth(wh: Warehouse, now: number = Date.now()): Promise<{ health: RollupHealth; version: string }> {
+export async function rollupHealth(limited: Warehouse, now: number = Date.now()): Promise<DataState> {
+  // Every request needs the version, cached or not: it never waits behind the metrics service's heavy reads.
+  const wh = unlimited(limited);
   const hit = cache.get(wh);
   if (hit && now - hit.at < 5_000) return hit.answer;
   const answer = readRollupHealth(wh);
@@ -62,7 +77,7 @@ export async function rollupHealth(wh: Warehouse, now: number = Date.now()): Pro
   return answer;
 }
 
-async function readRollupHealth(wh: Warehouse): Promise<{ health: RollupHealth; version: string }> {
+async function readRollupHealth(wh: Warehouse): Promise<DataState> {
   // One query: raw counts (the data version), the view-fed rollups' sums, and each refreshed rollup's last mark with
   // the fingerprint of the services' steps it must match.
   const markOf = (table: string, column: string) => `(SELECT argMax(${column}, refreshed_at) FROM rollup_marks WHERE name = '${table}')`;
@@ -78,6 +93,9 @@ async function readRollupHealth(wh: Warehouse): Promise<{ health: RollupHealth; 
        (SELECT toString(sum(m)) FROM (SELECT max(max_block_number) AS m FROM system.parts
           WHERE active AND database IN (currentDatabase(), concat(currentDatabase(), '_local')) AND table IN (${VERSIONED.map((t) => `'${t}'`).join(', ')})
           GROUP BY database, table, partition_id)) AS blocks,
+       (SELECT toString(sum(m)) FROM (SELECT max(max_block_number) AS m FROM system.parts
+          WHERE active AND database IN (currentDatabase(), concat(currentDatabase(), '_local')) AND table NOT IN (${NOT_SHOWN.map((t) => `'${t}'`).join(', ')})
+          GROUP BY database, table, partition_id)) AS all_blocks,
        ${DERIVED.map((d) => `${markOf(d.table, 'raw_rows')} AS \`${d.table}.rows\`, ${markOf(d.table, 'reference')} AS \`${d.table}.reference\``).join(',\n       ')}`
   );
   const health: RollupHealth = {
@@ -88,14 +106,14 @@ async function readRollupHealth(wh: Warehouse): Promise<{ health: RollupHealth; 
     health[d.table] = Number(row[`${d.table}.rows`]) === Number(row[RAW_COUNT[d.raw]]) && row[`${d.table}.reference`] === referenceOf(d, String(row.steps));
   }
   const version = [...['ev', 'sr', 'cs', 'cv', 'st', 'di', 'co', 'ap', 'sv', 'og', 'vp', 'vr'].map((k) => Number(row[k])), String(row.blocks ?? '0')].join('.');
-  return { health, version };
+  return { health, version, pageVersion: `${version}.${String(row.all_blocks ?? '0')}` };
 }
 
 /** Every table holding rollup rows or their bookkeeping: emptied with the raw tables they summarize. */
 export const ROLLUP_TABLES: readonly string[] = [...ROLLUPS, 'rollup_marks'];
 
 export function forgetRollupHealth(wh: Warehouse): void {
-  cache.delete(wh);
+  cache.delete(unlimited(wh));
 }
 
 /** Rebuilds every rollup from its raw table. Run while nothing is ingesting (rows inserted meanwhile would count twice

@@ -3,6 +3,7 @@
 // sees comes through it: one catalogue, one answer cache bounded by bytes, one suppression rule (access/suppression.ts),
 // one meaning of "previous period" (metrics/periods.ts shiftRange). Nothing outside metrics/ computes a figure; a
 // caller that needs a new one makes this service grow.
+import os from 'node:os';
 import type { Caller } from '../access/caller.ts';
 import { scopeOrgs } from '../access/caller.ts';
 import { suppressionThreshold } from '../access/suppression.ts';
@@ -16,7 +17,8 @@ import { buildScorecard, warmScorecards, type Scorecard, type ScorecardRequest }
 import { AnswerCache } from './answer-cache.ts';
 import { DEFAULT_FINAL_AFTER_DAYS, withFinality } from './finality.ts';
 import { loadInventory, type OrganizationInventory } from './inventory.ts';
-import { rollupHealth } from './rollups.ts';
+import { forgetRollupHealth, rollupHealth } from './rollups.ts';
+import { limitReads, ReadLimit } from './read-limit.ts';
 import {
   serviceComments, serviceOwner, serviceReference, standardTargets, type Comments, type CommentsRequest, type ServiceReference
 } from './read-models.ts';
@@ -35,8 +37,11 @@ export interface MetricsService {
   run(request: MetricRequest, options?: Omit<RunOptions, 'cache' | 'definitions'>): Promise<MetricAnswer>;
   /** The strategy scorecard for a scope and a day. */
   scorecard(request: ScorecardRequest): Promise<Scorecard>;
-  /** Prepares what people open first after data arrives (the rollups job calls it). Returns how many were built. */
+  /** Prepares what people open first after data arrives (the rollups job calls it): every scope's scorecards, then what
+   *  each registered warmer asks (the dashboard's default pages). Returns how many scorecards and pages were prepared. */
   warm(now: Date): Promise<number>;
+  /** A preparation to run after the scorecards on every `warm` (the dashboard registers its default pages). One per name. */
+  addWarmer(name: string, warmer: (now: Date) => Promise<number>): void;
   /** The small-count threshold that applies to a caller (0: sees small counts), or to anything published. */
   threshold(caller: Caller, published?: boolean): number;
   /** Organizations and services the caller may see, with event counts (small ones withheld). */
@@ -54,28 +59,41 @@ export interface MetricsService {
   deleteAnnotation(caller: Caller, id: string, now?: Date): Promise<void>;
   /** A service's completion before and after a day: two same-length windows, counts, difference and 95 % interval. */
   beforeAfter(request: BeforeAfterRequest): Promise<BeforeAfter>;
-  /** The answer cache's size and use (for the operator and the benchmarks). */
-  cacheStats(): ReturnType<AnswerCache['stats']>;
+  /** The version of everything a page may show (metrics/rollups.ts): the rendered-page cache's key. Read at most every
+   *  few seconds, and at once after a write through this service. */
+  pageVersion(): Promise<string>;
+  /** The answer cache's size and use, and the read limit's (for the operator and the benchmarks). */
+  cacheStats(): ReturnType<AnswerCache['stats']> & { reads: ReturnType<ReadLimit['stats']> };
 }
 
 export interface MetricsServiceOptions {
   smallCountThreshold: number;
   digitalChannels: readonly string[];
   /** From the configuration (JALON_ANSWER_CACHE_MB, JALON_METRIC_MAX_ROWS); defaults suit tests and the CLI. */
-  metrics?: { answerCacheBytes: number; maxRows: number };
+  metrics?: { answerCacheBytes: number; maxRows: number; concurrency?: number };
   /** Days after a period's end when its figures become final (JALON_FINAL_AFTER_DAYS). */
   finalAfterDays?: number;
 }
 
 const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+/** Reads at once when the configuration does not say (tests, the CLI): the machine's cores, at least two. */
+const DEFAULT_CONCURRENCY = Math.max(2, os.availableParallelism());
 
 /** Opens the configured warehouse and the service over it (the development server, which has no `serve` to do it). */
 export async function openMetricsService(config: Config, holder: string): Promise<MetricsService> {
   return createMetricsService(await openWarehouse(config.warehouse, { holder }), config);
 }
 
-export function createMetricsService(warehouse: Warehouse, options: MetricsServiceOptions): MetricsService {
+export function createMetricsService(given: Warehouse, options: MetricsServiceOptions): MetricsService {
   const settings = engineSettings(options);
+  // Every computation reads through the limit; `warehouse` (the service's public one) is the same warehouse unlimited.
+  const reads = new ReadLimit(options.metrics?.concurrency ?? DEFAULT_CONCURRENCY);
+  const warehouse = limitReads(given, reads);
+  /** A write through the service shows at once: the next request reads the data version again. */
+  const written = <T>(result: Promise<T>): Promise<T> => result.then((r) => {
+    forgetRollupHealth(warehouse);
+    return r;
+  });
   const finality = { finalAfterDays: options.finalAfterDays ?? DEFAULT_FINAL_AFTER_DAYS };
   const cache = new AnswerCache(options.metrics?.answerCacheBytes ?? DEFAULT_CACHE_BYTES);
   /** Reads that are not metric answers share the cache too, keyed by the data version like every answer. */
@@ -83,9 +101,10 @@ export function createMetricsService(warehouse: Warehouse, options: MetricsServi
     const { version } = await rollupHealth(warehouse);
     return cache.get(JSON.stringify([...parts, version]), read);
   };
+  const warmers = new Map<string, (now: Date) => Promise<number>>();
   const threshold = (caller: Caller, published = false) => suppressionThreshold(caller, settings.smallCountThreshold, published);
   return {
-    warehouse,
+    warehouse: given,
     settings,
     definitions: () => catalogue().definitions,
     run: async (request, runOptions = {}) => {
@@ -100,7 +119,12 @@ export function createMetricsService(warehouse: Warehouse, options: MetricsServi
       return withFinality(answer, request, finality, provenanceOf);
     },
     scorecard: (request) => buildScorecard(warehouse, settings, request, cache),
-    warm: (now) => warmScorecards(warehouse, settings, now, cache),
+    warm: async (now) => {
+      let prepared = await warmScorecards(warehouse, settings, now, cache);
+      for (const warmer of warmers.values()) prepared += await warmer(now);
+      return prepared;
+    },
+    addWarmer: (name, warmer) => void warmers.set(name, warmer),
     threshold,
     inventory: (caller) => {
       const orgs = scopeOrgs(caller, null);
@@ -116,10 +140,11 @@ export function createMetricsService(warehouse: Warehouse, options: MetricsServi
     comments: (request) => serviceComments(warehouse, request, threshold(request.caller)),
     annotations: (caller, q) => listAnnotations(warehouse, caller, q),
     annotation: (caller, id) => findAnnotation(warehouse, caller, id),
-    createAnnotation: (caller, input, now) => createAnnotation(warehouse, caller, input, now),
-    updateAnnotation: (caller, id, input, now) => updateAnnotation(warehouse, caller, id, input, now),
-    deleteAnnotation: (caller, id, now) => deleteAnnotation(warehouse, caller, id, now),
+    createAnnotation: (caller, input, now) => written(createAnnotation(given, caller, input, now)),
+    updateAnnotation: (caller, id, input, now) => written(updateAnnotation(given, caller, id, input, now)),
+    deleteAnnotation: (caller, id, now) => written(deleteAnnotation(given, caller, id, now)),
     beforeAfter: (request) => beforeAfter(warehouse, settings, request, { cache }),
-    cacheStats: () => cache.stats()
+    pageVersion: async () => (await rollupHealth(warehouse)).pageVersion,
+    cacheStats: () => ({ ...cache.stats(), reads: reads.stats() })
   };
 }

@@ -3,7 +3,7 @@
 // rule. Filters the page cannot honour for a figure are said next to it ("not available for this filter"), never
 // silently dropped.
 import type { Caller } from '../../../access/caller.ts';
-import { scopeOrgs } from '../../../access/caller.ts';
+import { defaultOrg, PUBLIC_CALLER, scopeOrgs } from '../../../access/caller.ts';
 import { isDeclaredIndicator, DECLARED_SOURCES, type MetricDefinition } from '../../../metrics/definition.ts';
 import { isMetricError } from '../../../metrics/run-metric.ts';
 import type { Dimension, Grain, MetricAnswer, MetricRequest, Status } from '../../../metrics/types.ts';
@@ -15,7 +15,7 @@ import type { MetricsService } from '../../../metrics/service.ts';
 import type { Annotation, AnnotationInput } from '../../../metrics/annotations.ts';
 import type { BeforeAfter } from '../../../metrics/before-after.ts';
 import { mayAnnotate } from '../../../access/annotation-access.ts';
-import { dimensionFilters, periodRange, type Filters, type Range } from '../filters.ts';
+import { dimensionFilters, parseFilters, periodRange, type Filters, type Range } from '../filters.ts';
 import { getRuntime } from './runtime.ts';
 
 export type Unit = MetricDefinition['unit'];
@@ -556,6 +556,38 @@ export async function loadService(ctx: Context, code: string, opts: ServiceOptio
 }
 
 /** Creates (id null) or edits an annotation for the caller: the engine checks the scope and audits the write. */
+/**
+ * What the pages ask first, asked once after each delivery (the rollups job, through the metrics service's warmers), so
+ * that a first view reads prepared answers: the home, every organization's page, every indicator's page and every
+ * service's page with their default filters, for the public and for an executive (the two scopes everybody shares; a
+ * service owner's pages are their organization's, a subset of the executive's answers for the scorecards only).
+ */
+export async function warmPages(now: Date): Promise<number> {
+  const m = await service();
+  const callers: Caller[] = [PUBLIC_CALLER, { role: 'executive', orgs: [], id: 'jalon-warm' }];
+  const ids = [...m.definitions().keys()];
+  let prepared = 0;
+  for (const caller of callers) {
+    // The filters a page opened without any has (pages.ts `shell`): the defaults, on the caller's own organization if any.
+    const filters: Filters = { ...parseFilters(new URLSearchParams()), org: defaultOrg(caller) ?? '' };
+    const ctx: Context = { caller, filters, now };
+    const orgs = await m.inventory(caller);
+    const pages: (() => Promise<unknown>)[] = [
+      () => loadScorecard(ctx),
+      ...orgs.map((o) => () => loadOrganization(ctx, o.code)),
+      ...ids.map((id) => () => loadIndicator(ctx, id)),
+      ...orgs.flatMap((o) => o.services.map((sv) => () => loadService(ctx, sv.code)))
+    ];
+    // One page at a time: the service's read limit already spreads each page's reads over the cores, and a person
+    // opening a page meanwhile waits behind at most one page's reads, not the whole list's.
+    for (const page of pages) {
+      await page().catch(() => undefined); // a page that fails to prepare is computed when opened, and says why then
+      prepared++;
+    }
+  }
+  return prepared;
+}
+
 export async function saveAnnotation(caller: Caller, id: string | null, input: AnnotationInput): Promise<Annotation> {
   const m = await service();
   return id ? m.updateAnnotation(caller, id, input) : m.createAnnotation(caller, input);

@@ -7,6 +7,7 @@ import { createMetricsService, openMetricsService, type MetricsService } from '.
 
 type Warehouse = MetricsService['warehouse'];
 import { createGuards, type Guards } from '../../../access/rate-limit.ts';
+import { PageCache } from './page-cache.ts';
 
 export interface Runtime {
   config: Config;
@@ -15,6 +16,8 @@ export interface Runtime {
   metrics: MetricsService;
   /** Rate limits per client address and producer token, for every request of the process. */
   guards: Guards;
+  /** Rendered pages kept per caller and data version (page-cache.ts); absent under `vite dev`. */
+  pages?: PageCache;
   /** The key `jalon users` / `jalon tokens` present to the admin API while this server holds the folder (null: none). */
   operatorKey?: string | null;
 }
@@ -31,7 +34,8 @@ export function setRuntime(runtime: Omit<Runtime, 'metrics' | 'guards'> & { metr
   const full: Runtime = {
     ...runtime,
     metrics: runtime.metrics ?? createMetricsService(runtime.warehouse, runtime.config),
-    guards: runtime.guards ?? guardsFor(runtime.config)
+    guards: runtime.guards ?? guardsFor(runtime.config),
+    pages: runtime.pages ?? new PageCache(runtime.config.pageCacheBytes)
   };
   (globalThis as Holder)[KEY] = Promise.resolve(full);
   return full;

@@ -1,0 +1,168 @@
+// Page and API speed as people feel it (issue 18), against a real `jalon serve` on loopback, bounded in time:
+//  1. first views after the rollups job (run through the jobs API first): every page type, the public and a signed-in
+//     executive, each page's first request timed (p50/p95/max);
+//  2. views nobody prepared (a filter nobody asked for yet) and single metric requests with parameters never asked;
+//     the government scorecard computed (a day never asked);
+//  3. throughput with autocannon (16 connections, --seconds each), side by side in one run: the cached home page for
+//     the public and for the executive, the cached scorecard and metric API answers (ratio page/API);
+//  4. a cached page under load: autocannon on the home page while 8 uncached heavy requests run at once.
+//   JALON_DATA_DIR=<data-dir> npx jalon demo                     # once: a warehouse with the demo
+//   node --import tsx bench/load/pages.ts --data <data-dir> [--seconds 10] [--port 3191]
+// The per-client rate limit is lifted for the run (JALON_REQUESTS_PER_MINUTE): this measures speed, not the limit.
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const JALON = path.join(ROOT, 'bin', 'jalon.js');
+const AUTOCANNON = path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
+const { values } = parseArgs({
+  options: { data: { type: 'string' }, port: { type: 'string', default: '3191' }, seconds: { type: 'string', default: '10' }, json: { type: 'string' } }
+});
+if (!values.data) throw new Error('--data <dossier de l’entrepôt avec la démo / warehouse folder holding the demo>');
+const dataDir = path.resolve(values.data);
+const port = Number(values.port);
+const seconds = Number(values.seconds);
+const base = `http://127.0.0.1:${port}`;
+const PASSWORD = 'page bench password 1';
+const env = { ...process.env, JALON_DATA_DIR: dataDir, PORT: String(port), JALON_REQUESTS_PER_MINUTE: '1000000', JALON_LOG_LEVEL: 'warn' };
+
+function run(args: string[], input = ''): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [JALON, ...args], { cwd: ROOT, env, stdio: ['pipe', 'ignore', 'inherit'] });
+    child.stdin.end(input);
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] : NaN;
+};
+const summary = (xs: number[]) => ({ n: xs.length, p50: Math.round(quantile(xs, 0.5)), p95: Math.round(quantile(xs, 0.95)), max: Math.round(Math.max(...xs)) });
+
+async function timed(p: string, cookie: string | null): Promise<number> {
+  const t0 = performance.now();
+  const res = await fetch(base + p, { headers: cookie ? { cookie } : {} });
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`${p}: HTTP ${res.status}`);
+  return performance.now() - t0;
+}
+
+interface Cannon { rps: number; p50: number; p95: number; p99: number; non2xx: number; errors: number }
+
+function cannon(p: string, cookie: string | null, connections = 16): Promise<Cannon> {
+  const args = [AUTOCANNON, '-c', String(connections), '-d', String(seconds), '--json', ...(cookie ? ['-H', `cookie=${cookie}`] : []), base + p];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', () => {
+      try {
+        const r = JSON.parse(out) as { requests: { average: number }; latency: Record<string, number>; non2xx: number; errors: number };
+        resolve({ rps: Math.round(r.requests.average), p50: r.latency.p50, p95: r.latency.p97_5 ?? r.latency.p90, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors });
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
+}
+
+await run(['users', 'add', 'bench-executive', '--role', 'executive', '--password-stdin'], PASSWORD);
+await run(['users', 'add', 'bench-admin', '--role', 'admin', '--password-stdin'], PASSWORD);
+const server = spawn(process.execPath, [JALON, 'serve', '--port', String(port)], { cwd: ROOT, env: { ...env, JALON_ROLLUP_SCHEDULE: '0 0 1 1 *' }, stdio: ['ignore', 'pipe', 'inherit'] });
+await new Promise<void>((resolve, reject) => {
+  let out = '';
+  server.stdout?.on('data', (d: Buffer) => ((out += d.toString()), /Jalon: http/u.test(out) && resolve()));
+  server.once('exit', (code) => reject(new Error(`jalon serve exited (${code})`)));
+});
+const signIn = async (username: string) => {
+  const res = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: base }, body: JSON.stringify({ username, password: PASSWORD }) });
+  if (res.status !== 200) throw new Error(`sign-in ${username}: HTTP ${res.status}`);
+  return (res.headers.get('set-cookie') ?? '').split(';')[0];
+};
+const results: Record<string, unknown> = { date: new Date().toISOString(), load: fs.readFileSync('/proc/loadavg', 'utf8').trim() };
+try {
+  const executive = await signIn('bench-executive');
+  const admin = await signIn('bench-admin');
+  const inventory = (await (await fetch(`${base}/api/v1/metrics`)).json()) as { metrics: { id: string; grains: string[] }[] };
+  const monthly = inventory.metrics.filter((m) => m.grains.includes('month')).map((m) => m.id);
+  // Organizations and services: from the metrics API, split by each (the executive sees them all).
+  const codesBy = async (dimension: string) => {
+    const res = await fetch(`${base}/api/v1/metrics/completion_rate?grain=all&from=2018-05-01&to=2030-01-01&by=${dimension}`, { headers: { cookie: executive } });
+    const answer = (await res.json()) as { rows: { dimensions: Record<string, string> }[] };
+    return [...new Set(answer.rows.map((r) => r.dimensions[dimension]))].sort();
+  };
+  const orgCodes = await codesBy('org');
+  const serviceCodes = await codesBy('service');
+  // 1. The rollups job, as the scheduler runs it, then every page type's first view.
+  // The scheduler starts one run when the server starts: wait for it to end, then run it once more and time that run.
+  const runJob = async () => (await (await fetch(`${base}/api/v1/jobs/rollups/run`, { method: 'POST', headers: { cookie: admin, origin: base } })).json()) as { status: string };
+  while ((await runJob()).status === 'skipped') await new Promise((r) => setTimeout(r, 2000));
+  const t0 = performance.now();
+  results.job = { answer: await runJob(), seconds: Math.round((performance.now() - t0) / 100) / 10 };
+  const pageTypes: Record<string, string[]> = {
+    home: ['/fr', '/en'],
+    organizations: ['/fr/organisations', '/en/organizations'],
+    organization: orgCodes.map((c) => `/fr/organisations/${c}`),
+    service: serviceCodes.slice(0, 20).map((c) => `/fr/services/${c}`),
+    indicator: inventory.metrics.map((m) => `/fr/indicateurs/${m.id}`),
+    catalogue: ['/fr/indicateurs', '/en/indicators']
+  };
+  const first: Record<string, unknown> = {};
+  for (const [who, cookie] of [['public', null], ['executive', executive]] as const) {
+    for (const [type, paths] of Object.entries(pageTypes)) {
+      const times: number[] = [];
+      for (const p of paths) times.push(await timed(p, cookie));
+      first[`${who} ${type}`] = summary(times);
+    }
+  }
+  results.firstViewsAfterJob = first;
+  // 2. Views nobody prepared: each organization with a filter never asked; metric requests with days never asked;
+  //    the government scorecard on days never asked.
+  const unprepared: number[] = [];
+  for (const c of orgCodes) unprepared.push(await timed(`/fr/organisations/${c}?period=ytd&channel=web`, executive));
+  const metricTimes: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const to = new Date(Date.UTC(2025, 0, 1) + i * 86_400_000 * 7).toISOString().slice(0, 10);
+    metricTimes.push(await timed(`/api/v1/metrics/${monthly[i % monthly.length]}?from=2024-04-01&to=${to}&grain=month`, executive));
+  }
+  const scorecardTimes: number[] = [];
+  for (let i = 0; i < 5; i++) scorecardTimes.push(await timed(`/api/v1/scorecard?at=2025-0${i + 1}-15`, executive));
+  results.unprepared = { organizationNewFilter: summary(unprepared), metricUncached: summary(metricTimes), governmentScorecardComputed: summary(scorecardTimes) };
+  // 3. Throughput of cached answers, side by side.
+  const metric = `/api/v1/metrics/digital_take_up?from=2025-04-01&to=2026-04-01&grain=month`;
+  await timed(metric, null);
+  results.throughput = {
+    pagePublic: await cannon('/fr', null),
+    pageExecutive: await cannon('/fr', executive),
+    organizationPublic: await cannon(`/fr/organisations/${orgCodes[0]}`, null),
+    apiScorecard: await cannon('/api/v1/scorecard', null),
+    apiMetric: await cannon(metric, null)
+  };
+  const t = results.throughput as Record<string, Cannon>;
+  results.ratioPageToApi = Math.round((t.pagePublic.rps / t.apiScorecard.rps) * 100) / 100;
+  // 4. A cached page while 8 uncached heavy requests run (each a breakdown by organization and service over days).
+  let heavyDone = 0;
+  let stop = false;
+  const heavy = Array.from({ length: 8 }, async (_, k) => {
+    for (let i = 0; !stop; i++) {
+      const to = new Date(Date.UTC(2019, 0, 1) + (k * 1000 + i) * 86_400_000).toISOString().slice(0, 10);
+      const res = await fetch(`${base}/api/v1/metrics/completion_rate?grain=week&from=2018-05-01&to=${to}&by=org,service`, { headers: { cookie: executive } }).catch(() => null);
+      await res?.arrayBuffer();
+      heavyDone++;
+    }
+  });
+  results.cachedUnderHeavyLoad = { page: await cannon('/fr', null), heavyRequestsCompleted: 0 };
+  stop = true;
+  await Promise.all(heavy);
+  (results.cachedUnderHeavyLoad as { heavyRequestsCompleted: number }).heavyRequestsCompleted = heavyDone;
+  results.loadAfter = fs.readFileSync('/proc/loadavg', 'utf8').trim();
+  const text = JSON.stringify(results, null, 2);
+  process.stdout.write(`${text}\n`);
+  if (values.json) fs.writeFileSync(values.json, text);
+} finally {
+  server.kill('SIGTERM');
+}

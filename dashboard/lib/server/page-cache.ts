@@ -1,0 +1,150 @@
+// Rendered pages kept, so that a page already seen costs about what a cached API answer costs (issue 18): the HTML (and
+// the `__data.json` of a client-side navigation) of the pages that show figures, kept per page address, per caller (role,
+// scope, account: the header names who is signed in, so one person's page is never served to another) and per page
+// version (metrics/rollups.ts: changes whenever anything a page may show changes), least recently used out, bounded by
+// bytes (JALON_PAGE_CACHE_MB). Pages with forms that belong to one session, the explorer, administration and sign-in are
+// never kept. Each kept page carries an ETag, so a browser revalidating it gets a 304 without a body.
+import { createHash } from 'node:crypto';
+import zlib from 'node:zlib';
+import type { Caller } from '../../../access/caller.ts';
+
+/** The pages kept: those that show figures and nothing personal but the header. Both languages. */
+const KEPT = /^\/(fr|en)(\/(organisations|organizations|services|indicateurs|indicators)(\/[^/]+)?)?\/?$/u;
+
+/** The page address a request renders, without SvelteKit's data suffix; null when the request is not for a kept page. */
+export function keptPage(method: string, url: URL): string | null {
+  if (method !== 'GET') return null;
+  const page = url.pathname.endsWith('/__data.json') ? url.pathname.slice(0, -'/__data.json'.length) || '/' : url.pathname;
+  return KEPT.test(page) ? url.pathname : null;
+}
+
+export interface KeptPage {
+  status: number;
+  headers: [string, string][];
+  body: Uint8Array<ArrayBuffer>;
+  /** The body compressed once, served to clients that accept gzip (null when it would not be smaller). */
+  gzip: Uint8Array<ArrayBuffer> | null;
+  etag: string;
+  bytes: number;
+}
+
+/** Why a rendered response is not kept (an error page, a redirect, a cookie set, a stream): served as it is. */
+class NotKept extends Error {
+  constructor(readonly response: Response) {
+    super('not kept');
+  }
+}
+
+export class PageCache {
+  private readonly entries = new Map<string, Promise<KeptPage>>();
+  private readonly sizes = new Map<string, number>();
+  private used = 0;
+  private hits = 0;
+  private misses = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  static keyOf(path: string, search: string, caller: Caller, username: string | null, version: string, day: string): string {
+    return JSON.stringify([path, search, caller.role, caller.id, [...caller.orgs].sort(), username, version, day]);
+  }
+
+  /**
+   * The kept page for `key`, rendered by `render` when missing (requests arriving meanwhile share the one rendering).
+   * Returns the Response to send: from the cache, or the rendered one when it is not kept.
+   */
+  async serve(key: string, request: Request, render: () => Promise<Response>): Promise<Response> {
+    if (this.maxBytes === 0) return render();
+    let entry = this.entries.get(key);
+    let mine = false;
+    if (entry) {
+      this.hits++;
+      this.entries.delete(key);
+      this.entries.set(key, entry); // most recently used
+    } else {
+      this.misses++;
+      mine = true;
+      entry = render().then(keep);
+      this.entries.set(key, entry);
+      this.sizes.set(key, 0);
+      entry.then(
+        (page) => this.account(key, page.bytes),
+        () => this.forget(key)
+      );
+    }
+    try {
+      return respond(await entry, request);
+    } catch (err) {
+      if (err instanceof NotKept) return mine ? err.response : render();
+      throw err;
+    }
+  }
+
+  private account(key: string, bytes: number): void {
+    if (!this.sizes.has(key)) return;
+    this.used += bytes - (this.sizes.get(key) ?? 0);
+    this.sizes.set(key, bytes);
+    if (bytes > this.maxBytes / 4) this.forget(key); // one huge page is served, not kept: it would push out the rest
+    for (const k of this.entries.keys()) {
+      if (this.used <= this.maxBytes) break;
+      this.forget(k);
+    }
+  }
+
+  private forget(key: string): void {
+    this.entries.delete(key);
+    this.used -= this.sizes.get(key) ?? 0;
+    this.sizes.delete(key);
+  }
+
+  stats(): { entries: number; bytes: number; maxBytes: number; hits: number; misses: number } {
+    return { entries: this.entries.size, bytes: this.used, maxBytes: this.maxBytes, hits: this.hits, misses: this.misses };
+  }
+}
+
+/** Headers a kept page keeps: what describes the body, and the page's own Content-Security-Policy (hashes, no nonce). */
+const KEPT_HEADERS = ['content-type', 'content-security-policy', 'link', 'vary', 'x-sveltekit-page'];
+
+async function keep(response: Response): Promise<KeptPage> {
+  const type = response.headers.get('content-type') ?? '';
+  if (response.status !== 200 || response.headers.has('set-cookie') || !(type.startsWith('text/html') || type.startsWith('application/json'))) {
+    throw new NotKept(response);
+  }
+  const body = new Uint8Array(await response.arrayBuffer());
+  const gzipped = new Uint8Array(zlib.gzipSync(body, { level: 6 }));
+  const headers: [string, string][] = [];
+  for (const name of KEPT_HEADERS) {
+    const value = response.headers.get(name);
+    if (value !== null) headers.push([name, value]);
+  }
+  const etag = etagOf(body);
+  const gzip = gzipped.length < body.length ? gzipped : null;
+  return { status: 200, headers, body, gzip, etag, bytes: body.length + (gzip?.length ?? 0) + 512 };
+}
+
+/** A strong validator from the body's bytes. */
+export function etagOf(body: Uint8Array | string): string {
+  return `"${createHash('sha1').update(body).digest('base64url')}"`;
+}
+
+/** Whether the request's If-None-Match names `etag` (a weak comparison, as RFC 9110 asks for GET). */
+export function matches(request: Request, etag: string): boolean {
+  const asked = request.headers.get('if-none-match');
+  if (!asked) return false;
+  if (asked.trim() === '*') return true;
+  const strip = (t: string) => t.trim().replace(/^W\//u, '');
+  return asked.split(',').some((t) => strip(t) === strip(etag));
+}
+
+function respond(page: KeptPage, request: Request): Response {
+  const headers = new Headers(page.headers);
+  headers.set('etag', page.etag);
+  headers.append('vary', 'accept-encoding');
+  // Browsers keep the page and ask again with If-None-Match (a signed-in person's pages are `no-store`: see the hooks).
+  headers.set('cache-control', 'no-cache');
+  if (matches(request, page.etag)) return new Response(null, { status: 304, headers });
+  const gzip = page.gzip && /\bgzip\b/u.test(request.headers.get('accept-encoding') ?? '');
+  if (gzip) headers.set('content-encoding', 'gzip');
+  const body = gzip ? page.gzip! : page.body;
+  headers.set('content-length', String(body.length));
+  return new Response(body, { status: page.status, headers });
+}
