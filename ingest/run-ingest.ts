@@ -14,7 +14,7 @@ import { decodeToNdjson, isDecodedFormat } from './decode.ts';
 import type { Format, Mapping } from './mapping.ts';
 import {
   buildInsertValid, buildNewRows, buildPrecheck, buildQuarantine, buildStoredCheck, buildValidation, buildValidationSelect, columnsOf, MAX_ORGS,
-  targetColumnList, VALIDATION_SETTINGS, withJourneyFill, buildParametersFromServices
+  targetColumnList, VALIDATION_SETTINGS, withJourneyFill, buildParametersFromServices, type ValidationOptions
 } from './validate-sql.ts';
 
 export interface IngestInput {
@@ -317,9 +317,16 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
       relation = q(stage);
     }
     lap('stage');
-    await wh.command(`DROP TABLE IF EXISTS ${q(valid)}`);
-    const v = buildValidation(kind, relation, valid, validationOptions);
-    await wh.command(v.sql, { ...v.params, ...extra }, { settings: { input_format_tsv_empty_as_default: 1 } });
+    const validate = async (opts: ValidationOptions) => {
+      await wh.command(`DROP TABLE IF EXISTS ${q(valid)}`);
+      const v = buildValidation(kind, relation, valid, opts);
+      await wh.command(v.sql, { ...v.params, ...extra }, { settings: { input_format_tsv_empty_as_default: 1 } });
+    };
+    await validate(validationOptions);
+    // A new service code that valid rows send for more than one organization belongs to the first that sent it, as it
+    // would if the others came in a later batch: their rows are validated again and go to quarantine (foreign_service).
+    const claims = await claimedCodes();
+    if (claims) await validate({ ...validationOptions, claims });
     lap('validate');
     const [counts] = await wh.query<{ read: number; rejected: number }>(
       `SELECT toUInt64(count()) AS read, toUInt64(countIf(reason != '')) AS rejected FROM ${q(valid)}`
@@ -406,11 +413,11 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     const at = { first: 1, stage_file: path.resolve(input.source.path) };
     const maxLines = options.inPlaceMaxLines ?? IN_PLACE_MAX_LINES;
     const pre = buildPrecheck(kind, LINES_RELATION_LIMITED, opts);
-    const [c] = await wh.query<{ read: number; keyed: number; distinct_keys: number; time_min: string; time_max: string; orgs: string[] }>(
+    const [c] = await wh.query<{ read: number; keyed: number; distinct_keys: number; time_min: string; time_max: string; orgs: string[]; shared_codes: number }>(
       pre.sql, { ...pre.params, ...at, max_lines: maxLines + 1 }, { settings: fileRead }
     );
     lap('precheck');
-    if (Number(c.read) > maxLines || Number(c.keyed) !== Number(c.distinct_keys) || c.orgs.length > MAX_ORGS) return false;
+    if (Number(c.read) > maxLines || Number(c.keyed) !== Number(c.distinct_keys) || c.orgs.length > MAX_ORGS || Number(c.shared_codes) > 0) return false;
     if (c.orgs.length) {
       const found = await wh.query(buildStoredCheck(kind), { orgs: c.orgs, time_min: c.time_min, time_max: c.time_max });
       lap('stored_check');
@@ -470,6 +477,21 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     newCodes.push(...codes);
     summary.new_codes = newCodes.slice(0, NEW_CODES_SHOWN);
     summary.new_codes_count = newCodes.length;
+  }
+
+  /** New service codes the valid rows of the batch send for more than one organization, each with the organization
+   *  of its first line; null when there are none (always with a token or --org: one organization). */
+  async function claimedCodes(): Promise<Record<string, string> | null> {
+    const field = kind === 'services' ? 'code' : spec.serviceField;
+    if (!field || validationOptions.org !== null) return null;
+    const org = q(spec.orgField);
+    const svc = q(field);
+    const rows = await wh.query<{ code: string; owner: string }>(
+      `SELECT ${svc} AS code, argMin(${org}, line) AS owner FROM ${q(valid)}
+       WHERE reason = '' AND ${svc} != '' AND ${svc} NOT IN (SELECT code FROM services)
+       GROUP BY code HAVING uniqExact(${org}) > 1`
+    );
+    return rows.length ? Object.fromEntries(rows.map((r) => [r.code, r.owner])) : null;
   }
 
   /** Registers the unknown organization and service codes of the valid rows in `rows` (a relation). */

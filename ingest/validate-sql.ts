@@ -11,6 +11,9 @@ export interface ValidationOptions {
   strict: boolean;
   /** The foreign_org message naming where the organization comes from (an inbox folder, --org, a token). */
   foreignOrgReason?: string;
+  /** New service codes that rows of one batch send for more than one organization, each with the organization that
+   *  sent it first (by line): the others' rows are `foreign_service`, as they would be in a later batch. */
+  claims?: Readonly<Record<string, string>>;
 }
 
 export interface Sql {
@@ -323,6 +326,10 @@ export function buildValidationSelect(kind: Kind, source: string, opts: Validati
     checks.push(
       `${svc} != '' AND ${svc} IN (SELECT code FROM services) AND (${orgS}, ${svc}) NOT IN (SELECT org, code FROM services), (${word('foreign_service')}, ${word(serviceField)})`
     );
+    if (opts.claims && Object.keys(opts.claims).length) {
+      params.claims = opts.claims;
+      checks.push(`mapContains({claims:Map(String, String)}, ${svc}) AND {claims:Map(String, String)}[${svc}] != ${orgS}, (${word('foreign_service')}, ${word(serviceField)})`);
+    }
   }
   // The offending value, for the message only (computed for rejected rows alone).
   const fieldValue = `multiIf(${spec.fields.map((f) => `_field = ${word(f.name)}, ${sv(f.name)}`).join(', ')}, '')`;
@@ -391,15 +398,20 @@ export function buildPrecheck(kind: Kind, source: string, opts: ValidationOption
   const params: Record<string, unknown> = {};
   if (opts.org !== null) params.force_org = opts.org;
   const text = (f: FieldSpec) => fieldText(f, opts, spec);
+  // A service code sent for two organizations in one file: the batched path decides which one it belongs to.
+  const service = spec.serviceField ? spec.fields.find((f) => f.name === spec.serviceField) : undefined;
+  const read = [...new Set([...used, ...(service ? [service] : [])])];
+  const shared = service ? `toUInt64(uniqExactIf(_svc, _svc != '') != uniqExactIf((_org, _svc), _svc != ''))` : 'toUInt64(0)';
   const sql = `SELECT toUInt64(count()) AS read, toUInt64(countIf(_keyed)) AS keyed, toUInt64(uniqExactIf(_h, _keyed)) AS distinct_keys,
        toString(minIf(_time, _keyed)) AS time_min, toString(maxIf(_time, _keyed)) AS time_max,
-       groupUniqArrayIf(${MAX_ORGS + 1})(_org, _keyed) AS orgs
+       groupUniqArrayIf(${MAX_ORGS + 1})(_org, _keyed) AS orgs, ${shared} AS shared_codes
 FROM
 (
   SELECT ${keys.map((f, i) => `${text(f)} AS _k${i}`).join(', ')}, ${parsedDateTime(text(time))} AS _time, ${text(org)} AS _org,
+         ${service ? `${text(service)} AS _svc,` : ''}
          ${keys.map((_, i) => `_k${i} != ''`).join(' AND ')} AND _time IS NOT NULL AS _keyed,
          cityHash64(${keys.map((_, i) => `_k${i}`).join(', ')}) AS _h
-  FROM (SELECT JSONExtract(if(doc = '', raw, doc), ${typeLit(`Tuple(${used.map((f) => `${f.name} Nullable(String)`).join(', ')})`)}) AS _t FROM ${source})
+  FROM (SELECT JSONExtract(if(doc = '', raw, doc), ${typeLit(`Tuple(${read.map((f) => `${f.name} Nullable(String)`).join(', ')})`)}) AS _t FROM ${source})
 )`;
   return { sql, params };
 }

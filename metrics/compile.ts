@@ -2,9 +2,9 @@
 // I/O, no clock of its own: the caller's resolved organization scope, the rollup decision and `now` come in.
 import { DIMENSIONS, GRAINS, type Dimension, type MetricRequest } from './types.ts';
 import { DECLARED_SOURCES, type MetricDefinition, type Source } from './definition.ts';
-import { isDay, periodSql } from './periods.ts';
+import { isDay, parseDay, periodSql } from './periods.ts';
 import { quebecHolidaysBetween } from './holidays.ts';
-import { decideTable, type RollupHealth, type TableChoice } from './table-decider.ts';
+import { decideTable, rollupDimensions, type RollupHealth, type TableChoice } from './table-decider.ts';
 import { COMPLETIONS_MACRO, JOURNEYS_MACRO, VALUE_PARAMETERS_MACRO } from './shared-sql.ts';
 import { finalSettings } from './final-reads.ts';
 
@@ -35,6 +35,14 @@ export interface Compiled {
   grainCheck: CompiledQuery | null;
   /** Last data time and organizations that reported, per source. */
   provenance: CompiledQuery | null;
+  /**
+   * Counts (in a column `rows`, at most `limit`) the rows of the same request split only by the dimensions the metric's
+   * rollups keep, answered from them: never more than the answer's own rows, since splitting a figure further never
+   * removes a row (tests/integration/metrics-row-limit.test.ts holds this for every definition on random data). Set
+   * only when the answer itself must come from raw tables and the rollups can give this floor, so a request over the
+   * row limit is refused from a rollup instead of grouping the raw rows first.
+   */
+  rowFloor: CompiledQuery | null;
   errors: string[];
 }
 
@@ -160,10 +168,24 @@ function provenanceSql(def: MetricDefinition, useRollups: ReadonlySet<string>): 
 FROM (${parts.length ? parts.map((p) => `SELECT org, toDateTime64(last_at, 3, 'UTC') AS last_at, toUInt8(reported) AS reported FROM (${p})`).join(' UNION ALL ') : "SELECT '' AS org, toDateTime64(0, 3, 'UTC') AS last_at, toUInt8(0) AS reported WHERE 0"})`.replace(/\{\{scope\}\}/g, '({scope_all:Bool} OR org IN {scope_orgs:Array(String)})');
 }
 
+/** The row floor of a request answered from raw tables (see `Compiled.rowFloor`), or null when none is cheaper. */
+function rowFloor(def: MetricDefinition, request: MetricRequest, ctx: CompileContext, table: TableChoice, params: Record<string, unknown>): CompiledQuery | null {
+  if (table !== 'raw' || ctx.forceRaw || !ctx.limit || !def.rollup) return null;
+  const kept = rollupDimensions(def);
+  const coarse = { ...request, by: request.by.filter((d) => kept.includes(d)) };
+  // Raw for another reason than a dimension the rollups lack (a filter, a rollup not complete): no cheaper floor.
+  if (coarse.by.length === request.by.length || decideTable(def, coarse, ctx.rollups, false) !== 'rollup') return null;
+  // Without a dimension the floor is the number of periods, at most the number of days: under the limit, skip it.
+  const days = Math.round((parseDay(request.to).getTime() - parseDay(request.from).getTime()) / 86_400_000);
+  if (!coarse.by.length && (request.grain === 'all' || days < ctx.limit)) return null;
+  const sql = `SELECT toUInt64(count()) AS rows FROM (SELECT 1 FROM (\n${expand(def.rollup.body, def, coarse)}\n) LIMIT ${Math.floor(ctx.limit)})`;
+  return { sql, params: usedParams(sql, params), table: 'rollup', columns: {} };
+}
+
 /** Compiles one request. `errors` non-empty means nothing should run. */
 export function compileMetric(def: MetricDefinition, request: MetricRequest, ctx: CompileContext): Compiled {
   const errors = checkRequest(def, request);
-  if (errors.length) return { main: null, grainCheck: null, provenance: null, errors };
+  if (errors.length) return { main: null, grainCheck: null, provenance: null, rowFloor: null, errors };
   const params = baseParams(def, request, ctx);
   const table = decideTable(def, request, ctx.rollups, ctx.forceRaw ?? false);
   const body = table === 'rollup' && def.rollup ? def.rollup.body : def.body;
@@ -188,6 +210,7 @@ export function compileMetric(def: MetricDefinition, request: MetricRequest, ctx
     main: { sql, params: usedParams(sql, params), table, columns, settings: finalSettings(sql) },
     grainCheck,
     provenance: { sql: psql, params: usedParams(psql, params), table, columns: {}, settings: finalSettings(psql) },
+    rowFloor: rowFloor(def, request, ctx, table, params),
     errors
   };
 }

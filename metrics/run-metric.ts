@@ -86,6 +86,13 @@ function shapeRow(r: RawRow, by: readonly Dimension[]): MetricRow {
 
 const rowKey = (r: MetricRow): string => JSON.stringify([r.period, r.dimensions, r.step?.index ?? null]);
 
+/** The refusal of an answer over the row limit (the same whether a row floor or the answer itself found it). */
+function tooLarge(maxRows: number): MetricError {
+  return new MetricError('too_large', [
+    `réponse de plus de ${maxRows} lignes : choisissez un grain plus large, une période plus courte ou moins de dimensions / answer over ${maxRows} rows: choose a coarser grain, a shorter period or fewer dimensions`
+  ]);
+}
+
 /** Whether `err` is a MetricError — by name, since the built app and the serving process each load this module. */
 export function isMetricError(err: unknown): err is MetricError {
   return err instanceof Error && err.name === 'MetricError' && 'problems' in err;
@@ -152,16 +159,19 @@ async function computeMetric(wh: Warehouse, settings: EngineSettings, request: M
   const ctx = { scope, digitalChannels: settings.digitalChannels, rollups: health, forceRaw: options.forceRaw ?? false, limit: maxRows + 1 };
   const compiled = compileMetric(def, request, ctx);
   if (compiled.errors.length || !compiled.main || !compiled.provenance) throw new MetricError('bad_request', compiled.errors);
+  const { main, provenance } = compiled;
 
-  // The grain check, the figures and their provenance run together; the figures are dropped if the check refuses.
   const notes: string[] = [];
   const withoutProvenance = figuresOnly || options.provenance === false;
-  const [coarse, raw, prov] = await Promise.all([
-    compiled.grainCheck ? wh.query<{ org: string; service: string; period_grain: string; source: string }>(compiled.grainCheck.sql, compiled.grainCheck.params) : Promise.resolve([]),
-    wh.query<RawRow>(compiled.main.sql, compiled.main.params, { settings: compiled.main.settings }),
-    withoutProvenance ? Promise.resolve([]) : wh.query<{ last_data_at: string | null; reported: number; expected: number; restatements: number }>(compiled.provenance.sql, compiled.provenance.params, { settings: compiled.provenance.settings })
-  ]);
-  if (coarse.length) {
+  const grainCheck = () =>
+    compiled.grainCheck ? wh.query<{ org: string; service: string; period_grain: string; source: string }>(compiled.grainCheck.sql, compiled.grainCheck.params) : Promise.resolve([]);
+  const figures = () =>
+    Promise.all([
+      wh.query<RawRow>(main.sql, main.params, { settings: main.settings }),
+      withoutProvenance ? Promise.resolve([]) : wh.query<{ last_data_at: string | null; reported: number; expected: number; restatements: number }>(provenance.sql, provenance.params, { settings: provenance.settings })
+    ]);
+  const checkGrain = (coarse: Awaited<ReturnType<typeof grainCheck>>): void => {
+    if (!coarse.length) return;
     const names = [...new Set(coarse.map((c) => `${c.org}/${c.service} (${c.source}: ${c.period_grain})`))];
     if (request.filters.org?.length || request.filters.service?.length || declaredOnly(def)) {
       throw new MetricError('grain_too_fine', [
@@ -169,12 +179,24 @@ async function computeMetric(wh: Warehouse, settings: EngineSettings, request: M
       ]);
     }
     notes.push(`données déclarées plus larges que « ${request.grain} », exclues / declared data coarser than "${request.grain}" left out: ${names.slice(0, 8).join(', ')}`);
+  };
+  let raw: RawRow[];
+  let prov: Awaited<ReturnType<typeof figures>>[1];
+  if (compiled.rowFloor) {
+    // A request answered from raw tables: its row floor, read from a rollup, refuses an oversized answer before the
+    // raw rows are grouped (the grain check first, as when both run with the figures).
+    const floorQuery = compiled.rowFloor;
+    const [coarse, [floor]] = await Promise.all([grainCheck(), wh.query<{ rows: number }>(floorQuery.sql, floorQuery.params)]);
+    checkGrain(coarse);
+    if (Number(floor?.rows ?? 0) > maxRows) throw tooLarge(maxRows);
+    [raw, prov] = await figures();
+  } else {
+    // The grain check, the figures and their provenance run together; the figures are dropped if the check refuses.
+    const [coarse, [r, p]] = await Promise.all([grainCheck(), figures()]);
+    checkGrain(coarse);
+    [raw, prov] = [r, p];
   }
-  if (raw.length > maxRows) {
-    throw new MetricError('too_large', [
-      `réponse de plus de ${maxRows} lignes : choisissez un grain plus large, une période plus courte ou moins de dimensions / answer over ${maxRows} rows: choose a coarser grain, a shorter period or fewer dimensions`
-    ]);
-  }
+  if (raw.length > maxRows) throw tooLarge(maxRows);
   let rows = raw.map((r) => shapeRow(r, request.by));
 
   if (request.compare !== 'none') {

@@ -22,10 +22,15 @@ export const ROLLUP_DIMENSIONS: Record<Rollup, readonly Dimension[]> = {
 /** The window the journeys rollup judges journeys by: a definition with another `window_days` reads raw tables. */
 export const JOURNEY_WINDOW_DAYS = 30;
 
+/** The dimensions every rollup of a definition keeps (none without a rollup body). */
+export function rollupDimensions(def: MetricDefinition): readonly Dimension[] {
+  return def.rollup ? def.rollup.tables.map((t) => ROLLUP_DIMENSIONS[t]).reduce((a, b) => a.filter((d) => b.includes(d))) : [];
+}
+
 export function decideTable(def: MetricDefinition, request: Pick<MetricRequest, 'by' | 'filters'>, health: RollupHealth, forceRaw: boolean): TableChoice {
   if (forceRaw || !def.rollup || !def.rollup.tables.every((t) => health[t] === true)) return 'raw';
   if (def.rollup.tables.includes('rollup_journeys_daily') && def.windowDays !== JOURNEY_WINDOW_DAYS) return 'raw';
-  const kept = def.rollup.tables.map((t) => ROLLUP_DIMENSIONS[t]).reduce((a, b) => a.filter((d) => b.includes(d)));
+  const kept = rollupDimensions(def);
   const used = [...request.by, ...Object.entries(request.filters).filter(([, v]) => (v?.length ?? 0) > 0).map(([d]) => d as Dimension)];
   return used.every((d) => kept.includes(d)) ? 'rollup' : 'raw';
 }

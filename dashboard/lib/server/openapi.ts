@@ -3,6 +3,7 @@
 import { metricsOpenApi } from './openapi-metrics.ts';
 import { operationsOpenApi } from './openapi-operations.ts';
 import { annotationsOpenApi } from './openapi-annotations.ts';
+import { accessOpenApi } from './openapi-access.ts';
 
 export type OpenApiObject = Record<string, unknown>;
 
@@ -13,7 +14,7 @@ export interface OpenApiSection {
 }
 
 /** Areas add their section here (ingest, access, exports, …). */
-const SECTIONS: OpenApiSection[] = [metricsOpenApi, operationsOpenApi, annotationsOpenApi];
+const SECTIONS: OpenApiSection[] = [metricsOpenApi, operationsOpenApi, annotationsOpenApi, accessOpenApi];
 
 const extra: OpenApiSection[] = [];
 /** Adds a section at run time (for modules that cannot be imported here). */
