@@ -6,7 +6,7 @@
 // With --raw-only, only the five raw requests run, each with the settings the compiler gives it (FINAL without merges
 // across partitions where that is exact, metrics/final-reads.ts) and with FINAL merging across partitions, alternately,
 // in the same run; both must give the same rows.
-//   node bin/jalon-ts.js bench/metrics/run.ts --events 10M [--runs 30] [--raw-runs 5] [--data-dir /tmp/jalon-bench-10M] [--seed 7] [--shards 2] [--raw-only]
+//   node --import tsx bench/metrics/run.ts --events 10M [--runs 30] [--raw-runs 5] [--data-dir /tmp/jalon-bench-10M] [--seed 7] [--shards 2] [--raw-only]
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
