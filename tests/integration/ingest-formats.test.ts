@@ -58,12 +58,14 @@ function generate(): Ev[] {
   for (let i = 0; i < N; i++) {
     const type = pick(['started', 'step', 'completed', 'failed', 'abandoned'] as const);
     const dirt = r();
+    // A service code belongs to one organization: a code new to the warehouse and sent for two is the first one's.
+    const org = pick(['RAMQ', 'SAAQ', 'RQ']);
     out.push({
       event_id: `ev-${i}`,
       // Whole seconds, so that files with second, milli, micro and nanosecond timestamps all hold them exactly.
       occurred_at: new Date(start + Math.floor(r() * 300 * 86400) * 1000).toISOString().replace('.000Z', 'Z'),
-      org: pick(['RAMQ', 'SAAQ', 'RQ']),
-      service: pick(['carte', 'permis', 'impot']),
+      org,
+      service: ({ RAMQ: 'carte', SAAQ: 'permis', RQ: 'impot' } as Record<string, string>)[org],
       channel: dirt < 0.01 ? 'pigeon' : pick(['web', 'mobile', 'phone', 'counter']), // 1 % unknown_channel
       journey_id: dirt >= 0.01 && dirt < 0.02 ? null : `j-${Math.floor(i / 3)}`, // 1 % missing_field
       type,
