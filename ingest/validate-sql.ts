@@ -401,7 +401,10 @@ export function buildPrecheck(kind: Kind, source: string, opts: ValidationOption
   // A service code sent for two organizations in one file: the batched path decides which one it belongs to.
   const service = spec.serviceField ? spec.fields.find((f) => f.name === spec.serviceField) : undefined;
   const read = [...new Set([...used, ...(service ? [service] : [])])];
-  const shared = service ? `toUInt64(uniqExactIf(_svc, _svc != '') != uniqExactIf((_org, _svc), _svc != ''))` : 'toUInt64(0)';
+  // Only a code the warehouse does not know yet, on rows naming an organization: a known code's owner is settled, and a
+  // row without an organization is rejected whatever its code.
+  const newCode = `_svc != '' AND _org != '' AND _svc NOT IN (SELECT code FROM services)`;
+  const shared = service ? `toUInt64(uniqExactIf(_svc, ${newCode}) != uniqExactIf((_org, _svc), ${newCode}))` : 'toUInt64(0)';
   const sql = `SELECT toUInt64(count()) AS read, toUInt64(countIf(_keyed)) AS keyed, toUInt64(uniqExactIf(_h, _keyed)) AS distinct_keys,
        toString(minIf(_time, _keyed)) AS time_min, toString(maxIf(_time, _keyed)) AS time_max,
        groupUniqArrayIf(${MAX_ORGS + 1})(_org, _keyed) AS orgs, ${shared} AS shared_codes

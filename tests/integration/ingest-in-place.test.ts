@@ -165,7 +165,9 @@ describe('ingest in place against the batched path', () => {
     ]);
     expect(r.inPlace).toEqual(['batched', 'in-place', 'in-place']);
     const s = r.snap.summaries as { read: number; inserted: number; duplicates: number; rejected: number; rejects: { reason: string }[] }[];
-    expect([s[0].read, s[0].inserted, s[0].duplicates, s[0].rejected]).toEqual([3, 2, 1, 0]);
+    // `carte` is new to the warehouse and sent for RAMQ first, then SAAQ: it is RAMQ's, and SAAQ's row is foreign_service.
+    expect([s[0].read, s[0].inserted, s[0].duplicates, s[0].rejected]).toEqual([3, 1, 1, 1]);
+    expect(s[0].rejects).toEqual([{ reason: 'foreign_service', count: 1 }]);
     expect([s[1].read, s[1].inserted, s[1].rejected]).toEqual([3, 2, 1]);
     expect(s[1].rejects).toEqual([{ reason: 'foreign_org', count: 1 }]);
     expect(s[2].rejects).toEqual([{ reason: 'unknown_org', count: 3 }]); // placeholders are not declared organizations
