@@ -106,15 +106,16 @@ describe.each(backends)('quarantine and summaries — %s', (backend) => {
 
   it('a run registering 45 new codes lists the first 20 with the count, and its record keeps all 45', async () => {
     await migrate(t.wh);
-    const lines = Array.from({ length: 15 }, (_, i) => ev({ event_id: `n${i}`, org: `ORG${String(i).padStart(2, '0')}`, service: 'a' }))
-      .concat(Array.from({ length: 15 }, (_, i) => ev({ event_id: `m${i}`, org: `ORG${String(i).padStart(2, '0')}`, service: 'b' })));
+    // Each organization its own two codes (a code new to the warehouse belongs to the first organization sending it).
+    const lines = Array.from({ length: 15 }, (_, i) => ev({ event_id: `n${i}`, org: `ORG${String(i).padStart(2, '0')}`, service: `a${i}` }))
+      .concat(Array.from({ length: 15 }, (_, i) => ev({ event_id: `m${i}`, org: `ORG${String(i).padStart(2, '0')}`, service: `b${i}` })));
     const s = await ingest(t.wh, 'events', writeFile(`codes-${backend}.ndjson`, lines.join('\n') + '\n'));
     expect(s.new_codes_count).toBe(45);
     expect(s.new_codes.length).toBe(20);
     const [run] = await t.wh.query<{ new_codes: string[] }>('SELECT new_codes FROM ingest_runs FINAL WHERE run_id = {r:String}', { r: s.run_id });
     expect(run.new_codes.length).toBe(45);
     expect(run.new_codes.slice(0, 20)).toEqual(s.new_codes);
-    expect(new Set(run.new_codes)).toEqual(new Set([...Array.from({ length: 15 }, (_, i) => `ORG${String(i).padStart(2, '0')}`), ...Array.from({ length: 15 }, (_, i) => [`ORG${String(i).padStart(2, '0')}/a`, `ORG${String(i).padStart(2, '0')}/b`]).flat()]));
+    expect(new Set(run.new_codes)).toEqual(new Set([...Array.from({ length: 15 }, (_, i) => `ORG${String(i).padStart(2, '0')}`), ...Array.from({ length: 15 }, (_, i) => [`ORG${String(i).padStart(2, '0')}/a${i}`, `ORG${String(i).padStart(2, '0')}/b${i}`]).flat()]));
   });
 });
 
