@@ -2,17 +2,13 @@
 // real `jalon serve` on loopback — once anonymously (the public) and once as a signed-in executive — sampling the
 // server's resident memory. One request in five is the review's heavy breakdown (refused, 422); the others answer.
 // Passes when the server still answers and its peak stays under --max-rss-mb (1,500); prints answers by status and code.
-//   JALON_DATA_DIR=/tmp/jalon-load npx jalon demo          # once: a warehouse with the demo
-//   node --import tsx bench/load/metrics-memory.ts --data /tmp/jalon-load [--requests 2000] [--concurrency 4]
+//   JALON_DATA_DIR=<data-dir> npx jalon demo          # once: a warehouse with the demo
+//   node --import tsx bench/load/metrics-memory.ts --data <data-dir> [--requests 2000] [--concurrency 4]
 // The per-client rate limit is lifted for the run (JALON_REQUESTS_PER_MINUTE): this measures memory, not the limit.
 import fs from 'node:fs';
-import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { serveForLoad } from './served.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const JALON = path.join(ROOT, 'bin', 'jalon.js');
 const { values } = parseArgs({
   options: {
     data: { type: 'string' },
@@ -23,21 +19,9 @@ const { values } = parseArgs({
   }
 });
 if (!values.data) throw new Error('--data <dossier de l’entrepôt avec la démo / warehouse folder holding the demo>');
-const dataDir = path.resolve(values.data);
-const port = Number(values.port);
 const total = Number(values.requests);
 const concurrency = Number(values.concurrency);
-const base = `http://127.0.0.1:${port}`;
-const PASSWORD = 'load test password 1';
-const env = { ...process.env, JALON_DATA_DIR: dataDir, PORT: String(port), JALON_REQUESTS_PER_MINUTE: '1000000', JALON_LOG_LEVEL: 'warn' };
-
-function run(args: string[], input = ''): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [JALON, ...args], { cwd: ROOT, env, stdio: ['pipe', 'ignore', 'inherit'] });
-    child.stdin.end(input);
-    child.on('exit', (code) => resolve(code ?? 1));
-  });
-}
+let base = '';
 
 function rssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -101,17 +85,12 @@ async function pass(label: string, cookie: string | null, pid: number, metrics: 
   return { label, statuses, peakMb: Math.round(peak), seconds: Math.round((performance.now() - t0) / 1000), alive };
 }
 
-await run(['users', 'add', 'load-executive', '--role', 'executive', '--password-stdin'], PASSWORD);
-const server = spawn(process.execPath, [JALON, 'serve', '--port', String(port)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
-await new Promise<void>((resolve, reject) => {
-  let out = '';
-  server.stdout?.on('data', (d: Buffer) => ((out += d.toString()), /Jalon: http/u.test(out) && resolve()));
-  server.once('exit', (code) => reject(new Error(`jalon serve exited (${code})`)));
-});
+const served = await serveForLoad({ data: values.data, port: Number(values.port), password: 'load test password 1', accounts: { 'load-executive': 'executive' } });
+const { server } = served;
+base = served.base;
 try {
   const pid = server.pid as number;
-  const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'load-executive', password: PASSWORD }) });
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+  const cookie = await served.signIn('load-executive');
   const catalogue = (await (await fetch(`${base}/api/v1/metrics`)).json()) as { metrics: CatalogueEntry[] };
   const metrics = catalogue.metrics.filter((m) => m.source === 'computed');
   const results = [];

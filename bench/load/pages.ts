@@ -12,30 +12,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import { ROOT, serveForLoad } from './served.ts';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const JALON = path.join(ROOT, 'bin', 'jalon.js');
 const AUTOCANNON = path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
 const { values } = parseArgs({
   options: { data: { type: 'string' }, port: { type: 'string', default: '3191' }, seconds: { type: 'string', default: '10' }, json: { type: 'string' } }
 });
 if (!values.data) throw new Error('--data <dossier de l’entrepôt avec la démo / warehouse folder holding the demo>');
-const dataDir = path.resolve(values.data);
 const port = Number(values.port);
 const seconds = Number(values.seconds);
-const base = `http://127.0.0.1:${port}`;
-const PASSWORD = 'page bench password 1';
-const env = { ...process.env, JALON_DATA_DIR: dataDir, PORT: String(port), JALON_REQUESTS_PER_MINUTE: '1000000', JALON_LOG_LEVEL: 'warn' };
-
-function run(args: string[], input = ''): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [JALON, ...args], { cwd: ROOT, env, stdio: ['pipe', 'ignore', 'inherit'] });
-    child.stdin.end(input);
-    child.on('exit', (code) => resolve(code ?? 1));
-  });
-}
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -70,19 +56,10 @@ function cannon(p: string, cookie: string | null, connections = 16): Promise<Can
   });
 }
 
-await run(['users', 'add', 'bench-executive', '--role', 'executive', '--password-stdin'], PASSWORD);
-await run(['users', 'add', 'bench-admin', '--role', 'admin', '--password-stdin'], PASSWORD);
-const server = spawn(process.execPath, [JALON, 'serve', '--port', String(port)], { cwd: ROOT, env: { ...env, JALON_ROLLUP_SCHEDULE: '0 0 1 1 *' }, stdio: ['ignore', 'pipe', 'inherit'] });
-await new Promise<void>((resolve, reject) => {
-  let out = '';
-  server.stdout?.on('data', (d: Buffer) => ((out += d.toString()), /Jalon: http/u.test(out) && resolve()));
-  server.once('exit', (code) => reject(new Error(`jalon serve exited (${code})`)));
+const { base, server, signIn } = await serveForLoad({
+  data: values.data, port, password: 'page bench password 1', accounts: { 'bench-executive': 'executive', 'bench-admin': 'admin' },
+  env: { JALON_ROLLUP_SCHEDULE: '0 0 1 1 *' } // the job runs when the benchmark says, not on the minute
 });
-const signIn = async (username: string) => {
-  const res = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: base }, body: JSON.stringify({ username, password: PASSWORD }) });
-  if (res.status !== 200) throw new Error(`sign-in ${username}: HTTP ${res.status}`);
-  return (res.headers.get('set-cookie') ?? '').split(';')[0];
-};
 const results: Record<string, unknown> = { date: new Date().toISOString(), load: fs.readFileSync('/proc/loadavg', 'utf8').trim() };
 try {
   const executive = await signIn('bench-executive');
