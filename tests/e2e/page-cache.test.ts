@@ -145,7 +145,7 @@ describe('rendered pages kept per caller and data version', () => {
   }, 240_000);
 });
 
-describe('ETags on the API', () => {
+describe('API answers: ETags, and figure answers kept', () => {
   it('answers 304 to a revalidation of the same answer', async () => {
     const first = await get('/api/v1/scorecard');
     expect(first.status).toBe(200);
@@ -154,6 +154,39 @@ describe('ETags on the API', () => {
     expect(again.status).toBe(304);
     expect(again.body.length).toBe(0);
     expect((await get('/api/v1/scorecard', { 'if-none-match': '"something-else"' })).status).toBe(200);
+  }, 240_000);
+
+  it('keeps figure answers like pages: same bytes once computed, one entry per caller, gzip, errors never kept', async () => {
+    const p = '/api/v1/metrics/digital_take_up?grain=month&by=org&from=2024-01-01&to=2024-02-01';
+    const before = await pages();
+    const first = await get(p);
+    expect(first.status).toBe(200);
+    const rows = (JSON.parse(first.body.toString()) as { rows: unknown[] }).rows;
+    expect(rows.length).toBeGreaterThan(0);
+    const second = await get(p);
+    expect(second.body.equals(first.body)).toBe(true);
+    expect(second.headers.etag).toBe(first.headers.etag);
+    expect(second.headers['cache-control']).toBe('private, max-age=60'); // the endpoint's own rule is kept
+    let after = await pages();
+    expect([after.misses - before.misses, after.hits - before.hits]).toEqual([1, 1]);
+    // Another caller gets an entry of its own, never the public's.
+    const alice = await signIn('pc-alice');
+    const hers = await get(p, { cookie: alice });
+    expect(hers.status).toBe(200);
+    expect(hers.headers['cache-control']).toBe('private, no-store');
+    after = await pages();
+    expect(after.misses - before.misses).toBe(2);
+    const gzipped = await get(p, { 'accept-encoding': 'gzip' });
+    expect(gzipped.headers['content-encoding']).toBe('gzip');
+    expect(zlib.gunzipSync(gzipped.body).equals(first.body)).toBe(true);
+    // A refused request is answered each time and never kept.
+    const entries = (await pages()).entries;
+    for (let i = 0; i < 2; i++) {
+      const bad = await get('/api/v1/metrics/digital_take_up?grain=fortnight');
+      expect(bad.status).toBe(400);
+      expect(JSON.parse(bad.body.toString()).error.code).toBe('bad_request');
+    }
+    expect((await pages()).entries).toBe(entries);
   }, 240_000);
 });
 

@@ -3,17 +3,22 @@
 // scope, account: the header names who is signed in, so one person's page is never served to another) and per page
 // version (metrics/rollups.ts: changes whenever anything a page may show changes), least recently used out, bounded by
 // bytes (JALON_PAGE_CACHE_MB). Pages with forms that belong to one session, the explorer, administration and sign-in are
-// never kept. Each kept page carries an ETag, so a browser revalidating it gets a 304 without a body.
+// never kept. The API's figure answers (scorecard, metrics) are kept the same way. Each kept page or answer carries an
+// ETag, so a browser revalidating it gets a 304 without a body.
 import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import type { Caller } from '../../../access/caller.ts';
 
 /** The pages kept: those that show figures and nothing personal but the header. Both languages. */
 const KEPT = /^\/(fr|en)(\/(organisations|organizations|services|indicateurs|indicators)(\/[^/]+)?)?\/?$/u;
+/** The API answers kept: the figures (a scorecard, a metric, the catalogue), which depend only on the caller, the query,
+ *  the data and the day, like the pages. Kept ready to send, an answer is not serialized and hashed again per request. */
+const KEPT_API = /^\/api\/v1\/(scorecard|metrics(\/[a-z0-9_]+)?)$/u;
 
 /** The page address a request renders, without SvelteKit's data suffix; null when the request is not for a kept page. */
 export function keptPage(method: string, url: URL): string | null {
   if (method !== 'GET') return null;
+  if (KEPT_API.test(url.pathname)) return url.pathname;
   const page = url.pathname.endsWith('/__data.json') ? url.pathname.slice(0, -'/__data.json'.length) || '/' : url.pathname;
   return KEPT.test(page) ? url.pathname : null;
 }
@@ -101,8 +106,9 @@ export class PageCache {
   }
 }
 
-/** Headers a kept page keeps: what describes the body, and the page's own Content-Security-Policy (hashes, no nonce). */
-const KEPT_HEADERS = ['content-type', 'content-security-policy', 'link', 'vary', 'x-sveltekit-page'];
+/** Headers a kept page keeps: what describes the body, the page's own Content-Security-Policy (hashes, no nonce), and
+ *  an API answer's own caching rule. */
+const KEPT_HEADERS = ['content-type', 'content-security-policy', 'link', 'vary', 'x-sveltekit-page', 'cache-control'];
 
 async function keep(response: Response): Promise<KeptPage> {
   const type = response.headers.get('content-type') ?? '';
@@ -140,7 +146,7 @@ function respond(page: KeptPage, request: Request): Response {
   headers.set('etag', page.etag);
   headers.append('vary', 'accept-encoding');
   // Browsers keep the page and ask again with If-None-Match (a signed-in person's pages are `no-store`: see the hooks).
-  headers.set('cache-control', 'no-cache');
+  if (!headers.has('cache-control')) headers.set('cache-control', 'no-cache');
   if (matches(request, page.etag)) return new Response(null, { status: 304, headers });
   const gzip = page.gzip && /\bgzip\b/u.test(request.headers.get('accept-encoding') ?? '');
   if (gzip) headers.set('content-encoding', 'gzip');
