@@ -84,6 +84,9 @@ function claimFolder(dataDir: string, holder: string): string {
   throw lockedError(dataDir, readLock(file));
 }
 
+/** Characters of a JSON result read between two yields of the server's thread (about 2 ms of parsing). */
+const YIELD_EVERY_CHARS = 256 * 1024;
+
 /** Appends per-query settings as a SETTINGS clause (chDB takes no per-query settings otherwise). */
 function withSettings(sql: string, settings: QueryOptions['settings']): string {
   if (!settings || Object.keys(settings).length === 0) return sql;
@@ -262,11 +265,17 @@ export class EmbeddedWarehouse implements Warehouse {
     const text = result.text();
     const rows: T[] = [];
     let start = 0;
+    let sliceEnd = YIELD_EVERY_CHARS;
     while (start < text.length) {
       let end = text.indexOf('\n', start);
       if (end === -1) end = text.length;
       if (end > start) rows.push(JSON.parse(text.slice(start, end)) as T);
       start = end + 1;
+      // A large result is read in slices: between them, the server's thread answers other requests (a kept page).
+      if (start > sliceEnd) {
+        sliceEnd = start + YIELD_EVERY_CHARS;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
     return rows;
   }

@@ -7,6 +7,7 @@
 // ETag, so a browser revalidating it gets a 304 without a body.
 import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
+import { promisify } from 'node:util';
 import type { Caller } from '../../../access/caller.ts';
 
 /** The pages kept: those that show figures and nothing personal but the header. Both languages. */
@@ -32,6 +33,8 @@ export interface KeptPage {
   etag: string;
   bytes: number;
 }
+
+const gzipAsync = promisify(zlib.gzip);
 
 /** Why a rendered response is not kept (an error page, a redirect, a cookie set, a stream): served as it is. */
 class NotKept extends Error {
@@ -116,7 +119,8 @@ async function keep(response: Response): Promise<KeptPage> {
     throw new NotKept(response);
   }
   const body = new Uint8Array(await response.arrayBuffer());
-  const gzipped = new Uint8Array(zlib.gzipSync(body, { level: 6 }));
+  // Compressed off the server's thread (libuv's pool): a large answer would hold it for tens of milliseconds.
+  const gzipped = new Uint8Array(await gzipAsync(body, { level: 6 }));
   const headers: [string, string][] = [];
   for (const name of KEPT_HEADERS) {
     const value = response.headers.get(name);
