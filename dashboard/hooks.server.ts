@@ -77,11 +77,14 @@ export const handle: Handle = async ({ event, resolve }) => {
   }
   const render = async () => resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', lang) });
   let response: Response;
-  if (runtime?.pages && keptPage(event.request.method, event.url)) {
+  // The address as asked: SvelteKit's event.url drops a client-side navigation's `/__data.json` suffix (and its
+  // parameters), and that JSON must never be kept under the HTML page's key, nor the page under the JSON's.
+  const asked = new URL(event.request.url);
+  if (runtime?.pages && keptPage(event.request.method, asked)) {
     // A page that shows figures: from the rendered-page cache, keyed by who asks and the data it shows.
-    const search = new URLSearchParams([...event.url.searchParams].sort(([a], [b]) => a.localeCompare(b))).toString();
+    const search = new URLSearchParams([...asked.searchParams].sort(([a], [b]) => a.localeCompare(b))).toString();
     const version = await runtime.metrics.pageVersion();
-    const key = PageCache.keyOf(event.url.pathname, search, event.locals.caller, event.locals.username, version, torontoDay(new Date()));
+    const key = PageCache.keyOf(asked.pathname, search, event.locals.caller, event.locals.username, version, torontoDay(new Date()));
     response = await runtime.pages.serve(key, event.request, render);
   } else {
     response = await withEtag(event.request, await render());

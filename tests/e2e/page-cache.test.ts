@@ -98,10 +98,21 @@ describe('rendered pages kept per caller and data version', () => {
     expect(gzipped.headers['content-encoding']).toBe('gzip');
     expect(gzipped.body.length).toBeLessThan(first.body.length / 3);
     expect(zlib.gunzipSync(gzipped.body).equals(first.body)).toBe(true);
-    // A client-side navigation's data is kept the same way.
+    // A client-side navigation's data is kept the same way, under its own key: never the page's HTML for the data,
+    // nor the data for the page, whichever is asked first.
     const data = await get('/fr/organisations/MIN/__data.json?period=all');
     expect(data.status).toBe(200);
+    expect(data.headers['content-type']).toMatch(/^application\/json/u);
     expect(data.headers.etag).toBeTruthy();
+    expect(JSON.parse(data.body.toString()).type).toBe('data');
+    const dataFirst = await get('/fr/organisations/MIN/__data.json?period=ytd');
+    expect(dataFirst.headers['content-type']).toMatch(/^application\/json/u);
+    for (let i = 0; i < 2; i++) {
+      const page = await get('/fr/organisations/MIN?period=ytd');
+      expect(page.headers['content-type']).toMatch(/^text\/html/u);
+      expect(page.body.toString()).toMatch(/^<!doctype html>/iu);
+      expect((await get('/fr/organisations/MIN/__data.json?period=ytd')).headers['content-type']).toMatch(/^application\/json/u);
+    }
   }, 240_000);
 
   it('never serves one person\'s page to another: each signed-in executive sees their own name, the public neither', async () => {
