@@ -13,6 +13,7 @@ import { errorResponse } from '$lib/server/api';
 import { etagOf, keptPage, matches, PageCache } from '$lib/server/page-cache';
 import { torontoDay } from '../metrics/periods.ts';
 import { warmPages } from '$lib/server/page-views';
+import { setSecurityHeaders } from '$lib/server/security-headers';
 
 const DEV_CALLER_COOKIE = 'jalon_dev_caller';
 
@@ -108,14 +109,6 @@ async function withEtag(request: Request, response: Response): Promise<Response>
 }
 
 function withSecurityHeaders(response: Response, url: URL): Response {
-  response.headers.set('x-content-type-options', 'nosniff');
-  response.headers.set('referrer-policy', 'same-origin');
-  response.headers.set('x-frame-options', 'DENY');
-  response.headers.set('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-  response.headers.set('cross-origin-opener-policy', 'same-origin');
-  if (!response.headers.has('content-security-policy')) {
-    response.headers.set('content-security-policy', "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
-  }
-  if (url.protocol === 'https:') response.headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
+  setSecurityHeaders(response.headers, url.protocol === 'https:');
   return response;
 }

@@ -145,6 +145,35 @@ describe('rendered pages kept per caller and data version', () => {
     expect(page).not.toContain('<title>Autre — Jalon</title>');
   }, 240_000);
 
+  it('serves a kept page to people not signed in before the app, with the very headers the app gave it', async () => {
+    const p = '/en/organizations/AG1?period=all';
+    const before = await pages();
+    const first = await get(p); // a miss: rendered by the app, then kept
+    const second = await get(p); // a hit for the same caller (the public): written before the app
+    const afterHit = await pages();
+    expect([afterHit.misses - before.misses, afterHit.peeked - before.peeked]).toEqual([1, 1]);
+    expect(second.body.equals(first.body)).toBe(true);
+    const comparable = (h: http.IncomingHttpHeaders) =>
+      Object.fromEntries(Object.entries(h).filter(([k]) => !['date', 'connection', 'keep-alive', 'transfer-encoding'].includes(k)));
+    expect(comparable(second.headers)).toEqual(comparable(first.headers));
+    expect(second.headers['x-frame-options']).toBe('DENY');
+    expect(second.headers['content-security-policy']).toContain("'sha256-");
+    // Revalidation and gzip as the app answers them.
+    expect((await get(p, { 'if-none-match': String(first.headers.etag) })).status).toBe(304);
+    expect((await get(p, { 'accept-encoding': 'gzip' })).headers['content-encoding']).toBe('gzip');
+    // With a cookie (anyone's, even an unknown one) the app decides, as for any signed-in request.
+    const peeked = (await pages()).peeked;
+    const withCookie = await get(p, { cookie: 'jalon_session=not-a-session' });
+    expect(withCookie.status).toBe(200);
+    expect((await pages()).peeked).toBe(peeked);
+    // An API answer kept for the public is served the same way, with the endpoint's own caching rule.
+    await get('/api/v1/scorecard?at=2024-03-01');
+    const api = await get('/api/v1/scorecard?at=2024-03-01');
+    expect((await pages()).peeked).toBe(peeked + 1);
+    expect(api.headers['content-type']).toMatch(/^application\/json/u);
+    expect(api.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+  }, 240_000);
+
   it('keeps no page that is not a figure page, nor an error', async () => {
     const before = await pages();
     expect((await get('/fr/connexion')).status).toBe(200);

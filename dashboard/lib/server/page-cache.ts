@@ -45,10 +45,13 @@ class NotKept extends Error {
 
 export class PageCache {
   private readonly entries = new Map<string, Promise<KeptPage>>();
+  /** The entries already rendered, for a lookup without waiting (`peek`). */
+  private readonly ready = new Map<string, KeptPage>();
   private readonly sizes = new Map<string, number>();
   private used = 0;
   private hits = 0;
   private misses = 0;
+  private peeked = 0;
 
   constructor(readonly maxBytes: number) {}
 
@@ -75,7 +78,10 @@ export class PageCache {
       this.entries.set(key, entry);
       this.sizes.set(key, 0);
       entry.then(
-        (page) => this.account(key, page.bytes),
+        (page) => {
+          if (this.entries.get(key) === entry) this.ready.set(key, page);
+          this.account(key, page.bytes);
+        },
         () => this.forget(key)
       );
     }
@@ -85,6 +91,18 @@ export class PageCache {
       if (err instanceof NotKept) return mine ? err.response : render();
       throw err;
     }
+  }
+
+  /** The kept page for `key` if it is already rendered (a hit, most recently used), else undefined; never renders. */
+  peek(key: string): KeptPage | undefined {
+    const page = this.ready.get(key);
+    if (!page) return undefined;
+    const entry = this.entries.get(key)!;
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    this.hits++;
+    this.peeked++;
+    return page;
   }
 
   private account(key: string, bytes: number): void {
@@ -100,12 +118,14 @@ export class PageCache {
 
   private forget(key: string): void {
     this.entries.delete(key);
+    this.ready.delete(key);
     this.used -= this.sizes.get(key) ?? 0;
     this.sizes.delete(key);
   }
 
-  stats(): { entries: number; bytes: number; maxBytes: number; hits: number; misses: number } {
-    return { entries: this.entries.size, bytes: this.used, maxBytes: this.maxBytes, hits: this.hits, misses: this.misses };
+  /** `peeked`: the hits served before the app (kept-fast-path.ts), also counted in `hits`. */
+  stats(): { entries: number; bytes: number; maxBytes: number; hits: number; misses: number; peeked: number } {
+    return { entries: this.entries.size, bytes: this.used, maxBytes: this.maxBytes, hits: this.hits, misses: this.misses, peeked: this.peeked };
   }
 }
 
@@ -138,23 +158,32 @@ export function etagOf(body: Uint8Array | string): string {
 
 /** Whether the request's If-None-Match names `etag` (a weak comparison, as RFC 9110 asks for GET). */
 export function matches(request: Request, etag: string): boolean {
-  const asked = request.headers.get('if-none-match');
+  return matchesTag(request.headers.get('if-none-match'), etag);
+}
+
+function matchesTag(asked: string | null, etag: string): boolean {
   if (!asked) return false;
   if (asked.trim() === '*') return true;
   const strip = (t: string) => t.trim().replace(/^W\//u, '');
   return asked.split(',').some((t) => strip(t) === strip(etag));
 }
 
-function respond(page: KeptPage, request: Request): Response {
+/** What a kept page answers to a request with these If-None-Match and Accept-Encoding: status, headers, body. */
+export function keptAnswer(page: KeptPage, ifNoneMatch: string | null, acceptEncoding: string | null): { status: number; headers: Headers; body: Uint8Array<ArrayBuffer> | null } {
   const headers = new Headers(page.headers);
   headers.set('etag', page.etag);
   headers.append('vary', 'accept-encoding');
   // Browsers keep the page and ask again with If-None-Match (a signed-in person's pages are `no-store`: see the hooks).
   if (!headers.has('cache-control')) headers.set('cache-control', 'no-cache');
-  if (matches(request, page.etag)) return new Response(null, { status: 304, headers });
-  const gzip = page.gzip && /\bgzip\b/u.test(request.headers.get('accept-encoding') ?? '');
+  if (matchesTag(ifNoneMatch, page.etag)) return { status: 304, headers, body: null };
+  const gzip = page.gzip && /\bgzip\b/u.test(acceptEncoding ?? '');
   if (gzip) headers.set('content-encoding', 'gzip');
   const body = gzip ? page.gzip! : page.body;
   headers.set('content-length', String(body.length));
-  return new Response(body, { status: page.status, headers });
+  return { status: page.status, headers, body };
+}
+
+function respond(page: KeptPage, request: Request): Response {
+  const { status, headers, body } = keptAnswer(page, request.headers.get('if-none-match'), request.headers.get('accept-encoding'));
+  return new Response(body, { status, headers });
 }
