@@ -14,7 +14,10 @@ interface Cached {
   account: Account | null;
   until: number;
 }
-const cache = new Map<string, Cached>();
+/** One cache per process, shared through a global symbol: `jalon serve` and the built app each load this module, and a
+ *  sign-out or a disabled account through the app must be seen at once by the kept-page fast path too. */
+const CACHE_KEY = Symbol.for('jalon.session-cache');
+const cache: Map<string, Cached> = ((globalThis as { [CACHE_KEY]?: Map<string, Cached> })[CACHE_KEY] ??= new Map<string, Cached>());
 const CACHE_MS = 15_000;
 
 export async function createSession(wh: Warehouse, username: string, via: 'password' | 'oidc', hours: number, now: Date = new Date()): Promise<{ value: string; expires: Date }> {

@@ -145,7 +145,7 @@ describe('rendered pages kept per caller and data version', () => {
     expect(page).not.toContain('<title>Autre — Jalon</title>');
   }, 240_000);
 
-  it('serves a kept page to people not signed in before the app, with the very headers the app gave it', async () => {
+  it('serves a kept page before the app, to the same caller only (public, signed-in, signed-out), with the very headers the app gave it', async () => {
     const p = '/en/organizations/AG1?period=all';
     const before = await pages();
     const first = await get(p); // a miss: rendered by the app, then kept
@@ -161,11 +161,33 @@ describe('rendered pages kept per caller and data version', () => {
     // Revalidation and gzip as the app answers them.
     expect((await get(p, { 'if-none-match': String(first.headers.etag) })).status).toBe(304);
     expect((await get(p, { 'accept-encoding': 'gzip' })).headers['content-encoding']).toBe('gzip');
-    // With a cookie (anyone's, even an unknown one) the app decides, as for any signed-in request.
-    const peeked = (await pages()).peeked;
-    const withCookie = await get(p, { cookie: 'jalon_session=not-a-session' });
-    expect(withCookie.status).toBe(200);
-    expect((await pages()).peeked).toBe(peeked);
+    // An unknown session is nobody: the public's page, as the app would serve it.
+    let peeked = (await pages()).peeked;
+    const unknown = await get(p, { cookie: 'other=1; jalon_session=not-a-session' });
+    expect(unknown.body.equals(first.body)).toBe(true);
+    expect((await pages()).peeked).toBe(peeked + 1);
+    // A signed-in person: the app renders their page once, then it is written before the app, with their name, the
+    // same headers, and `private, no-store`; never the public's page, never another person's.
+    const alice = await signIn('pc-alice');
+    const bruno = await signIn('pc-bruno');
+    const hers = await get(p, { cookie: `theme=dark; ${alice}` });
+    peeked = (await pages()).peeked;
+    const hersAgain = await get(p, { cookie: `theme=dark; ${alice}` });
+    expect((await pages()).peeked).toBe(peeked + 1);
+    expect(hersAgain.body.equals(hers.body)).toBe(true);
+    expect(hersAgain.body.toString()).toContain('pc-alice');
+    expect(comparable(hersAgain.headers)).toEqual(comparable(hers.headers));
+    expect(hersAgain.headers['cache-control']).toBe('private, no-store');
+    const his = (await get(p, { cookie: bruno })).body.toString();
+    expect(his).toContain('pc-bruno');
+    expect(his).not.toContain('pc-alice');
+    // Signed out through the app: the old cookie is nobody at once, before the app as in it.
+    const out = await fetch(new URL('/api/v1/auth/logout', origin), { method: 'POST', headers: { cookie: alice, origin } });
+    expect(out.status).toBeLessThan(400);
+    const replayed = (await get(p, { cookie: alice })).body.toString();
+    expect(replayed).not.toContain('pc-alice');
+    expect(replayed).toBe(first.body.toString());
+    peeked = (await pages()).peeked;
     // An API answer kept for the public is served the same way, with the endpoint's own caching rule.
     await get('/api/v1/scorecard?at=2024-03-01');
     const api = await get('/api/v1/scorecard?at=2024-03-01');
