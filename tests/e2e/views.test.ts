@@ -195,7 +195,7 @@ describe('issue 14 views in Chromium', () => {
     await edit.locator('input[name="text_fr"]').fill('Nouvelle étape de paiement (v2)');
     await edit.locator('button[type="submit"]').click();
     await page.waitForURL((u) => u.hash === '#annotations-title');
-    expect(await page.locator(`tr[data-annotation="${id}"] td`).nth(3).innerText()).toBe('Nouvelle étape de paiement (v2)');
+    expect(await page.locator(`tr[data-annotation="${id}"] td[data-note]`).innerText()).toBe('Nouvelle étape de paiement (v2)');
     // Delete through the app.
     await page.locator(`form[data-annotation-delete="${id}"] button`).click();
     await page.waitForURL((u) => u.hash === '#annotations-title');
