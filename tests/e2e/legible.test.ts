@@ -2,8 +2,8 @@
 // (and 640 px, between the phone's cards and the wide layout, for the cheap checks): the browser's text boxes show no
 // two chart texts overlapping, none sticking out of its SVG and none under 11 px; no label drawn at 1366 px is gone at
 // 390 or 640 px unless it went to a legend or is in the data table; axe finds nothing serious; the page never scrolls
-// sideways at 390 or 640 px, and at 390 px no table outside a chart's data table scrolls sideways inside its own region
-// (they reflow into cards) and every status is in sight. Every chart export (SVG, and a PNG drawn from it) carries its title,
+// sideways at 390 or 640 px, and at 390 px (cards) and 1366 px no table outside a chart's data table scrolls sideways
+// inside its own region and every status is in sight. Every chart export (SVG, and a PNG drawn from it) carries its title,
 // scope, period, source and date as text; a chart CSV names its unit in the header and its filters in the file name.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
@@ -89,9 +89,10 @@ function pageWidth(): { scroll: number; inner: number; out: string[] } {
 }
 
 /** Tables outside a chart's data table that scroll sideways inside a region of their own, and statuses out of sight
- *  (a status badge or grid cell past the window's edge, or cut by its scrolling region). `wanted`: selectors of
- *  tables the page must hold; one missing is reported too. Runs in the page. */
-function phoneTables(wanted: string[]): string[] {
+ *  (a status badge or grid cell past the window's edge, or cut by its scrolling region). Checked at 390 px, where
+ *  tables are cards, and at 1366 px; between the two a wide table may still scroll in its region. `wanted`: selectors
+ *  of tables the page must hold; one missing is reported too. Runs in the page. */
+function pageTables(wanted: string[]): string[] {
   const problems: string[] = [];
   for (const sel of wanted) if (!document.querySelector(sel)) problems.push(`no ${sel} on the page`);
   const name = (t: Element) => `table${t.className ? `.${[...t.classList].join('.')}` : ''}${[...t.attributes].filter((a) => a.name.startsWith('data-')).map((a) => `[${a.name}="${a.value}"]`).join('')}`;
@@ -163,6 +164,8 @@ describe('legible on a phone and in exports', () => {
             const read = await pw.evaluate(readCharts);
             check(`${url} @1366`, read);
             if (!AXED_AT_1366.includes(p.name)) await axe(`${url} @1366`, pw);
+            // Wide, the page's tables fit too (the home's 14 characteristics among them).
+            for (const t of await pw.evaluate(pageTables, PHONE_TABLES[p.name] ?? [])) problems.push(`${url} @1366: ${t}`);
             return read;
           })(),
           (async () => {
@@ -175,7 +178,7 @@ describe('legible on a phone and in exports', () => {
             const m = await pn.evaluate(pageWidth);
             if (m.scroll > m.inner) problems.push(`${url} @390: the page is ${m.scroll} px wide (${m.out.join('; ')})`);
             // The page's own tables (not the charts' data tables) are cards on a phone: nothing scrolls sideways.
-            for (const t of await pn.evaluate(phoneTables, PHONE_TABLES[p.name] ?? [])) problems.push(`${url} @390: ${t}`);
+            for (const t of await pn.evaluate(pageTables, PHONE_TABLES[p.name] ?? [])) problems.push(`${url} @390: ${t}`);
             // The same page at 640 px, redrawn without a new load: texts and page width again (axe is not rerun).
             await resize(pn, MIDDLE);
             const mid = await pn.evaluate(readCharts);
