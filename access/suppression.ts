@@ -35,18 +35,23 @@ export function suppressCells(cells: Cell[], threshold: number, axes: number): n
   if (threshold <= 0) return 0;
   for (const c of cells) if (isSmallCount(c.n, threshold)) c.suppressed = true;
   let complements = 0;
+  // The groups along each axis do not change between rounds (only which cells are withheld): made once, in the order
+  // of the cells, so each round visits them as before.
+  const groupsByAxis: Cell[][][] = [];
+  for (let axis = 0; axis < axes; axis++) {
+    const groups = new Map<string, Cell[]>();
+    for (const c of cells) {
+      const key = JSON.stringify([c.fixed ?? '', c.coordinates.filter((_, k) => k !== axis)]);
+      const g = groups.get(key);
+      if (g) g.push(c);
+      else groups.set(key, [c]);
+    }
+    groupsByAxis.push([...groups.values()].filter((g) => g.length >= 2));
+  }
   for (let changed = true; changed; ) {
     changed = false;
-    for (let axis = 0; axis < axes; axis++) {
-      const groups = new Map<string, Cell[]>();
-      for (const c of cells) {
-        const key = JSON.stringify([c.fixed ?? '', c.coordinates.filter((_, k) => k !== axis)]);
-        const g = groups.get(key);
-        if (g) g.push(c);
-        else groups.set(key, [c]);
-      }
-      for (const group of groups.values()) {
-        if (group.length < 2) continue;
+    for (const groups of groupsByAxis) {
+      for (const group of groups) {
         // A lone withheld cell is given back by subtraction; so is a small sum of withheld cells (two cells of 2 and 3
         // give 5 people back): withhold more until the withheld cells count at least the threshold together.
         const withheld = group.filter((c) => c.suppressed);
@@ -54,8 +59,10 @@ export function suppressCells(cells: Cell[], threshold: number, axes: number): n
         if (withheld.length === 0 || (withheld.length >= 2 && withheldSum >= threshold)) continue;
         const visible = group.filter((c) => !c.suppressed && (c.n ?? 0) > 0);
         if (!visible.length) continue;
-        visible.sort((a, b) => (a.n ?? 0) - (b.n ?? 0) || a.coordinates.join('\u0000').localeCompare(b.coordinates.join('\u0000')));
-        visible[0].suppressed = true;
+        // The smallest visible cell (ties: the first coordinates in order), found in one pass.
+        let smallest = visible[0];
+        for (const c of visible) if (smaller(c, smallest)) smallest = c;
+        smallest.suppressed = true;
         complements++;
         changed = true;
       }
@@ -63,6 +70,9 @@ export function suppressCells(cells: Cell[], threshold: number, axes: number): n
   }
   return complements;
 }
+
+const smaller = (a: Cell, b: Cell): boolean =>
+  (a.n ?? 0) - (b.n ?? 0) < 0 || ((a.n ?? 0) === (b.n ?? 0) && a.coordinates.join('\u0000').localeCompare(b.coordinates.join('\u0000')) < 0);
 
 /** A distribution of people carried by a row (satisfaction's `rated_N`, a duration's `bucket_…`, which sum to the row's
  *  n): each cell of it under the threshold is withheld, with its complement, or one person could be read off a chart. */

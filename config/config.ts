@@ -5,7 +5,14 @@ import path from 'node:path';
 import { isIP } from 'node:net';
 
 export type WarehouseConfig =
-  | { kind: 'embedded'; dataDir: string; database: string }
+  | {
+      kind: 'embedded';
+      dataDir: string;
+      database: string;
+      /** The Linux nice value of the engine's query threads (JALON_ENGINE_NICE): above the server's own thread, so that a
+       *  page or answer already kept is served at once while heavy reads run. Undefined: the engine's default. */
+      threadNice?: number;
+    }
   | {
       kind: 'server';
       url: string;
@@ -201,7 +208,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     };
   } else {
     if (env.CLICKHOUSE_CLUSTER) problems.push('CLICKHOUSE_CLUSTER demande CLICKHOUSE_URL / needs CLICKHOUSE_URL (a cluster runs on servers)');
-    warehouse = { kind: 'embedded', dataDir: path.resolve(cwd, text('JALON_DATA_DIR', './data')), database };
+    warehouse = { kind: 'embedded', dataDir: path.resolve(cwd, text('JALON_DATA_DIR', './data')), database, threadNice: integer('JALON_ENGINE_NICE', 10, 0, 19) };
   }
 
   const port = integer('PORT', 3000, 1, 65535);

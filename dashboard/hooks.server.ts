@@ -13,6 +13,7 @@ import { errorResponse } from '$lib/server/api';
 import { etagOf, keptPage, matches, PageCache } from '$lib/server/page-cache';
 import { torontoDay } from '../metrics/periods.ts';
 import { warmPages } from '$lib/server/page-views';
+import { setSecurityHeaders } from '$lib/server/security-headers';
 
 const DEV_CALLER_COOKIE = 'jalon_dev_caller';
 
@@ -77,11 +78,14 @@ export const handle: Handle = async ({ event, resolve }) => {
   }
   const render = async () => resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', lang) });
   let response: Response;
-  if (runtime?.pages && keptPage(event.request.method, event.url)) {
+  // The address as asked: SvelteKit's event.url drops a client-side navigation's `/__data.json` suffix (and its
+  // parameters), and that JSON must never be kept under the HTML page's key, nor the page under the JSON's.
+  const asked = new URL(event.request.url);
+  if (runtime?.pages && keptPage(event.request.method, asked)) {
     // A page that shows figures: from the rendered-page cache, keyed by who asks and the data it shows.
-    const search = new URLSearchParams([...event.url.searchParams].sort(([a], [b]) => a.localeCompare(b))).toString();
+    const search = new URLSearchParams([...asked.searchParams].sort(([a], [b]) => a.localeCompare(b))).toString();
     const version = await runtime.metrics.pageVersion();
-    const key = PageCache.keyOf(event.url.pathname, search, event.locals.caller, event.locals.username, version, torontoDay(new Date()));
+    const key = PageCache.keyOf(asked.pathname, search, event.locals.caller, event.locals.username, version, torontoDay(new Date()));
     response = await runtime.pages.serve(key, event.request, render);
   } else {
     response = await withEtag(event.request, await render());
@@ -105,14 +109,6 @@ async function withEtag(request: Request, response: Response): Promise<Response>
 }
 
 function withSecurityHeaders(response: Response, url: URL): Response {
-  response.headers.set('x-content-type-options', 'nosniff');
-  response.headers.set('referrer-policy', 'same-origin');
-  response.headers.set('x-frame-options', 'DENY');
-  response.headers.set('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-  response.headers.set('cross-origin-opener-policy', 'same-origin');
-  if (!response.headers.has('content-security-policy')) {
-    response.headers.set('content-security-policy', "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
-  }
-  if (url.protocol === 'https:') response.headers.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
+  setSecurityHeaders(response.headers, url.protocol === 'https:');
   return response;
 }

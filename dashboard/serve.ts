@@ -6,6 +6,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setRuntime, type Runtime } from './lib/server/runtime.ts';
+import { serveKeptBeforeApp } from './lib/server/kept-fast-path.ts';
 import { openBeyondLoopback, type Config } from '../config/config.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -104,13 +105,19 @@ export async function serveHttp(given: Omit<Runtime, 'metrics' | 'guards'> & Par
   process.env.PROTOCOL_HEADER = '';
   process.env.HOST_HEADER = '';
   const { handler } = (await import(pathToFileURL(BUILD_HANDLER).href)) as { handler: NodeHandler };
-  const server = http.createServer((req, res) => {
-    if (!bodyAllowed(req, res, runtime.config)) return;
+  const toApp = (req: http.IncomingMessage, res: http.ServerResponse) =>
     handler(req, res, () => {
       res.statusCode = 404;
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ error: { code: 'not_found', message: 'introuvable / not found' } }));
     });
+  const server = http.createServer((req, res) => {
+    if (!bodyAllowed(req, res, runtime.config)) return;
+    // A page or answer already kept for people not signed in is written at once; everything else goes to the app.
+    serveKeptBeforeApp(req, res, runtime).then(
+      (served) => served || toApp(req, res),
+      () => toApp(req, res)
+    );
   });
   const { host, port } = runtime.config.http;
   await new Promise<void>((resolve, reject) => {

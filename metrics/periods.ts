@@ -37,9 +37,10 @@ const addMonths = (d: Date, n: number): Date => new Date(Date.UTC(d.getUTCFullYe
 
 /** The Toronto calendar day of an instant (e.g. 2024-04-01 02:30 UTC → 2024-03-31). */
 export function torontoDay(at: Date): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Toronto', year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
-  return parts; // en-CA formats as YYYY-MM-DD
+  return TORONTO_DAY.format(at); // en-CA formats as YYYY-MM-DD
 }
+/** Made once: building a formatter costs more than the request it serves (every answer's finality asks the day). */
+const TORONTO_DAY = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Toronto', year: 'numeric', month: '2-digit', day: '2-digit' });
 
 export const isDay = (s: string): boolean => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(parseDay(s).getTime()) && isoDay(parseDay(s)) === s;
 

@@ -65,6 +65,8 @@ const num = (v: unknown): number | null => {
   return Number.isFinite(x) ? x : null;
 };
 
+const yieldThread = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 function shapeRow(r: RawRow, by: readonly Dimension[]): MetricRow {
   const dimensions: Partial<Record<Dimension, string>> = {};
   for (const d of by) dimensions[d] = String(r[`d_${d}`] ?? '');
@@ -198,6 +200,8 @@ async function computeMetric(wh: Warehouse, settings: EngineSettings, request: M
   }
   if (raw.length > maxRows) throw tooLarge(maxRows);
   let rows = raw.map((r) => shapeRow(r, request.by));
+  // Between the steps of shaping a large answer, the server's thread answers other requests (a kept page).
+  if (rows.length > 2_000) await yieldThread();
 
   if (request.compare !== 'none') {
     const range = shiftRange(request.grain, request.from, request.to, request.compare);
@@ -213,6 +217,7 @@ async function computeMetric(wh: Warehouse, settings: EngineSettings, request: M
   if (def.suppressSmallCounts) {
     // The period is an axis of the sum too (months add up to the fiscal year another answer publishes).
     rows = suppressRows(rows, request.by, suppressionThreshold(request.caller, settings.smallCountThreshold, options.public === true), request.grain !== 'all');
+    if (rows.length > 2_000) await yieldThread();
   }
 
   const p = prov[0];

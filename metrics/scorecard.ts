@@ -202,12 +202,13 @@ async function computeScorecard(
  * each organization's, as an executive sees them (small counts hidden; the same answers serve the public and service
  * owners of that organization). Already prepared scorecards cost a look-up. Returns how many were built.
  */
-export async function warmScorecards(wh: Warehouse, settings: EngineSettings, now: Date, cache?: AnswerCache): Promise<number> {
+export async function warmScorecards(wh: Warehouse, settings: EngineSettings, now: Date, cache?: AnswerCache, signal?: AbortSignal): Promise<number> {
   const orgs = await wh.query<{ code: string }>('SELECT code FROM organizations FINAL WHERE NOT placeholder ORDER BY code');
   const at = torontoDay(now);
   const caller: Caller = { role: 'executive', orgs: [], id: 'jalon-warm' };
   let built = 0;
   for (const org of [null, ...orgs.map((o) => o.code)]) {
+    if (signal?.aborted) break;
     await buildScorecard(wh, settings, { caller, org, at, now }, cache);
     built++;
   }

@@ -40,8 +40,11 @@ export interface MetricsService {
   /** Prepares what people open first after data arrives (the rollups job calls it): every scope's scorecards, then what
    *  each registered warmer asks (the dashboard's default pages). Returns how many scorecards and pages were prepared. */
   warm(now: Date): Promise<number>;
-  /** A preparation to run after the scorecards on every `warm` (the dashboard registers its default pages). One per name. */
-  addWarmer(name: string, warmer: (now: Date) => Promise<number>): void;
+  /** A preparation to run after the scorecards on every `warm` (the dashboard registers its default pages). One per name.
+   *  The signal aborts when the service stops: a warmer leaves between two pages. */
+  addWarmer(name: string, warmer: (now: Date, signal: AbortSignal) => Promise<number>): void;
+  /** Stops preparing (the process is shutting down): a `warm` under way ends after the read it is waiting for. */
+  stop(): void;
   /** The small-count threshold that applies to a caller (0: sees small counts), or to anything published. */
   threshold(caller: Caller, published?: boolean): number;
   /** Organizations and services the caller may see, with event counts (small ones withheld). */
@@ -101,7 +104,8 @@ export function createMetricsService(given: Warehouse, options: MetricsServiceOp
     const { version } = await rollupHealth(warehouse);
     return cache.get(JSON.stringify([...parts, version]), read);
   };
-  const warmers = new Map<string, (now: Date) => Promise<number>>();
+  const warmers = new Map<string, (now: Date, signal: AbortSignal) => Promise<number>>();
+  const stopping = new AbortController();
   const threshold = (caller: Caller, published = false) => suppressionThreshold(caller, settings.smallCountThreshold, published);
   return {
     warehouse: given,
@@ -121,11 +125,15 @@ export function createMetricsService(given: Warehouse, options: MetricsServiceOp
     scorecard: (request) => buildScorecard(warehouse, settings, request, cache),
     // Preparing is background work: its reads yield to people's (metrics/read-limit.ts).
     warm: (now) => inBackground(async () => {
-      let prepared = await warmScorecards(warehouse, settings, now, cache);
-      for (const warmer of warmers.values()) prepared += await warmer(now);
+      let prepared = await warmScorecards(warehouse, settings, now, cache, stopping.signal);
+      for (const warmer of warmers.values()) {
+        if (stopping.signal.aborted) break;
+        prepared += await warmer(now, stopping.signal);
+      }
       return prepared;
     }),
     addWarmer: (name, warmer) => void warmers.set(name, warmer),
+    stop: () => stopping.abort(),
     threshold,
     inventory: (caller) => {
       const orgs = scopeOrgs(caller, null);

@@ -18,6 +18,10 @@ export interface EmbeddedOptions {
   database: string;
   /** Written into the lock file so another process can say who holds the folder (e.g. the server URL). */
   holder?: string;
+  /** Nice value (0–19) of the engine's query and materialized-view threads, which run in this process beside the server's
+   *  JavaScript thread: a higher value lets that thread (a cached page, a sign-in) run first when both want a core. Needs
+   *  CAP_SYS_NICE (the engine checks it; without it the setting does nothing). Undefined: the engine's default, 0. */
+  threadNice?: number;
 }
 
 interface LockInfo {
@@ -80,6 +84,9 @@ function claimFolder(dataDir: string, holder: string): string {
   throw lockedError(dataDir, readLock(file));
 }
 
+/** Characters of a JSON result read between two yields of the server's thread (about 2 ms of parsing). */
+const YIELD_EVERY_CHARS = 256 * 1024;
+
 /** Appends per-query settings as a SETTINGS clause (chDB takes no per-query settings otherwise). */
 function withSettings(sql: string, settings: QueryOptions['settings']): string {
   if (!settings || Object.keys(settings).length === 0) return sql;
@@ -99,9 +106,10 @@ function normalizeParams(params: QueryParams | undefined): Record<string, unknow
 }
 
 /** Opens a chDB connection on a folder; chdb is imported here, lazily (never in a worker thread). */
-async function connect(dataDir: string): Promise<ChdbSession> {
+async function connect(dataDir: string, threadNice: number | undefined): Promise<ChdbSession> {
   const { Session } = await import('chdb');
-  return new Session(dataDir, { connectionArgs: ['--output_format_json_quote_64bit_integers=0'] });
+  const nice = threadNice ? [`--os_threads_nice_value_query=${threadNice}`, `--os_threads_nice_value_materialized_view=${threadNice}`] : [];
+  return new Session(dataDir, { connectionArgs: ['--output_format_json_quote_64bit_integers=0', ...nice] });
 }
 
 export class EmbeddedWarehouse implements Warehouse {
@@ -119,7 +127,7 @@ export class EmbeddedWarehouse implements Warehouse {
   /** Streams of isolated queries running now, by query id (cancelQuery). */
   private readonly isolatedStreams = new Map<string, { cancel(): void }>();
 
-  private constructor(session: ChdbSession, database: string, dataDir: string, lockFile: string) {
+  private constructor(session: ChdbSession, database: string, dataDir: string, lockFile: string, private readonly threadNice: number | undefined) {
     this.session = session;
     this.database = database;
     this.location = dataDir;
@@ -132,7 +140,7 @@ export class EmbeddedWarehouse implements Warehouse {
     const lockFile = claimFolder(dataDir, options.holder ?? `jalon ${process.argv.slice(2, 3).join(' ') || 'process'}`);
     let session: ChdbSession;
     try {
-      session = await connect(dataDir);
+      session = await connect(dataDir, options.threadNice);
     } catch (err) {
       fs.rmSync(lockFile, { force: true });
       const text = `${(err as Error).message} ${String((err as { cause?: Error }).cause?.message ?? '')}`;
@@ -146,7 +154,7 @@ export class EmbeddedWarehouse implements Warehouse {
       if (/lock/i.test(text)) throw lockedError(dataDir, null);
       throw toWarehouseError(err, `open ${dataDir}`);
     }
-    const wh = new EmbeddedWarehouse(session, options.database, dataDir, lockFile);
+    const wh = new EmbeddedWarehouse(session, options.database, dataDir, lockFile, options.threadNice);
     try {
       await session.queryAsync(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(options.database)}`);
       await session.queryAsync(`USE ${quoteIdentifier(options.database)}`);
@@ -168,7 +176,7 @@ export class EmbeddedWarehouse implements Warehouse {
     let pending = this.others.get(database);
     if (!pending) {
       pending = (async () => {
-        const other = await connect(this.location);
+        const other = await connect(this.location, this.threadNice);
         await other.queryAsync(`USE ${quoted}`);
         return other;
       })();
@@ -196,7 +204,7 @@ export class EmbeddedWarehouse implements Warehouse {
    * per connection: a query that shares one waits for the other). */
   private async takeIsolated(database: string): Promise<ChdbSession> {
     const idle = this.isolatedIdle.get(database)?.pop();
-    const session = idle ?? (await connect(this.location));
+    const session = idle ?? (await connect(this.location, this.threadNice));
     this.isolatedBusy.add(session);
     if (!idle) {
       try {
@@ -257,11 +265,17 @@ export class EmbeddedWarehouse implements Warehouse {
     const text = result.text();
     const rows: T[] = [];
     let start = 0;
+    let sliceEnd = YIELD_EVERY_CHARS;
     while (start < text.length) {
       let end = text.indexOf('\n', start);
       if (end === -1) end = text.length;
       if (end > start) rows.push(JSON.parse(text.slice(start, end)) as T);
       start = end + 1;
+      // A large result is read in slices: between them, the server's thread answers other requests (a kept page).
+      if (start > sliceEnd) {
+        sliceEnd = start + YIELD_EVERY_CHARS;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
     return rows;
   }

@@ -15,7 +15,12 @@ export interface OpenOptions {
 export async function openWarehouse(config: WarehouseConfig, options: OpenOptions = {}): Promise<Warehouse> {
   switch (config.kind) {
     case 'embedded':
-      return EmbeddedWarehouse.open({ dataDir: config.dataDir, database: config.database, ...(options.holder ? { holder: options.holder } : {}) });
+      return EmbeddedWarehouse.open({
+        dataDir: config.dataDir,
+        database: config.database,
+        ...(options.holder ? { holder: options.holder } : {}),
+        ...(config.threadNice !== undefined ? { threadNice: config.threadNice } : {})
+      });
     case 'server': {
       const server = {
         url: config.url,

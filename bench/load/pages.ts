@@ -8,18 +8,27 @@
 //  4. a cached page under load: autocannon on the home page while 8 uncached heavy requests run at once.
 //   JALON_DATA_DIR=<data-dir> npx jalon demo                     # once: a warehouse with the demo
 //   node --import tsx bench/load/pages.ts --data <data-dir> [--seconds 10] [--port 3191]
+//   node --import tsx bench/load/pages.ts --server-data <server-data-dir>     # on a loopback ClickHouse server's folder
 // The per-client rate limit is lifted for the run (JALON_REQUESTS_PER_MINUTE): this measures speed, not the limit.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { ROOT, serveForLoad } from './served.ts';
 import { parseArgs } from 'node:util';
+import { startClickHouseServer } from '../../tests/support/clickhouse-server.ts';
 
 const AUTOCANNON = path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
 const { values } = parseArgs({
-  options: { data: { type: 'string' }, port: { type: 'string', default: '3191' }, seconds: { type: 'string', default: '10' }, json: { type: 'string' } }
+  options: {
+    data: { type: 'string' }, 'server-data': { type: 'string' }, port: { type: 'string', default: '3191' }, seconds: { type: 'string', default: '10' }, json: { type: 'string' }
+  }
 });
-if (!values.data) throw new Error('--data <dossier de l’entrepôt avec la démo / warehouse folder holding the demo>');
+if (!values.data && !values['server-data']) {
+  throw new Error('--data <dossier de l’entrepôt avec la démo / embedded warehouse folder holding the demo> ou/or --server-data <dossier d’un serveur ClickHouse / a ClickHouse server data folder>');
+}
+// --server-data: a loopback ClickHouse server on a folder that holds the demo (e.g. the one bench/metrics/run.ts made at
+// 100 M events), and `jalon serve` on that server.
+const chServer = values['server-data'] ? await startClickHouseServer({ dataDir: path.resolve(values['server-data']) }) : null;
 const port = Number(values.port);
 const seconds = Number(values.seconds);
 
@@ -57,7 +66,7 @@ function cannon(p: string, cookie: string | null, connections = 16): Promise<Can
 }
 
 const { base, server, signIn } = await serveForLoad({
-  data: values.data, port, password: 'page bench password 1', accounts: { 'bench-executive': 'executive', 'bench-admin': 'admin' },
+  data: values.data ?? '', ...(chServer ? { clickhouseUrl: chServer.url } : {}), port, password: 'page bench password 1', accounts: { 'bench-executive': 'executive', 'bench-admin': 'admin' },
   env: { JALON_ROLLUP_SCHEDULE: '0 0 1 1 *' } // the job runs when the benchmark says, not on the minute
 });
 const results: Record<string, unknown> = { date: new Date().toISOString(), load: fs.readFileSync('/proc/loadavg', 'utf8').trim() };
@@ -142,4 +151,8 @@ try {
   if (values.json) fs.writeFileSync(values.json, text);
 } finally {
   server.kill('SIGTERM');
+  if (chServer) {
+    await new Promise((resolve) => server.once('exit', resolve));
+    await chServer.stop();
+  }
 }

@@ -15,9 +15,11 @@ export interface Served {
 }
 
 /** Adds the accounts (`role` by name, one password), starts `jalon serve` and resolves once it answers. */
-export async function serveForLoad(options: { data: string; port: number; password: string; accounts: Record<string, string>; env?: Record<string, string> }): Promise<Served> {
+export async function serveForLoad(options: { data: string; port: number; password: string; accounts: Record<string, string>; env?: Record<string, string>; clickhouseUrl?: string }): Promise<Served> {
   const base = `http://127.0.0.1:${options.port}`;
-  const env = { ...process.env, JALON_DATA_DIR: path.resolve(options.data), PORT: String(options.port), JALON_REQUESTS_PER_MINUTE: '1000000', JALON_LOG_LEVEL: 'warn' };
+  // A ClickHouse server's URL, when given, is the warehouse (database `jalon`); otherwise the embedded folder `data`.
+  const warehouse = options.clickhouseUrl ? { CLICKHOUSE_URL: options.clickhouseUrl, CLICKHOUSE_DATABASE: 'jalon' } : { JALON_DATA_DIR: path.resolve(options.data) };
+  const env = { ...process.env, ...warehouse, PORT: String(options.port), JALON_REQUESTS_PER_MINUTE: '1000000', JALON_LOG_LEVEL: 'warn' };
   for (const [username, role] of Object.entries(options.accounts)) {
     await new Promise<void>((resolve) => {
       const child = spawn(process.execPath, [JALON, 'users', 'add', username, '--role', role, '--password-stdin'], { cwd: ROOT, env, stdio: ['pipe', 'ignore', 'inherit'] });

@@ -11,7 +11,7 @@ import { parsePort, UsageError, type Command } from '../command.ts';
 import { runDemo } from './demo.ts';
 import { ensureDemoAccounts, formatDemoAccounts } from '../../access/demo-accounts.ts';
 import { loadJobs, startScheduler, type Scheduler } from '../../jobs/scheduler.ts';
-import { createMetricsService } from '../../metrics/service.ts';
+import { createMetricsService, type MetricsService } from '../../metrics/service.ts';
 import { drainPushes } from '../../ingest/push.ts';
 import { flushAudit } from '../../access/audit.ts';
 import { newOperatorKey, removeOperatorFile, writeOperatorFile } from '../../access/operator-key.ts';
@@ -29,13 +29,19 @@ async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running
   const warehouse = await openWarehouse(config.warehouse, { holder: `jalon serve ${config.http.publicUrl}`, createDatabase: true });
   let http: RunningHttp | null = null;
   let scheduler: Scheduler | null = null;
+  let metrics: MetricsService | null = null;
   let closing = false;
   const shutdown = async (signal: string) => {
-    if (closing) return;
+    if (closing) {
+      // A second Ctrl-C: the person does not want to wait for running jobs. Written data is safe (each insert is whole).
+      log(`${signal}: arrêt immédiat / stopping now`);
+      process.exit(130);
+    }
     closing = true;
-    log(`${signal}: arrêt / shutting down…`);
+    log(`${signal}: arrêt (encore une fois pour ne pas attendre les tâches en cours) / shutting down (again to not wait for running jobs)…`);
     try {
       if (config.warehouse.kind === 'embedded') removeOperatorFile(config.warehouse.dataDir);
+      metrics?.stop(); // page preparation is not a job's result: it ends at once
       await http?.close();
       await scheduler?.stop(); // running jobs end first
       await drainPushes(); // accepted pushes are written before the warehouse closes
@@ -57,7 +63,7 @@ async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running
       }
     }
     // One metrics service for the process: the pages, the API and the jobs share its catalogue and its cache.
-    const metrics = createMetricsService(warehouse, config);
+    metrics = createMetricsService(warehouse, config);
     // `jalon users` and `jalon tokens` cannot open a folder this process holds: they ask this server, with this key.
     const operatorKey = config.warehouse.kind === 'embedded' ? newOperatorKey() : null;
     http = await serveHttp({ config, warehouse, metrics, operatorKey });

@@ -98,10 +98,21 @@ describe('rendered pages kept per caller and data version', () => {
     expect(gzipped.headers['content-encoding']).toBe('gzip');
     expect(gzipped.body.length).toBeLessThan(first.body.length / 3);
     expect(zlib.gunzipSync(gzipped.body).equals(first.body)).toBe(true);
-    // A client-side navigation's data is kept the same way.
+    // A client-side navigation's data is kept the same way, under its own key: never the page's HTML for the data,
+    // nor the data for the page, whichever is asked first.
     const data = await get('/fr/organisations/MIN/__data.json?period=all');
     expect(data.status).toBe(200);
+    expect(data.headers['content-type']).toMatch(/^application\/json/u);
     expect(data.headers.etag).toBeTruthy();
+    expect(JSON.parse(data.body.toString()).type).toBe('data');
+    const dataFirst = await get('/fr/organisations/MIN/__data.json?period=ytd');
+    expect(dataFirst.headers['content-type']).toMatch(/^application\/json/u);
+    for (let i = 0; i < 2; i++) {
+      const page = await get('/fr/organisations/MIN?period=ytd');
+      expect(page.headers['content-type']).toMatch(/^text\/html/u);
+      expect(page.body.toString()).toMatch(/^<!doctype html>/iu);
+      expect((await get('/fr/organisations/MIN/__data.json?period=ytd')).headers['content-type']).toMatch(/^application\/json/u);
+    }
   }, 240_000);
 
   it('never serves one person\'s page to another: each signed-in executive sees their own name, the public neither', async () => {
@@ -134,6 +145,35 @@ describe('rendered pages kept per caller and data version', () => {
     expect(page).not.toContain('<title>Autre — Jalon</title>');
   }, 240_000);
 
+  it('serves a kept page to people not signed in before the app, with the very headers the app gave it', async () => {
+    const p = '/en/organizations/AG1?period=all';
+    const before = await pages();
+    const first = await get(p); // a miss: rendered by the app, then kept
+    const second = await get(p); // a hit for the same caller (the public): written before the app
+    const afterHit = await pages();
+    expect([afterHit.misses - before.misses, afterHit.peeked - before.peeked]).toEqual([1, 1]);
+    expect(second.body.equals(first.body)).toBe(true);
+    const comparable = (h: http.IncomingHttpHeaders) =>
+      Object.fromEntries(Object.entries(h).filter(([k]) => !['date', 'connection', 'keep-alive', 'transfer-encoding'].includes(k)));
+    expect(comparable(second.headers)).toEqual(comparable(first.headers));
+    expect(second.headers['x-frame-options']).toBe('DENY');
+    expect(second.headers['content-security-policy']).toContain("'sha256-");
+    // Revalidation and gzip as the app answers them.
+    expect((await get(p, { 'if-none-match': String(first.headers.etag) })).status).toBe(304);
+    expect((await get(p, { 'accept-encoding': 'gzip' })).headers['content-encoding']).toBe('gzip');
+    // With a cookie (anyone's, even an unknown one) the app decides, as for any signed-in request.
+    const peeked = (await pages()).peeked;
+    const withCookie = await get(p, { cookie: 'jalon_session=not-a-session' });
+    expect(withCookie.status).toBe(200);
+    expect((await pages()).peeked).toBe(peeked);
+    // An API answer kept for the public is served the same way, with the endpoint's own caching rule.
+    await get('/api/v1/scorecard?at=2024-03-01');
+    const api = await get('/api/v1/scorecard?at=2024-03-01');
+    expect((await pages()).peeked).toBe(peeked + 1);
+    expect(api.headers['content-type']).toMatch(/^application\/json/u);
+    expect(api.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+  }, 240_000);
+
   it('keeps no page that is not a figure page, nor an error', async () => {
     const before = await pages();
     expect((await get('/fr/connexion')).status).toBe(200);
@@ -145,7 +185,7 @@ describe('rendered pages kept per caller and data version', () => {
   }, 240_000);
 });
 
-describe('ETags on the API', () => {
+describe('API answers: ETags, and figure answers kept', () => {
   it('answers 304 to a revalidation of the same answer', async () => {
     const first = await get('/api/v1/scorecard');
     expect(first.status).toBe(200);
@@ -154,6 +194,39 @@ describe('ETags on the API', () => {
     expect(again.status).toBe(304);
     expect(again.body.length).toBe(0);
     expect((await get('/api/v1/scorecard', { 'if-none-match': '"something-else"' })).status).toBe(200);
+  }, 240_000);
+
+  it('keeps figure answers like pages: same bytes once computed, one entry per caller, gzip, errors never kept', async () => {
+    const p = '/api/v1/metrics/digital_take_up?grain=month&by=org&from=2024-01-01&to=2024-02-01';
+    const before = await pages();
+    const first = await get(p);
+    expect(first.status).toBe(200);
+    const rows = (JSON.parse(first.body.toString()) as { rows: unknown[] }).rows;
+    expect(rows.length).toBeGreaterThan(0);
+    const second = await get(p);
+    expect(second.body.equals(first.body)).toBe(true);
+    expect(second.headers.etag).toBe(first.headers.etag);
+    expect(second.headers['cache-control']).toBe('private, max-age=60'); // the endpoint's own rule is kept
+    let after = await pages();
+    expect([after.misses - before.misses, after.hits - before.hits]).toEqual([1, 1]);
+    // Another caller gets an entry of its own, never the public's.
+    const alice = await signIn('pc-alice');
+    const hers = await get(p, { cookie: alice });
+    expect(hers.status).toBe(200);
+    expect(hers.headers['cache-control']).toBe('private, no-store');
+    after = await pages();
+    expect(after.misses - before.misses).toBe(2);
+    const gzipped = await get(p, { 'accept-encoding': 'gzip' });
+    expect(gzipped.headers['content-encoding']).toBe('gzip');
+    expect(zlib.gunzipSync(gzipped.body).equals(first.body)).toBe(true);
+    // A refused request is answered each time and never kept.
+    const entries = (await pages()).entries;
+    for (let i = 0; i < 2; i++) {
+      const bad = await get('/api/v1/metrics/digital_take_up?grain=fortnight');
+      expect(bad.status).toBe(400);
+      expect(JSON.parse(bad.body.toString()).error.code).toBe('bad_request');
+    }
+    expect((await pages()).entries).toBe(entries);
   }, 240_000);
 });
 

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runJalon, startJalon } from '../support/cli.ts';
 
@@ -71,6 +72,27 @@ describe('jalon CLI', () => {
     const after = await runJalon(['migrate', '--json'], { JALON_DATA_DIR: dir });
     expect(after.code, after.stderr).toBe(0);
     expect(JSON.parse(after.stdout).applied).toEqual([]);
+  }, 180_000);
+
+  it('`npm start` stops when npm is sent SIGTERM (what a process manager sends), and the folder opens again', async () => {
+    const dir = tempDir();
+    const root = path.resolve(import.meta.dirname, '..', '..');
+    const npm = spawn('npm', ['start', '--silent', '--', '--port', '0'], { cwd: root, env: { ...process.env, JALON_DATA_DIR: dir, JALON_DEMO_EVENTS: '20000' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      npm.stdout.on('data', (d: Buffer) => ((out += d.toString()), /Jalon: http/u.test(out) && resolve()));
+      void exited.then(() => reject(new Error(`npm start ended before serving: ${out}`)));
+    });
+    npm.kill('SIGTERM');
+    await exited;
+    // The server itself stopped (no orphan holding the folder): another command opens it at once.
+    let after = await runJalon(['migrate', '--json'], { JALON_DATA_DIR: dir });
+    for (let i = 0; i < 20 && after.code !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 500)); // the server is still closing the warehouse
+      after = await runJalon(['migrate', '--json'], { JALON_DATA_DIR: dir });
+    }
+    expect(after.code, after.stderr).toBe(0);
   }, 180_000);
 
   it('stops on a bad configuration value, naming the variable', async () => {

@@ -3,7 +3,11 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { tableFromArrays } from 'apache-arrow';
 import { backends, withCluster, testWarehouse, type TestWarehouse } from '../support/warehouses.ts';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { WarehouseError } from '../../warehouse/warehouse.ts';
+import { EmbeddedWarehouse } from '../../warehouse/embedded.ts';
 
 describe.each(withCluster)('warehouse contract — %s', (backend) => {
   let t: TestWarehouse;
@@ -85,4 +89,46 @@ describe.each(withCluster)('warehouse contract — %s', (backend) => {
   it('refuses identifiers that are not plain names', async () => {
     await expect(t.wh.insert('ev; DROP TABLE x', [{ a: 1 }])).rejects.toThrow(/identifier not allowed/);
   });
+});
+
+// Issue 18: the engine's query threads run below the server's JavaScript thread (JALON_ENGINE_NICE), so a kept page is
+// served while heavy reads run. Read from the kernel: the nice value of this process's threads during a heavy query.
+describe('embedded engine threads yield to the server', () => {
+  /** Nice values of this process's threads other than the main one, from /proc (Linux). */
+  const threadNices = (): number[] =>
+    fs.readdirSync('/proc/self/task').filter((t) => Number(t) !== process.pid).flatMap((t) => {
+      try {
+        const stat = fs.readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+        return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];
+      } catch {
+        return []; // the thread ended meanwhile
+      }
+    });
+  /** CAP_SYS_NICE (bit 23 of the effective set): without it the engine leaves its threads' nice alone. */
+  const canNice = (): boolean => (BigInt(`0x${/CapEff:\s*([0-9a-f]+)/u.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]}`) >> 23n) % 2n === 1n;
+
+  it('runs query threads at the configured nice value, and at 0 when none is set', async () => {
+    for (const threadNice of [10, undefined]) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jalon-nice-'));
+      const wh = await EmbeddedWarehouse.open({ dataDir: dir, database: 'jalon', ...(threadNice ? { threadNice } : {}) });
+      try {
+        const [row] = await wh.query<{ n: number }>("SELECT toInt32(getSetting('os_threads_nice_value_query')) AS n");
+        expect(row.n).toBe(threadNice ?? 0);
+        const before = new Set(threadNices());
+        let seen: number[] = [];
+        let done = false;
+        const heavy = wh.query('SELECT count() FROM (SELECT number % 1000003 AS k, sum(cityHash64(number)) FROM numbers(80000000) GROUP BY k)').finally(() => (done = true));
+        while (!done && !seen.includes(threadNice ?? -1)) {
+          await new Promise((r) => setTimeout(r, 50));
+          seen = [...seen, ...threadNices()];
+        }
+        await heavy;
+        if (threadNice && canNice()) expect(seen).toContain(threadNice);
+        if (!threadNice) expect(seen.filter((n) => n > 0 && !before.has(n))).toEqual([]);
+      } finally {
+        await wh.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }, 120_000);
 });

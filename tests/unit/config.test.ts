@@ -6,7 +6,9 @@ import { cookieOptions } from '../../dashboard/lib/server/auth-http.ts';
 describe('loadConfig', () => {
   it('defaults to the embedded warehouse in ./data and port 3000', () => {
     const c = loadConfig({}, '/srv/jalon');
-    expect(c.warehouse).toEqual({ kind: 'embedded', dataDir: '/srv/jalon/data', database: 'jalon' });
+    expect(c.warehouse).toEqual({ kind: 'embedded', dataDir: '/srv/jalon/data', database: 'jalon', threadNice: 10 });
+    expect(loadConfig({ JALON_ENGINE_NICE: '0' }, '/srv/jalon').warehouse).toMatchObject({ threadNice: 0 });
+    expect(() => loadConfig({ JALON_ENGINE_NICE: '-5' })).toThrow(/JALON_ENGINE_NICE/u);
     expect(c.http.port).toBe(3000);
     expect(c.http.publicUrl).toBe('http://localhost:3000');
     expect(c.smallCountThreshold).toBe(10);

@@ -57,6 +57,14 @@ function nf(locale: string, options: Intl.NumberFormatOptions): Intl.NumberForma
   if (!f) numberFormats.set(key, (f = new Intl.NumberFormat(locale, options)));
   return f;
 }
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+/** Formatters are made once per locale and options: making one costs more than formatting a page's dates. */
+function df(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = locale + JSON.stringify(options);
+  let f = dateFormats.get(key);
+  if (!f) dateFormats.set(key, (f = new Intl.DateTimeFormat(locale, options)));
+  return f;
+}
 
 export function i18n(lang: Lang): I18n {
   const messages: Messages = lang === 'fr' ? fr : en;
@@ -128,13 +136,13 @@ export function i18n(lang: Lang): I18n {
       if (!iso) return dash;
       const d = new Date(iso.length === 10 ? `${iso}T12:00:00Z` : `${iso.replace(' ', 'T')}${/Z|[+-]\d\d:?\d\d$/.test(iso) ? '' : 'Z'}`);
       if (Number.isNaN(d.getTime())) return iso;
-      const text = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'America/Toronto' }).format(d);
+      const text = df(locale, { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'America/Toronto' }).format(d);
       // French writes the first of the month as an ordinal: « 1er décembre 2026 ».
       return lang === 'fr' ? text.replace(/^1 /, '1er ') : text;
     },
     period(label) {
       const month = /^(\d{4})-(\d{2})$/.exec(label);
-      if (month) return new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(Date.UTC(Number(month[1]), Number(month[2]) - 1, 15)));
+      if (month) return df(locale, { year: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(Date.UTC(Number(month[1]), Number(month[2]) - 1, 15)));
       const quarter = /^(\d{4})-Q(\d)$/.exec(label);
       if (quarter) return lang === 'fr' ? `T${quarter[2]} ${quarter[1]}` : `Q${quarter[2]} ${quarter[1]}`;
       const week = /^(\d{4})-W(\d{2})$/.exec(label);

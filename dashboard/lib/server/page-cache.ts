@@ -3,17 +3,23 @@
 // scope, account: the header names who is signed in, so one person's page is never served to another) and per page
 // version (metrics/rollups.ts: changes whenever anything a page may show changes), least recently used out, bounded by
 // bytes (JALON_PAGE_CACHE_MB). Pages with forms that belong to one session, the explorer, administration and sign-in are
-// never kept. Each kept page carries an ETag, so a browser revalidating it gets a 304 without a body.
+// never kept. The API's figure answers (scorecard, metrics) are kept the same way. Each kept page or answer carries an
+// ETag, so a browser revalidating it gets a 304 without a body.
 import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
+import { promisify } from 'node:util';
 import type { Caller } from '../../../access/caller.ts';
 
 /** The pages kept: those that show figures and nothing personal but the header. Both languages. */
 const KEPT = /^\/(fr|en)(\/(organisations|organizations|services|indicateurs|indicators)(\/[^/]+)?)?\/?$/u;
+/** The API answers kept: the figures (a scorecard, a metric, the catalogue), which depend only on the caller, the query,
+ *  the data and the day, like the pages. Kept ready to send, an answer is not serialized and hashed again per request. */
+const KEPT_API = /^\/api\/v1\/(scorecard|metrics(\/[a-z0-9_]+)?)$/u;
 
 /** The page address a request renders, without SvelteKit's data suffix; null when the request is not for a kept page. */
 export function keptPage(method: string, url: URL): string | null {
   if (method !== 'GET') return null;
+  if (KEPT_API.test(url.pathname)) return url.pathname;
   const page = url.pathname.endsWith('/__data.json') ? url.pathname.slice(0, -'/__data.json'.length) || '/' : url.pathname;
   return KEPT.test(page) ? url.pathname : null;
 }
@@ -28,6 +34,8 @@ export interface KeptPage {
   bytes: number;
 }
 
+const gzipAsync = promisify(zlib.gzip);
+
 /** Why a rendered response is not kept (an error page, a redirect, a cookie set, a stream): served as it is. */
 class NotKept extends Error {
   constructor(readonly response: Response) {
@@ -37,10 +45,13 @@ class NotKept extends Error {
 
 export class PageCache {
   private readonly entries = new Map<string, Promise<KeptPage>>();
+  /** The entries already rendered, for a lookup without waiting (`peek`). */
+  private readonly ready = new Map<string, KeptPage>();
   private readonly sizes = new Map<string, number>();
   private used = 0;
   private hits = 0;
   private misses = 0;
+  private peeked = 0;
 
   constructor(readonly maxBytes: number) {}
 
@@ -67,7 +78,10 @@ export class PageCache {
       this.entries.set(key, entry);
       this.sizes.set(key, 0);
       entry.then(
-        (page) => this.account(key, page.bytes),
+        (page) => {
+          if (this.entries.get(key) === entry) this.ready.set(key, page);
+          this.account(key, page.bytes);
+        },
         () => this.forget(key)
       );
     }
@@ -77,6 +91,18 @@ export class PageCache {
       if (err instanceof NotKept) return mine ? err.response : render();
       throw err;
     }
+  }
+
+  /** The kept page for `key` if it is already rendered (a hit, most recently used), else undefined; never renders. */
+  peek(key: string): KeptPage | undefined {
+    const page = this.ready.get(key);
+    if (!page) return undefined;
+    const entry = this.entries.get(key)!;
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    this.hits++;
+    this.peeked++;
+    return page;
   }
 
   private account(key: string, bytes: number): void {
@@ -92,17 +118,20 @@ export class PageCache {
 
   private forget(key: string): void {
     this.entries.delete(key);
+    this.ready.delete(key);
     this.used -= this.sizes.get(key) ?? 0;
     this.sizes.delete(key);
   }
 
-  stats(): { entries: number; bytes: number; maxBytes: number; hits: number; misses: number } {
-    return { entries: this.entries.size, bytes: this.used, maxBytes: this.maxBytes, hits: this.hits, misses: this.misses };
+  /** `peeked`: the hits served before the app (kept-fast-path.ts), also counted in `hits`. */
+  stats(): { entries: number; bytes: number; maxBytes: number; hits: number; misses: number; peeked: number } {
+    return { entries: this.entries.size, bytes: this.used, maxBytes: this.maxBytes, hits: this.hits, misses: this.misses, peeked: this.peeked };
   }
 }
 
-/** Headers a kept page keeps: what describes the body, and the page's own Content-Security-Policy (hashes, no nonce). */
-const KEPT_HEADERS = ['content-type', 'content-security-policy', 'link', 'vary', 'x-sveltekit-page'];
+/** Headers a kept page keeps: what describes the body, the page's own Content-Security-Policy (hashes, no nonce), and
+ *  an API answer's own caching rule. */
+const KEPT_HEADERS = ['content-type', 'content-security-policy', 'link', 'vary', 'x-sveltekit-page', 'cache-control'];
 
 async function keep(response: Response): Promise<KeptPage> {
   const type = response.headers.get('content-type') ?? '';
@@ -110,7 +139,8 @@ async function keep(response: Response): Promise<KeptPage> {
     throw new NotKept(response);
   }
   const body = new Uint8Array(await response.arrayBuffer());
-  const gzipped = new Uint8Array(zlib.gzipSync(body, { level: 6 }));
+  // Compressed off the server's thread (libuv's pool): a large answer would hold it for tens of milliseconds.
+  const gzipped = new Uint8Array(await gzipAsync(body, { level: 6 }));
   const headers: [string, string][] = [];
   for (const name of KEPT_HEADERS) {
     const value = response.headers.get(name);
@@ -128,23 +158,32 @@ export function etagOf(body: Uint8Array | string): string {
 
 /** Whether the request's If-None-Match names `etag` (a weak comparison, as RFC 9110 asks for GET). */
 export function matches(request: Request, etag: string): boolean {
-  const asked = request.headers.get('if-none-match');
+  return matchesTag(request.headers.get('if-none-match'), etag);
+}
+
+function matchesTag(asked: string | null, etag: string): boolean {
   if (!asked) return false;
   if (asked.trim() === '*') return true;
   const strip = (t: string) => t.trim().replace(/^W\//u, '');
   return asked.split(',').some((t) => strip(t) === strip(etag));
 }
 
-function respond(page: KeptPage, request: Request): Response {
+/** What a kept page answers to a request with these If-None-Match and Accept-Encoding: status, headers, body. */
+export function keptAnswer(page: KeptPage, ifNoneMatch: string | null, acceptEncoding: string | null): { status: number; headers: Headers; body: Uint8Array<ArrayBuffer> | null } {
   const headers = new Headers(page.headers);
   headers.set('etag', page.etag);
   headers.append('vary', 'accept-encoding');
   // Browsers keep the page and ask again with If-None-Match (a signed-in person's pages are `no-store`: see the hooks).
-  headers.set('cache-control', 'no-cache');
-  if (matches(request, page.etag)) return new Response(null, { status: 304, headers });
-  const gzip = page.gzip && /\bgzip\b/u.test(request.headers.get('accept-encoding') ?? '');
+  if (!headers.has('cache-control')) headers.set('cache-control', 'no-cache');
+  if (matchesTag(ifNoneMatch, page.etag)) return { status: 304, headers, body: null };
+  const gzip = page.gzip && /\bgzip\b/u.test(acceptEncoding ?? '');
   if (gzip) headers.set('content-encoding', 'gzip');
   const body = gzip ? page.gzip! : page.body;
   headers.set('content-length', String(body.length));
-  return new Response(body, { status: page.status, headers });
+  return { status: page.status, headers, body };
+}
+
+function respond(page: KeptPage, request: Request): Response {
+  const { status, headers, body } = keptAnswer(page, request.headers.get('if-none-match'), request.headers.get('accept-encoding'));
+  return new Response(body, { status, headers });
 }

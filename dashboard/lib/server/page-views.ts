@@ -588,7 +588,7 @@ export async function loadService(ctx: Context, code: string, opts: ServiceOptio
  * service's page with their default filters, for the public and for an executive (the two scopes everybody shares; a
  * service owner's pages are their organization's, a subset of the executive's answers for the scorecards only).
  */
-export async function warmPages(now: Date): Promise<number> {
+export async function warmPages(now: Date, signal?: AbortSignal): Promise<number> {
   const m = await service();
   const callers: Caller[] = [PUBLIC_CALLER, { role: 'executive', orgs: [], id: 'jalon-warm' }];
   const ids = [...m.definitions().keys()];
@@ -607,6 +607,7 @@ export async function warmPages(now: Date): Promise<number> {
     // One page at a time: the service's read limit already spreads each page's reads over the cores, and a person
     // opening a page meanwhile waits behind at most one page's reads, not the whole list's.
     for (const page of pages) {
+      if (signal?.aborted) return prepared; // the server is stopping
       await page().catch(() => undefined); // a page that fails to prepare is computed when opened, and says why then
       prepared++;
     }
