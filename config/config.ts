@@ -26,6 +26,9 @@ export type WarehouseConfig =
       /** Cluster tables as ReplicatedMergeTree with {shard}/{replica} macros (needs Keeper and the macros). */
       replicated: boolean;
       requestTimeoutMs: number;
+      /** JALON_ENGINE_NICE, only when set: the server's query threads run at this nice value (a server sharing the
+       *  machine with Jalon); a server elsewhere needs none. */
+      threadNice?: number;
     };
 
 export interface Config {
@@ -204,7 +207,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       cluster: clusterRaw || null,
       clusterDdl: clusterDdl === 'on_cluster' ? 'on_cluster' : 'per_node',
       replicated: replicated === 'true' || replicated === '1',
-      requestTimeoutMs: integer('CLICKHOUSE_TIMEOUT_MS', 300_000, 1_000, 3_600_000)
+      requestTimeoutMs: integer('CLICKHOUSE_TIMEOUT_MS', 300_000, 1_000, 3_600_000),
+      ...(env.JALON_ENGINE_NICE !== undefined ? { threadNice: integer('JALON_ENGINE_NICE', 10, 0, 19) } : {})
     };
   } else {
     if (env.CLICKHOUSE_CLUSTER) problems.push('CLICKHOUSE_CLUSTER demande CLICKHOUSE_URL / needs CLICKHOUSE_URL (a cluster runs on servers)');

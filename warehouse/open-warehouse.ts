@@ -28,7 +28,8 @@ export async function openWarehouse(config: WarehouseConfig, options: OpenOption
         password: config.password,
         database: config.database,
         requestTimeoutMs: config.requestTimeoutMs,
-        createDatabase: options.createDatabase ?? true
+        createDatabase: options.createDatabase ?? true,
+        ...(config.threadNice !== undefined ? { threadNice: config.threadNice } : {})
       };
       if (config.cluster) return ClusterWarehouse.open({ ...server, cluster: config.cluster, ddl: config.clusterDdl, replicated: config.replicated });
       return ServerWarehouse.open(server);

@@ -14,6 +14,9 @@ export interface ServerOptions {
   requestTimeoutMs?: number;
   /** Create the database when it is missing (migrate, demo); off for read-only users. */
   createDatabase?: boolean;
+  /** Nice value (0–19) of the server's query threads, sent with every query (`os_threads_nice_value_query`): for a
+   *  server on the same machine as Jalon, whose pages then go first. The server applies it with CAP_SYS_NICE only. */
+  threadNice?: number;
 }
 
 type Settings = Record<string, string | number | boolean>;
@@ -82,7 +85,7 @@ export class ServerWarehouse implements Warehouse {
       username: options.username,
       password: options.password,
       request_timeout: options.requestTimeoutMs ?? 300_000,
-      clickhouse_settings: BASE_SETTINGS as never,
+      clickhouse_settings: (options.threadNice ? { ...BASE_SETTINGS, os_threads_nice_value_query: options.threadNice } : BASE_SETTINGS) as never,
       // Every failure is thrown and classified (toWarehouseError); the client's own log would print it again, with
       // its stack, before the one line the caller gets.
       log: { level: ClickHouseLogLevel.OFF }

@@ -132,6 +132,7 @@ async function compare(steps: Step[]): Promise<{ inPlace: string[]; batched: str
   return { inPlace: fast.paths, batched: slow.paths, snap: fast.snap };
 }
 
+// Each test runs several ingests and compares them with the batched path: minutes on a loaded machine, hence 180 s.
 describe('ingest in place against the batched path', () => {
   it('a dirty events file, then the same file again (stored rows: the batched path), then a survey file', async () => {
     const events = write('dirty-events.ndjson', dirtyEvents);
@@ -149,7 +150,7 @@ describe('ingest in place against the batched path', () => {
     expect(first.new_codes).toEqual(['MCN', 'RAMQ', 'SAAQ', 'MCN/nouveau', 'RAMQ/carte', 'SAAQ/permis']);
     expect([second.read, second.inserted, second.duplicates, second.rejected]).toEqual([19, 0, 5, 14]);
     expect(r.snap.quarantine.filter((q) => String(q).includes('garbage')).length).toBe(2); // once per run
-  });
+  }, 180_000);
 
   it('a repeated id in the file sends it to the batched path; a forced organization and strict mode agree', async () => {
     // Each file in its own month, so that the stored-row check of one does not see the rows of the one before.
@@ -171,7 +172,7 @@ describe('ingest in place against the batched path', () => {
     expect([s[1].read, s[1].inserted, s[1].rejected]).toEqual([3, 2, 1]);
     expect(s[1].rejects).toEqual([{ reason: 'foreign_org', count: 1 }]);
     expect(s[2].rejects).toEqual([{ reason: 'unknown_org', count: 3 }]); // placeholders are not declared organizations
-  });
+  }, 180_000);
 
   it('a file longer than the in-place limit goes through the batched path', async () => {
     const file = write('five.ndjson', [1, 2, 3, 4, 5].map((i) => ev({ event_id: `l${i}` })).join('\n'));
@@ -187,7 +188,7 @@ describe('ingest in place against the batched path', () => {
         await t.dispose();
       }
     }
-  });
+  }, 180_000);
 
   it('a run stopped right after the in-place insert, then restarted, ends as one clean run', async () => {
     const file = write('stopped.ndjson', dirtyEvents);
@@ -211,7 +212,7 @@ describe('ingest in place against the batched path', () => {
     } finally {
       await t.dispose();
     }
-  });
+  }, 180_000);
 
   it('a folder of files: each file in place, in order', async () => {
     const folder = path.join(dir, 'folder');
@@ -222,5 +223,5 @@ describe('ingest in place against the batched path', () => {
     expect(r.inPlace).toEqual(['batched']); // b.ndjson repeats f1, stored by a.ndjson: that file goes through the look-up
     const [s] = r.snap.summaries as { read: number; inserted: number; duplicates: number; rejected: number }[];
     expect([s.read, s.inserted, s.duplicates, s.rejected]).toEqual([4, 2, 1, 1]);
-  });
+  }, 180_000);
 });

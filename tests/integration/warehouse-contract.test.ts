@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { WarehouseError } from '../../warehouse/warehouse.ts';
 import { EmbeddedWarehouse } from '../../warehouse/embedded.ts';
+import { ServerWarehouse } from '../../warehouse/server.ts';
+import { loadConfig } from '../../config/config.ts';
 
 describe.each(withCluster)('warehouse contract — %s', (backend) => {
   let t: TestWarehouse;
@@ -93,7 +95,7 @@ describe.each(withCluster)('warehouse contract — %s', (backend) => {
 
 // Issue 18: the engine's query threads run below the server's JavaScript thread (JALON_ENGINE_NICE), so a kept page is
 // served while heavy reads run. Read from the kernel: the nice value of this process's threads during a heavy query.
-describe('embedded engine threads yield to the server', () => {
+describe('engine threads yield to the server', () => {
   /** Nice values of this process's threads other than the main one, from /proc (Linux). */
   const threadNices = (): number[] =>
     fs.readdirSync('/proc/self/task').filter((t) => Number(t) !== process.pid).flatMap((t) => {
@@ -131,4 +133,18 @@ describe('embedded engine threads yield to the server', () => {
       }
     }
   }, 120_000);
+
+  it('sends the nice value to a ClickHouse server with every query when it is set, and nothing otherwise', async () => {
+    for (const threadNice of [12, undefined]) {
+      const wh = await ServerWarehouse.open({ url: inject('clickhouseUrl'), username: 'default', password: '', database: 'default', ...(threadNice ? { threadNice } : {}) });
+      try {
+        const [row] = await wh.query<{ n: number }>("SELECT toInt32(getSetting('os_threads_nice_value_query')) AS n");
+        expect(row.n).toBe(threadNice ?? 0);
+      } finally {
+        await wh.close();
+      }
+    }
+    expect(loadConfig({ CLICKHOUSE_URL: 'http://ch:8123' }).warehouse).not.toHaveProperty('threadNice');
+    expect(loadConfig({ CLICKHOUSE_URL: 'http://ch:8123', JALON_ENGINE_NICE: '12' }).warehouse).toMatchObject({ threadNice: 12 });
+  });
 });
