@@ -18,6 +18,12 @@ export interface ServiceReference {
   standardTarget: number;
 }
 
+/** A step's name as people read it (« Vérification d'identité »), for its internal id (identification); the id itself
+ *  when no label is known. Pages never show the id when a label exists. */
+export function stepLabel(name: string): { fr: string; en: string } {
+  return STEP_NAMES[name] ?? { fr: name, en: name };
+}
+
 /** The organization that owns a service code, whoever asks (codes only), so another organization's service is refused
  *  (403) rather than reported missing. Codes are unique across organizations (ingest refuses a foreign code). */
 export async function serviceOwner(wh: Warehouse, code: string): Promise<string | null> {
@@ -37,7 +43,7 @@ export async function serviceReference(wh: Warehouse, caller: Caller, code: stri
   if (!ref) return null;
   return {
     org, code, name: { fr: ref.name_fr, en: ref.name_en },
-    steps: ref.steps.map((name) => ({ name, label: STEP_NAMES[name] ?? { fr: name, en: name } })),
+    steps: ref.steps.map((name) => ({ name, label: stepLabel(name) })),
     standardDays: Number(ref.standard_days), workingDays: Boolean(Number(ref.working_days)), standardTarget: Number(ref.standard_target)
   };
 }

@@ -5,7 +5,7 @@ import type { Warehouse } from '../../warehouse/warehouse.ts';
 import { ROLLUP_TABLES, refreshRollups } from '../../metrics/rollups.ts';
 import {
   CHANNEL_MINUTES, CHANNEL_UNIT_COST, DECLARED_INDICATORS, DEMO_START, ORGANIZATIONS, REGION_WEIGHTS, SEASONS,
-  SEASON_PROFILE, SERVICES, STEP_DROP, SURVEY_COMMENTS, type DemoService
+  SEASON_PROFILE, SERVICES, STEP_DROP, STEP_NAMES, SURVEY_COMMENTS, type DemoService
 } from './catalogue.ts';
 
 export interface DemoOptions {
@@ -409,7 +409,9 @@ function annotationRows(seed: number, now: Date) {
   for (const s of SERVICES.filter((x) => x.steps.length > 0)) {
     const at = new Date(new Date('2019-01-01T00:00:00Z').getTime() + Math.floor(rand() * span));
     const step = s.steps[Math.floor(rand() * s.steps.length)];
-    rows.push({ org: s.org, service: s.code, at: at.toISOString(), kind: 'release', text_fr: `Refonte de l'étape « ${step} »`, text_en: `Step "${step}" redesigned` });
+    // A release note names the step as people read it (« Paiement »), never its internal id (paiement).
+    const name = STEP_NAMES[step] ?? { fr: step, en: step };
+    rows.push({ org: s.org, service: s.code, at: at.toISOString(), kind: 'release', text_fr: `Refonte de l'étape « ${name.fr} »`, text_en: `“${name.en}” step redesigned` });
     if (rand() < 0.35) {
       const inc = new Date(new Date('2019-01-01T00:00:00Z').getTime() + Math.floor(rand() * span));
       rows.push({ org: s.org, service: s.code, at: inc.toISOString(), kind: 'incident', text_fr: 'Panne du service en ligne', text_en: 'Online service outage' });

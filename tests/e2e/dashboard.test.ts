@@ -250,7 +250,11 @@ describe('dashboard in Chromium', () => {
     expect(svg.suggestedFilename()).toMatch(/\.svg$/);
     const text = fs.readFileSync((await svg.path()) ?? '', 'utf8');
     expect(text).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-    expect((text.match(/<rect/g) ?? []).length).toBeGreaterThan(6);
+    // The box plot: a row per channel, a box for each channel with quartiles, and the legend's sample box.
+    expect((text.match(/<g data-box=/g) ?? []).length).toBeGreaterThanOrEqual(4);
+    const quartiles = (text.match(/data-q1="\d/g) ?? []).length;
+    expect(quartiles).toBeGreaterThanOrEqual(3);
+    expect((text.match(/<rect/g) ?? []).length).toBe(quartiles + 1);
     const [png] = await Promise.all([page.waitForEvent('download'), frame.getByRole('button', { name: 'Download PNG' }).click()]);
     expect(png.suggestedFilename()).toMatch(/\.png$/);
     expect(fs.readFileSync((await png.path()) ?? '').subarray(1, 4).toString()).toBe('PNG');

@@ -1,7 +1,9 @@
-// Issue 15 in real Chromium on the open demo. On every page type, in French and in English, at 1366 px and 390 px:
-// the browser's text boxes show no two chart texts overlapping, none sticking out of its SVG and none under 11 px;
-// no label drawn at 1366 px is gone at 390 px unless it went to a legend or is in the data table; axe finds nothing
-// serious; nothing scrolls sideways at 390 px. Every chart export (SVG, and a PNG drawn from it) carries its title,
+// Issue 15 in real Chromium on the open demo. On every page type, in French and in English, at 1366 px and 390 px
+// (and 640 px, between the phone's cards and the wide layout, for the cheap checks): the browser's text boxes show no
+// two chart texts overlapping, none sticking out of its SVG and none under 11 px; no label drawn at 1366 px is gone at
+// 390 or 640 px unless it went to a legend or is in the data table; axe finds nothing serious; the page never scrolls
+// sideways at 390 or 640 px, and at 390 px (cards) and 1366 px no table outside a chart's data table scrolls sideways
+// inside its own region and every status is in sight. Every chart export (SVG, and a PNG drawn from it) carries its title,
 // scope, period, source and date as text; a chart CSV names its unit in the header and its filters in the file name.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
@@ -20,7 +22,9 @@ const PAGES: { name: string; fr: string; en: string }[] = [
   { name: 'scorecard', fr: '/fr', en: '/en' },
   { name: 'organizations', fr: '/fr/organisations', en: '/en/organizations' },
   { name: 'organization', fr: '/fr/organisations/RAMQ', en: '/en/organizations/RAMQ' },
-  { name: 'service', fr: '/fr/services/RAMQ-CARTE-RENOUV', en: '/en/services/RAMQ-CARTE-RENOUV' },
+  // The fiscal year holding the demo's release note on this service (1 June 2021), with the before/after view around
+  // it: the page then shows every table it can (split funnel, before/after, annotations).
+  { name: 'service', fr: '/fr/services/RAMQ-CARTE-RENOUV?period=fy2021&around=2021-06-01', en: '/en/services/RAMQ-CARTE-RENOUV?period=fy2021&around=2021-06-01' },
   { name: 'indicator', fr: '/fr/indicateurs/digital_take_up', en: '/en/indicators/digital_take_up' },
   { name: 'indicator-duration', fr: '/fr/indicateurs/time_to_complete', en: '/en/indicators/time_to_complete' },
   { name: 'indicator-steps', fr: '/fr/indicateurs/step_drop_off', en: '/en/indicators/step_drop_off' },
@@ -30,6 +34,14 @@ const PAGES: { name: string; fr: string; en: string }[] = [
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 /** Page types whose axe check at 1366 px is dashboard.test.ts's (same pages, both languages). */
 const AXED_AT_1366 = ['scorecard', 'organizations', 'organization', 'service', 'indicator', 'catalogue'];
+/** Tables each page type must show, which the phone check reads (so that it cannot pass on a page without them). */
+const PHONE_TABLES: Record<string, string[]> = {
+  scorecard: ['table.status-grid', 'section[data-characteristic] table'],
+  organization: ['section[data-org-characteristics] table'],
+  service: ['table[data-split-table="channel"]', 'table[data-split-table="client_type"]', 'table[data-ba-table]', 'section[data-annotations] table']
+};
+/** A width between the phone's cards (under 600 px) and the wide layout, where charts draw stacked at their widest. */
+const MIDDLE = 640;
 
 // Fiscal year 2025 runs from 1 April 2025 to 31 March 2026: the range [2025-04-01, 2026-04-01).
 const INDICATOR = '/fr/indicateurs/digital_take_up?org=RAMQ&period=fy2025';
@@ -57,6 +69,52 @@ async function open(page: Page, url: string): Promise<void> {
   await page.waitForFunction(() => [...document.querySelectorAll('figure[data-chart] .drawing')].every((d) => d.hasAttribute('data-width')), undefined, { timeout: 30_000 });
 }
 
+/** The page at another width, once every chart has redrawn for its new measured width (no new page load). */
+async function resize(page: Page, width: number): Promise<void> {
+  await page.setViewportSize({ width, height: 900 });
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('figure[data-chart] .drawing')].every((d) => d.getAttribute('data-width') === String(Math.floor(d.clientWidth))),
+    undefined,
+    { timeout: 30_000 }
+  );
+}
+
+/** Where the document is wider than the window: its scroll width and the first elements sticking out. */
+function pageWidth(): { scroll: number; inner: number; out: string[] } {
+  const out = [...document.querySelectorAll('body *')]
+    .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+    .slice(0, 3)
+    .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} → ${Math.round(e.getBoundingClientRect().right)}`);
+  return { scroll: document.documentElement.scrollWidth, inner: window.innerWidth, out };
+}
+
+/** Tables outside a chart's data table that scroll sideways inside a region of their own, and statuses out of sight
+ *  (a status badge or grid cell past the window's edge, or cut by its scrolling region). Checked at 390 px, where
+ *  tables are cards, and at 1366 px; between the two a wide table may still scroll in its region. `wanted`: selectors
+ *  of tables the page must hold; one missing is reported too. Runs in the page. */
+function pageTables(wanted: string[]): string[] {
+  const problems: string[] = [];
+  for (const sel of wanted) if (!document.querySelector(sel)) problems.push(`no ${sel} on the page`);
+  const name = (t: Element) => `table${t.className ? `.${[...t.classList].join('.')}` : ''}${[...t.attributes].filter((a) => a.name.startsWith('data-')).map((a) => `[${a.name}="${a.value}"]`).join('')}`;
+  for (const table of document.querySelectorAll('main table')) {
+    if (table.closest('details.table-view')) continue;
+    for (let e = table.parentElement; e && e !== document.body; e = e.parentElement) {
+      const o = getComputedStyle(e).overflowX;
+      if ((o === 'auto' || o === 'scroll') && e.scrollWidth > e.clientWidth + 1) {
+        problems.push(`${name(table)} scrolls sideways inside its region (${e.scrollWidth} px in ${e.clientWidth} px)`);
+        break;
+      }
+    }
+  }
+  const statuses = [...document.querySelectorAll('main [data-status], main [data-org-status], main [data-gov-status]')].filter((e) => !e.closest('details.table-view'));
+  const cut = statuses.filter((e) => {
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && (r.right > window.innerWidth + 0.5 || r.left < -0.5);
+  });
+  if (cut.length) problems.push(`${cut.length} of ${statuses.length} statuses out of sight (first: ${cut[0].textContent?.trim()})`);
+  return problems;
+}
+
 async function newContext(width: number): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport: { width, height: 900 }, acceptDownloads: true });
   // Test helpers compiled with "keep names" call a __name helper inside page.evaluate: harmless in the page.
@@ -65,7 +123,7 @@ async function newContext(width: number): Promise<BrowserContext> {
 }
 
 describe('legible on a phone and in exports', () => {
-  test('every page, both languages, 1366 and 390 px: chart texts neither overlap nor stick out, labels survive the phone, axe passes, no sideways scroll', async () => {
+  test('every page, both languages, 1366, 640 and 390 px: chart texts neither overlap nor stick out, labels survive the phone, axe passes, no sideways scroll, phone tables are cards', async () => {
     const wide = await newContext(1366);
     const narrow = await newContext(390);
     const [pw, pn] = [await wide.newPage(), await narrow.newPage()];
@@ -97,14 +155,17 @@ describe('legible on a phone and in exports', () => {
     for (const p of PAGES) {
       for (const lang of ['fr', 'en'] as const) {
         const url = p[lang];
-        // Both widths at once (two pages of one browser). Axe at 1366 px runs here only on the page types that
-        // dashboard.test.ts does not already check at that width, to keep the suite within its time.
+        // Both widths at once (two pages of one browser; the phone's page is then widened to 640 px, which costs a
+        // redraw, not a load). Axe at 1366 px runs here only on the page types that dashboard.test.ts does not
+        // already check at that width, to keep the suite within its time.
         const [at1366, at390] = await Promise.all([
           (async () => {
             await open(pw, url);
             const read = await pw.evaluate(readCharts);
             check(`${url} @1366`, read);
             if (!AXED_AT_1366.includes(p.name)) await axe(`${url} @1366`, pw);
+            // Wide, the page's tables fit too (the home's 14 characteristics among them).
+            for (const t of await pw.evaluate(pageTables, PHONE_TABLES[p.name] ?? [])) problems.push(`${url} @1366: ${t}`);
             return read;
           })(),
           (async () => {
@@ -114,24 +175,30 @@ describe('legible on a phone and in exports', () => {
             await axe(`${url} @390`, pn);
             // Open every data table too: a table opened on a phone must scroll inside its wrapper, not the page.
             await pn.locator('details.table-view > summary').evaluateAll((els) => els.forEach((e) => (e as HTMLElement).click()));
-            const m = await pn.evaluate(() => {
-              const out = [...document.querySelectorAll('body *')]
-                .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
-                .slice(0, 3)
-                .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} → ${Math.round(e.getBoundingClientRect().right)}`);
-              return { scroll: document.documentElement.scrollWidth, inner: window.innerWidth, out };
-            });
+            const m = await pn.evaluate(pageWidth);
             if (m.scroll > m.inner) problems.push(`${url} @390: the page is ${m.scroll} px wide (${m.out.join('; ')})`);
-            return read;
+            // The page's own tables (not the charts' data tables) are cards on a phone: nothing scrolls sideways.
+            for (const t of await pn.evaluate(pageTables, PHONE_TABLES[p.name] ?? [])) problems.push(`${url} @390: ${t}`);
+            // The same page at 640 px, redrawn without a new load: texts and page width again (axe is not rerun).
+            await resize(pn, MIDDLE);
+            const mid = await pn.evaluate(readCharts);
+            check(`${url} @${MIDDLE}`, mid);
+            const w = await pn.evaluate(pageWidth);
+            if (w.scroll > w.inner) problems.push(`${url} @${MIDDLE}: the page is ${w.scroll} px wide (${w.out.join('; ')})`);
+            await pn.setViewportSize({ width: 390, height: 900 });
+            return [read, mid];
           })()
         ]);
 
-        // Same charts at both widths; each label drawn at 1366 px is drawn at 390 px (or in its legend) or in its table.
-        expect(at390.map((c) => c.chart), url).toEqual(at1366.map((c) => c.chart));
-        at1366.forEach((c, k) => {
-          const there = new Set(at390[k].labels);
-          for (const label of c.labels) if (!there.has(label) && !at390[k].elsewhere.includes(label)) problems.push(`${url} ${c.chart}: « ${label} » is gone at 390 px`);
-        });
+        // Same charts at every width; each label drawn at 1366 px is drawn at 390 and 640 px (or in its legend) or in
+        // its table.
+        for (const [width, narrower] of [[390, at390[0]], [MIDDLE, at390[1]]] as const) {
+          expect(narrower.map((c) => c.chart), `${url} @${width}`).toEqual(at1366.map((c) => c.chart));
+          at1366.forEach((c, k) => {
+            const there = new Set(narrower[k].labels);
+            for (const label of c.labels) if (!there.has(label) && !narrower[k].elsewhere.includes(label)) problems.push(`${url} ${c.chart}: « ${label} » is gone at ${width} px`);
+          });
+        }
         charts += at1366.length;
       }
     }

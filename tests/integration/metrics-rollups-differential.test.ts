@@ -4,7 +4,9 @@
 // they are counts, other figures within 1e-9 (relative). Each data set asks each metric one of its grains, turning
 // through them from one data set to the next, so that every grain of every metric is compared on several data sets
 // per engine within the time CI allows. A dimension no rollup keeps is answered from the raw tables by design and not
-// compared; every request compared must say it was answered by a rollup, so the test cannot pass vacuously.
+// compared; every request compared must say it was answered by a rollup, so the test cannot pass vacuously. Time to
+// complete's box plot (p10, p25, p75 beside the median and p90, merged from the same exact state) is held to the
+// median's tolerance, and must have been compared with values on both sides.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,6 +69,8 @@ describe.each(backends)('rollups equal raw tables on random data — %s', (backe
   const compared = new Map<string, number>();
   let answers = 0;
   let largestGroup = 0;
+  /** Time-to-complete rows whose box-plot quantiles both paths gave (not null), so their comparison was real. */
+  const boxCompared = new Map<string, number>();
   const grainsAsked = new Set<string>();
   const sets: DataSet[] = [];
 
@@ -114,6 +118,9 @@ describe.each(backends)('rollups equal raw tables on random data — %s', (backe
           compared.set(k, (compared.get(k) ?? 0) + a.rows.length);
           answers++;
           grainsAsked.add(`${def.id} ${grain}`);
+          if (def.id === 'time_to_complete') {
+            for (const r of a.rows) for (const q of ['p10', 'p25', 'p75', 'p90']) if (r.extra?.[q] != null) boxCompared.set(q, (boxCompared.get(q) ?? 0) + 1);
+          }
           if (def.id === 'time_to_complete' && grain === 'month' && by[0] === 'channel') largestGroup = Math.max(largestGroup, ...a.rows.map((x) => x.n ?? 0));
         }
       }
@@ -128,5 +135,6 @@ describe.each(backends)('rollups equal raw tables on random data — %s', (backe
     expect(answers).toBeGreaterThan(SEEDS.length * 50);
     // The largest month × channel group of time_to_complete, as both paths counted it (the rows compared equal).
     expect(largestGroup).toBeGreaterThan(8_192);
+    for (const q of ['p10', 'p25', 'p75', 'p90']) expect(boxCompared.get(q) ?? 0, q).toBeGreaterThan(SEEDS.length);
   });
 });

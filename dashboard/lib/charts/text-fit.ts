@@ -64,6 +64,32 @@ export function wrapText(text: string, size: number, max: number, live: boolean,
   return out.map((l, k) => (k === out.length - 1 || textWidth(l, size, live) > max ? fitText(l, size, max, live) : l));
 }
 
+/** A chart's legend at the top of its drawing: each item's text wrapped on up to two lines of at most `max` px, the
+ *  y of each item's first line, and the legend's height (0 without items). Items are `lineHeight` apart per line. */
+export function layoutLegend<T extends { text: string }>(items: T[], size: number, max: number, live: boolean): { rows: (T & { lines: string[]; y: number })[]; height: number } {
+  const line = size + 4;
+  let y = 4;
+  const rows = items.map((item) => {
+    const lines = wrapText(item.text, size, max, live, 2);
+    const row = { ...item, lines, y };
+    y += lines.length * line + 4;
+    return row;
+  });
+  return { rows, height: rows.length ? y - 4 + 6 : 0 };
+}
+
+/** A row's label on a narrow drawing: on one or two lines of its own, with the row's value after the last line when it
+ *  fits there, else on the next line. Lines are `size + 4` apart; x and line of the value, and whether the label was cut. */
+export function stackLabel(label: string, value: string, size: number, width: number, live: boolean): { lines: string[]; textLines: number; valueX: number; valueLine: number; cut: boolean } {
+  const lines = wrapText(label, size, width - 8, live, 2);
+  const last = textWidth(lines[lines.length - 1], size, live);
+  const sameLine = 4 + last + 10 + textWidth(value, size, live) <= width - 4;
+  return {
+    lines, textLines: lines.length + (sameLine ? 0 : 1), valueX: sameLine ? 4 + last + 10 : 4,
+    valueLine: sameLine ? lines.length - 1 : lines.length, cut: lines.join(' ') !== label
+  };
+}
+
 /** Label positions pushed apart so that no two are closer than `gap`, kept within [top, bottom], in input order. */
 export function spreadLabels(wanted: number[], gap: number, top: number, bottom: number): number[] {
   const order = wanted.map((y, k) => ({ y, k })).sort((a, b) => a.y - b.y);

@@ -43,6 +43,8 @@ export interface I18n {
   value(v: number | null, unit: string): string;
   /** A duration given in minutes, in the unit that reads: minutes under an hour, hours under two days, then days. */
   duration(minutes: number | null): string;
+  /** A round duration (an axis graduation: 1 min, 4 h, 1 day, 30 days) in its own unit, without decimals. */
+  durationTick(minutes: number): string;
   date(iso: string | null): string;
   period(label: string): string;
 }
@@ -123,6 +125,12 @@ export function i18n(lang: Lang): I18n {
       if (a < 60) return `${self.number(minutes, a < 10 && !Number.isInteger(minutes) ? 1 : 0)}${NBSP}min`;
       if (a < 48 * 60) return `${self.number(minutes / 60, 1)}${NBSP}h`;
       return `${self.number(minutes / 1440, 1)}${NBSP}${lang === 'fr' ? 'jours' : 'days'}`;
+    },
+    durationTick(minutes) {
+      if (minutes < 60) return `${self.number(minutes, minutes < 1 ? 1 : 0)}${NBSP}min`;
+      if (minutes < 1440) return `${self.number(minutes / 60, 0)}${NBSP}h`;
+      const days = Math.round(minutes / 1440);
+      return `${self.number(days, 0)}${NBSP}${lang === 'fr' ? (days === 1 ? 'jour' : 'jours') : days === 1 ? 'day' : 'days'}`;
     },
     date(iso) {
       if (!iso) return dash;

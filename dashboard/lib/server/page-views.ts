@@ -10,6 +10,7 @@ import type { Dimension, Grain, MetricAnswer, MetricRequest, Status } from '../.
 import type { OrganizationInventory } from '../../../metrics/inventory.ts';
 import type { Scorecard, ScorecardIndicator } from '../../../metrics/scorecard.ts';
 import { loadStrategy } from '../../../metrics/strategy.ts';
+import { stepLabel } from '../../../metrics/read-models.ts';
 import { periodOf, periodRange as labelRange, torontoDay } from '../../../metrics/periods.ts';
 import type { MetricsService } from '../../../metrics/service.ts';
 import type { Annotation, AnnotationInput } from '../../../metrics/annotations.ts';
@@ -299,6 +300,8 @@ export interface IndicatorView {
   /** The range the figures measure when it differs from the selected one (declared data: whole fiscal years). */
   measured: Range | null;
   unavailable: Dimension[];
+  /** A step metric's steps as people read them, by internal step name (the rows carry the name). */
+  stepLabels?: Record<string, { fr: string; en: string }>;
 }
 
 export async function loadIndicator(ctx: Context, metric: string): Promise<IndicatorView | null> {
@@ -320,7 +323,11 @@ export async function loadIndicator(ctx: Context, metric: string): Promise<Indic
   const byDefinition = /\{digital:/.test(m.definitions().get(metric)?.body ?? '') ? ['channel'] : [];
   const dims = (['org', 'service', 'channel'] as const).filter((d) => info.dimensions.includes(d) && !byDefinition.includes(d));
   const breakdowns = await Promise.all(dims.map(async (dimension) => ({ dimension, answer: await m.run({ ...request(ctx, metric, range, 'all', [dimension]), compare: 'none' }) })));
-  return { info, series, breakdowns, target: strategy.target, characteristics, range: selected, measured: declared && (range.from !== selected.from || range.to !== selected.to) ? range : null, unavailable };
+  const stepNames = new Set([...series.rows, ...breakdowns.flatMap((b) => b.answer.rows)].flatMap((r) => (r.step?.name ? [r.step.name] : [])));
+  return {
+    info, series, breakdowns, target: strategy.target, characteristics, range: selected, measured: declared && (range.from !== selected.from || range.to !== selected.to) ? range : null, unavailable,
+    stepLabels: Object.fromEntries([...stepNames].map((n) => [n, stepLabel(n)]))
+  };
 }
 
 interface ServiceRank {
@@ -461,7 +468,8 @@ export interface ServiceView {
   org: OrganizationInventory;
   service: { code: string; name: { fr: string; en: string }; steps: string[]; standardDays: number; workingDays: boolean; standardTarget: number };
   funnel: FunnelStep[];
-  times: { channel: string; buckets: { label: string; upper: number | null; count: number | null }[]; median: number | null; p90: number | null; n: number | null }[];
+  /** Time to complete per channel: the box plot's five figures (10th, 25th, 50th, 75th, 90th percentiles) and the bands. */
+  times: { channel: string; buckets: { label: string; upper: number | null; count: number | null }[]; median: number | null; p10: number | null; p25: number | null; p75: number | null; p90: number | null; n: number | null }[];
   satisfaction: MetricAnswer | null;
   satisfactionUnavailable: Dimension[];
   comments: { at: string; channel: string; language: string; satisfaction: number; text: string }[];
@@ -561,7 +569,8 @@ export async function loadService(ctx: Context, code: string, opts: ServiceOptio
     service: { code, name: ref.name, steps: ref.steps.map((s) => s.name), standardDays: ref.standardDays, workingDays: ref.workingDays, standardTarget: ref.standardTarget },
     funnel,
     times: times.rows.map((r) => ({
-      channel: r.dimensions.channel ?? '', n: r.n, median: r.value, p90: r.suppressed ? null : (r.extra?.p90 ?? null),
+      channel: r.dimensions.channel ?? '', n: r.n, median: r.value,
+      ...Object.fromEntries((['p10', 'p25', 'p75', 'p90'] as const).map((q) => [q, r.suppressed ? null : (r.extra?.[q] ?? null)])) as Record<'p10' | 'p25' | 'p75' | 'p90', number | null>,
       buckets: BUCKETS.map((b) => ({ label: b.key, upper: b.upper, count: r.suppressed ? null : (r.extra?.[b.key] ?? null) }))
     })),
     satisfaction, satisfactionUnavailable, channelShift, standard, standardUnavailable, completion,
