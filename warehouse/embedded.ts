@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
+import { parseJsonEachRow } from './json-rows.ts';
 import type { InsertSummary, IsolatedQueryOptions, QueryOptions, QueryParams, RawInsertFormat, Warehouse } from './warehouse.ts';
 import { WarehouseError, assertSettingName, resultTooLarge, toWarehouseError } from './warehouse.ts';
 import { quoteIdentifier } from './identifiers.ts';
@@ -83,9 +84,6 @@ function claimFolder(dataDir: string, holder: string): string {
   }
   throw lockedError(dataDir, readLock(file));
 }
-
-/** Characters of a JSON result read between two yields of the server's thread (about 2 ms of parsing). */
-const YIELD_EVERY_CHARS = 256 * 1024;
 
 /** Appends per-query settings as a SETTINGS clause (chDB takes no per-query settings otherwise). */
 function withSettings(sql: string, settings: QueryOptions['settings']): string {
@@ -262,22 +260,7 @@ export class EmbeddedWarehouse implements Warehouse {
 
   async query<T = Record<string, unknown>>(sql: string, params?: QueryParams, options?: QueryOptions): Promise<T[]> {
     const result = await this.run(sql, params, 'JSONEachRow', options);
-    const text = result.text();
-    const rows: T[] = [];
-    let start = 0;
-    let sliceEnd = YIELD_EVERY_CHARS;
-    while (start < text.length) {
-      let end = text.indexOf('\n', start);
-      if (end === -1) end = text.length;
-      if (end > start) rows.push(JSON.parse(text.slice(start, end)) as T);
-      start = end + 1;
-      // A large result is read in slices: between them, the server's thread answers other requests (a kept page).
-      if (start > sliceEnd) {
-        sliceEnd = start + YIELD_EVERY_CHARS;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    }
-    return rows;
+    return parseJsonEachRow<T>(result.text());
   }
 
   async queryArrow(sql: string, params?: QueryParams, options?: QueryOptions): Promise<Table> {

@@ -1,6 +1,7 @@
 // Server adapter: any ClickHouse server (or cluster node) through @clickhouse/client over HTTP.
 import { Readable } from 'node:stream';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import { parseJsonEachRow } from './json-rows.ts';
 import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
 import type { InsertSummary, IsolatedQueryOptions, QueryOptions, QueryParams, RawInsertFormat, Warehouse } from './warehouse.ts';
 import { assertSettingName, resultTooLarge, toWarehouseError } from './warehouse.ts';
@@ -115,7 +116,7 @@ export class ServerWarehouse implements Warehouse {
         ...(options?.signal ? { abort_signal: options.signal } : {}),
         ...(options?.queryId ? { query_id: options.queryId } : {})
       });
-      return await rs.json<T>();
+      return await parseJsonEachRow<T>(await rs.text());
     } catch (err) {
       throw toWarehouseError(err, 'query');
     }
