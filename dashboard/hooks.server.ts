@@ -11,7 +11,6 @@ import { DEMO_VISITOR, PUBLIC_CALLER } from '../access/caller.ts';
 import { clientAddress } from '../access/client-address.ts';
 import { errorResponse } from '$lib/server/api';
 import { etagOf, keptPage, matches, PageCache } from '$lib/server/page-cache';
-import { torontoDay } from '../metrics/periods.ts';
 import { warmPages } from '$lib/server/page-views';
 import { setSecurityHeaders } from '$lib/server/security-headers';
 
@@ -83,9 +82,7 @@ export const handle: Handle = async ({ event, resolve }) => {
   const asked = new URL(event.request.url);
   if (runtime?.pages && keptPage(event.request.method, asked)) {
     // A page that shows figures: from the rendered-page cache, keyed by who asks and the data it shows.
-    const search = new URLSearchParams([...asked.searchParams].sort(([a], [b]) => a.localeCompare(b))).toString();
-    const version = await runtime.metrics.pageVersion();
-    const key = PageCache.keyOf(asked.pathname, search, event.locals.caller, event.locals.username, version, torontoDay(new Date()));
+    const key = PageCache.keyOf(asked, event.locals.caller, event.locals.username, await runtime.metrics.pageVersion());
     response = await runtime.pages.serve(key, event.request, render);
   } else {
     response = await withEtag(event.request, await render());

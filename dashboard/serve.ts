@@ -113,7 +113,7 @@ export async function serveHttp(given: Omit<Runtime, 'metrics' | 'guards'> & Par
     });
   const server = http.createServer((req, res) => {
     if (!bodyAllowed(req, res, runtime.config)) return;
-    // A page or answer already kept for people not signed in is written at once; everything else goes to the app.
+    // A page or answer already kept for this caller is written at once (kept-fast-path.ts); everything else goes to the app.
     serveKeptBeforeApp(req, res, runtime).then(
       (served) => served || toApp(req, res),
       () => toApp(req, res)

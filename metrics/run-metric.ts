@@ -1,6 +1,7 @@
 // The query pipeline, readable top to bottom: find the definition, apply the caller's scope (access/caller.ts, the
 // one place), decide the table, compile, refuse grains finer than the data, run, compare, suppress small counts, and
 // attach provenance. Pages, the API, the CLI and the scorecard all answer through `runMetric`.
+import { setImmediate } from 'node:timers/promises';
 import { scopeOrgs } from '../access/caller.ts';
 import { suppressCells, suppressDistribution, suppressionThreshold } from '../access/suppression.ts';
 import type { AnswerCache } from './answer-cache.ts';
@@ -64,8 +65,6 @@ const num = (v: unknown): number | null => {
   const x = Number(v);
   return Number.isFinite(x) ? x : null;
 };
-
-const yieldThread = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function shapeRow(r: RawRow, by: readonly Dimension[]): MetricRow {
   const dimensions: Partial<Record<Dimension, string>> = {};
@@ -201,7 +200,7 @@ async function computeMetric(wh: Warehouse, settings: EngineSettings, request: M
   if (raw.length > maxRows) throw tooLarge(maxRows);
   let rows = raw.map((r) => shapeRow(r, request.by));
   // Between the steps of shaping a large answer, the server's thread answers other requests (a kept page).
-  if (rows.length > 2_000) await yieldThread();
+  if (rows.length > 2_000) await setImmediate();
 
   if (request.compare !== 'none') {
     const range = shiftRange(request.grain, request.from, request.to, request.compare);
@@ -217,7 +216,7 @@ async function computeMetric(wh: Warehouse, settings: EngineSettings, request: M
   if (def.suppressSmallCounts) {
     // The period is an axis of the sum too (months add up to the fiscal year another answer publishes).
     rows = suppressRows(rows, request.by, suppressionThreshold(request.caller, settings.smallCountThreshold, options.public === true), request.grain !== 'all');
-    if (rows.length > 2_000) await yieldThread();
+    if (rows.length > 2_000) await setImmediate();
   }
 
   const p = prov[0];

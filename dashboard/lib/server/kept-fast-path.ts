@@ -7,7 +7,6 @@
 import type http from 'node:http';
 import { identifyRequest } from '../../../access/request-caller.ts';
 import { clientAddress } from '../../../access/client-address.ts';
-import { torontoDay } from '../../../metrics/periods.ts';
 import { keptAnswer, keptPage, PageCache } from './page-cache.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 import type { Runtime } from './runtime.ts';
@@ -37,9 +36,7 @@ export async function serveKeptBeforeApp(req: http.IncomingMessage, res: http.Se
   const asked = new URL(req.url ?? '/', 'http://kept.invalid');
   if (!keptPage('GET', asked)) return false;
   const { caller, username } = await identifyRequest(runtime.warehouse, config.auth, cookieValue(req.headers.cookie, SESSION_COOKIE));
-  const search = new URLSearchParams([...asked.searchParams].sort(([a], [b]) => a.localeCompare(b))).toString();
-  const key = PageCache.keyOf(asked.pathname, search, caller, username, await runtime.metrics.pageVersion(), torontoDay(new Date()));
-  const page = pages.peek(key);
+  const page = pages.peek(PageCache.keyOf(asked, caller, username, await runtime.metrics.pageVersion()));
   if (!page) return false;
   // Counted like any request; a client over its limit is refused by the app, in its own words.
   const address = clientAddress(req.socket.remoteAddress ?? '', (req.headers['x-forwarded-for'] as string | undefined) ?? null, config.http.trustedProxies);

@@ -1,5 +1,6 @@
 // Server functions behind /api/v1/metrics and /api/v1/scorecard: parse the query string, call the engine for the
 // caller, and turn its typed errors into the one HTTP error shape. Endpoints stay one line each.
+import { setImmediate } from 'node:timers/promises';
 import { DEMO_EXECUTIVE, defaultOrg, type Caller } from '../../../access/caller.ts';
 import { parseMetricRequest } from '../../../metrics/request.ts';
 import { isMetricError, metricErrorStatus } from '../../../metrics/run-metric.ts';
@@ -36,7 +37,7 @@ export async function stringified(body: unknown): Promise<string> {
   const parts: string[] = [];
   for (let i = 0; i < rows.length; i += ROWS_PER_SLICE) {
     parts.push(JSON.stringify(rows.slice(i, i + ROWS_PER_SLICE)).slice(1, -1));
-    await new Promise((resolve) => setImmediate(resolve));
+    await setImmediate();
   }
   return JSON.stringify({ ...(body as object), rows: slot }).replace(JSON.stringify(slot), () => `[${parts.join(',')}]`);
 }

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Caller } from '../../../access/caller.ts';
+import { torontoDay } from '../../../metrics/periods.ts';
 
 /** The pages kept: those that show figures and nothing personal but the header. Both languages. */
 const KEPT = /^\/(fr|en)(\/(organisations|organizations|services|indicateurs|indicators)(\/[^/]+)?)?\/?$/u;
@@ -55,8 +56,11 @@ export class PageCache {
 
   constructor(readonly maxBytes: number) {}
 
-  static keyOf(path: string, search: string, caller: Caller, username: string | null, version: string, day: string): string {
-    return JSON.stringify([path, search, caller.role, caller.id, [...caller.orgs].sort(), username, version, day]);
+  /** The key of the address as asked (its parameters in any order make one page), for this caller, this page version
+   *  and today's Toronto day: the hooks and the fast path before the app use this one function. */
+  static keyOf(asked: URL, caller: Caller, username: string | null, version: string, now: Date = new Date()): string {
+    const search = new URLSearchParams([...asked.searchParams].sort(([a], [b]) => a.localeCompare(b))).toString();
+    return JSON.stringify([asked.pathname, search, caller.role, caller.id, [...caller.orgs].sort(), username, version, torontoDay(now)]);
   }
 
   /**
