@@ -44,11 +44,16 @@ class NotKept extends Error {
   }
 }
 
+/** A key's rendering, shared by requests arriving meanwhile; its page once rendered; the bytes it counts for. */
+interface Entry {
+  pending: Promise<KeptPage>;
+  page: KeptPage | null;
+  bytes: number;
+}
+
 export class PageCache {
-  private readonly entries = new Map<string, Promise<KeptPage>>();
-  /** The entries already rendered, for a lookup without waiting (`peek`). */
-  private readonly ready = new Map<string, KeptPage>();
-  private readonly sizes = new Map<string, number>();
+  /** Map order is recency: least recently used first. `peek` reads `page` and never waits. */
+  private readonly entries = new Map<string, Entry>();
   private used = 0;
   private hits = 0;
   private misses = 0;
@@ -73,24 +78,24 @@ export class PageCache {
     let mine = false;
     if (entry) {
       this.hits++;
-      this.entries.delete(key);
-      this.entries.set(key, entry); // most recently used
+      this.touch(key, entry);
     } else {
       this.misses++;
       mine = true;
-      entry = render().then(keep);
-      this.entries.set(key, entry);
-      this.sizes.set(key, 0);
-      entry.then(
+      const created: Entry = { pending: render().then(keep), page: null, bytes: 0 };
+      entry = created;
+      this.entries.set(key, created);
+      created.pending.then(
         (page) => {
-          if (this.entries.get(key) === entry) this.ready.set(key, page);
-          this.account(key, page.bytes);
+          if (this.entries.get(key) !== created) return;
+          created.page = page;
+          this.account(key, created, page.bytes);
         },
-        () => this.forget(key)
+        () => this.entries.get(key) === created && this.forget(key)
       );
     }
     try {
-      return respond(await entry, request);
+      return respond(await entry.pending, request);
     } catch (err) {
       if (err instanceof NotKept) return mine ? err.response : render();
       throw err;
@@ -99,20 +104,23 @@ export class PageCache {
 
   /** The kept page for `key` if it is already rendered (a hit, most recently used), else undefined; never renders. */
   peek(key: string): KeptPage | undefined {
-    const page = this.ready.get(key);
-    if (!page) return undefined;
-    const entry = this.entries.get(key)!;
-    this.entries.delete(key);
-    this.entries.set(key, entry);
+    const entry = this.entries.get(key);
+    if (!entry?.page) return undefined;
+    this.touch(key, entry);
     this.hits++;
     this.peeked++;
-    return page;
+    return entry.page;
   }
 
-  private account(key: string, bytes: number): void {
-    if (!this.sizes.has(key)) return;
-    this.used += bytes - (this.sizes.get(key) ?? 0);
-    this.sizes.set(key, bytes);
+  /** Makes `key` the most recently used. */
+  private touch(key: string, entry: Entry): void {
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+  }
+
+  private account(key: string, entry: Entry, bytes: number): void {
+    this.used += bytes - entry.bytes;
+    entry.bytes = bytes;
     if (bytes > this.maxBytes / 4) this.forget(key); // one huge page is served, not kept: it would push out the rest
     for (const k of this.entries.keys()) {
       if (this.used <= this.maxBytes) break;
@@ -121,10 +129,8 @@ export class PageCache {
   }
 
   private forget(key: string): void {
+    this.used -= this.entries.get(key)?.bytes ?? 0;
     this.entries.delete(key);
-    this.ready.delete(key);
-    this.used -= this.sizes.get(key) ?? 0;
-    this.sizes.delete(key);
   }
 
   /** `peeked`: the hits served before the app (kept-fast-path.ts), also counted in `hits`. */
