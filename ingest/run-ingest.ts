@@ -13,8 +13,9 @@ import { detectEncoding, formatFromName, listFiles, readBatches, type Source, ty
 import { decodeToNdjson, isDecodedFormat } from './decode.ts';
 import type { Format, Mapping } from './mapping.ts';
 import {
-  buildInsertValid, buildNewRows, buildPrecheck, buildQuarantine, buildStoredCheck, buildValidation, buildValidationSelect, columnsOf, MAX_ORGS,
-  targetColumnList, VALIDATION_SETTINGS, withJourneyFill, buildParametersFromServices, type ValidationOptions
+  buildIntakeInsert, buildIntakeViews, buildNewRows, buildQuarantine, buildStagedCheck, buildStoredCheck, buildStoredSample, buildValidation, buildValidationSelect,
+  columnsOf, intakeColumns, MAX_ORGS, REJECT_COLUMNS, targetColumnList, VALIDATION_SETTINGS, withJourneyFill, buildParametersFromServices,
+  type ValidationOptions
 } from './validate-sql.ts';
 
 export interface IngestInput {
@@ -98,9 +99,9 @@ export const NEW_CODES_SHOWN = 20;
 export const DEFAULT_BATCH_ROWS = 250_000;
 export const DEFAULT_BATCH_BYTES = 32 << 20;
 /**
- * Largest file the in-place path takes, in lines: its duplicate check holds one 8-byte hash per line in a hash set
- * (128 MiB up to 8 M lines, plus one set per thread while reading), which this bounds; a longer file goes through the
- * batched path, whose memory follows the batch. The size in bytes is a cheaper first test.
+ * Largest file the in-place path takes, in lines: its duplicate check holds one 8-byte hash per staged row in a hash
+ * set (128 MiB up to 8 M rows), which this bounds; a longer file goes through the batched path, whose memory follows
+ * the batch. The size in bytes is a cheaper first test.
  */
 const IN_PLACE_MAX_LINES = 8_000_000;
 const IN_PLACE_MAX_BYTES = 2 * 1024 ** 3;
@@ -126,7 +127,11 @@ async function dropAbandonedStaging(wh: Warehouse, now: Date): Promise<void> {
     { before: new Date(now.getTime() - 86_400_000).toISOString().slice(0, 19).replace('T', ' ') }
   );
   for (const { name } of rows) {
-    if (/^_ingest_(stage|valid|new)_[0-9a-f]{20}$/.test(name)) await wh.command(`DROP TABLE IF EXISTS ${quoteIdentifier(name)}`).catch(() => undefined);
+    // Views first: a table with a view reading it is not dropped before the view.
+    if (/^_ingest_(mv\d+)_[0-9a-f]{20}$/.test(name)) await wh.command(`DROP VIEW IF EXISTS ${quoteIdentifier(name)}`).catch(() => undefined);
+  }
+  for (const { name } of rows) {
+    if (/^_ingest_(stage|valid|new|in|rows|rej|ro\d+)_[0-9a-f]{20}$/.test(name)) await wh.command(`DROP TABLE IF EXISTS ${quoteIdentifier(name)}`).catch(() => undefined);
   }
 }
 
@@ -144,8 +149,6 @@ interface Prepared {
 /** Lines of a UTF-8 NDJSON file as the engine reads them: numbered from `first`, CR stripped, blank lines skipped. */
 const LINES_RELATION = `(SELECT {first:UInt64} + _row_number AS line, if(endsWith(text, '\\r'), substring(text, 1, length(text) - 1), text) AS raw, '' AS doc
         FROM file({stage_file:String}, 'LineAsString', 'text String') WHERE NOT match(text, '^\\\\s*$'))`;
-/** The same, stopping after {max_lines} rows (the in-place check stops reading a file too long for it). */
-const LINES_RELATION_LIMITED = LINES_RELATION.replace(/\)$/, ' LIMIT {max_lines:UInt64})');
 
 /** Writes a batch to spool slot `slot` (embedded engine) and gives the relation the engine reads it through. */
 async function spoolBatch(batch: StageBatch, spoolDir: string, slot: number): Promise<Staged> {
@@ -386,11 +389,14 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
   }
 
   /**
-   * A whole UTF-8 NDJSON file of an identity kind, read by the engine in place: one light pass checks that no two
-   * rows share a key and that no stored row of the file's organizations falls in its time range; then one
-   * `INSERT … SELECT` validates and inserts the valid rows, and the rejects (read − inserted) go to quarantine in a
-   * second pass only when there are some. The batched path would insert exactly these rows: no row of the file is
-   * already stored nor repeated, so its look-up finds nothing. Returns false (nothing written) when the check fails.
+   * A whole UTF-8 NDJSON file of an identity kind, read by the engine in place, in one pass: one `INSERT … SELECT`
+   * validates every line into an intake whose views put the valid rows in a private copy of the kind's table (with
+   * private copies of the rollups its views feed) and the rejects in a rejects table. If no two staged rows share a key
+   * and no stored row of their organizations falls in their time range, the staged parts are attached to the table and
+   * the rollups as they are (no view runs twice, none sees a row twice), and the rejects go to quarantine. The batched
+   * path would insert exactly these rows: none is already stored nor repeated, so its look-up finds nothing. Returns
+   * false (nothing written) when the check fails, or when one of the first lines' keys is already stored (a file sent
+   * again: not worth staging): the batched path then reads the file.
    */
   async function ingestInPlace(input: IngestInput): Promise<boolean> {
     if (input.source.type !== 'file') return false;
@@ -400,54 +406,88 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
       options.trace?.(phase, t - t0);
       t0 = t;
     };
-    const opts = validationOptions;
+    const views = await viewsOf(spec.table);
+    if (!views) return false;
+    const at = { first: 1, stage_file: path.resolve(input.source.path) };
+    const sample = buildStoredSample(kind, LINES_RELATION, validationOptions);
+    if ((await wh.query(sample.sql, { ...sample.params, ...at, sample: 1000 }, { settings: { storage_file_read_method: 'pread' } })).length) return false;
+    lap('stored_sample');
     // chDB maps the file by default: the pages read count in resident memory (the whole file by the end) and it was
     // 2–3 times slower than pread on a 1.4 GB file. Parallel parsing of lines cost memory (about 100 MB) and, on two
     // cores, time: the work is in the SQL after the split. Smaller insert blocks keep the insert under 1 GB.
     const fileRead = { storage_file_read_method: 'pread', input_format_parallel_parsing: 0 };
     // Two insert pipelines: the MergeTree write and the rollup views otherwise run on one core after the validation.
     const insertBlocks = { min_insert_block_size_rows: 262_144, min_insert_block_size_bytes: 64 << 20, max_insert_threads: 2 };
-    // `WHERE reason = ''` over the validation subquery: pushed down, the filter made the engine evaluate the checks
-    // again (the quarantine pass took 2.8 times as long, and `count() … WHERE reason != ''` 25 times as long).
-    const keepFilter = { query_plan_filter_push_down: 0, enable_optimize_predicate_expression: 0 };
-    const at = { first: 1, stage_file: path.resolve(input.source.path) };
     const maxLines = options.inPlaceMaxLines ?? IN_PLACE_MAX_LINES;
-    const pre = buildPrecheck(kind, LINES_RELATION_LIMITED, opts);
-    const [c] = await wh.query<{ read: number; keyed: number; distinct_keys: number; time_min: string; time_max: string; orgs: string[]; shared_codes: number }>(
-      pre.sql, { ...pre.params, ...at, max_lines: maxLines + 1 }, { settings: fileRead }
+    const intake = `_ingest_in_${tag}`;
+    const rows = `_ingest_rows_${tag}`;
+    const rejects = `_ingest_rej_${tag}`;
+    const viewNames: [string, string] = [`_ingest_mv0_${tag}`, `_ingest_mv1_${tag}`];
+    const staged = views.map((v, i) => ({ ...v, copy: `_ingest_ro${i}_${tag}`, view: `_ingest_mv${i + 2}_${tag}` }));
+    try {
+      // The copies are made `AS` the originals (same columns, key, partitioning and indexes): their parts attach as they are.
+      await wh.command(`CREATE TABLE ${q(rows)} AS ${q(spec.table)}`);
+      for (const v of staged) {
+        await wh.command(`CREATE TABLE ${q(v.copy)} AS ${q(v.target)}`);
+        await wh.command(`CREATE MATERIALIZED VIEW ${q(v.view)} TO ${q(v.copy)} AS ${v.select(rows)}`);
+      }
+      await wh.command(`CREATE TABLE ${q(rejects)} (${REJECT_COLUMNS}) ENGINE = MergeTree ORDER BY line`);
+      await wh.command(`CREATE TABLE ${q(intake)} (${intakeColumns(kind)}) ENGINE = Null`);
+      for (const sql of buildIntakeViews(kind, intake, rows, rejects, viewNames)) await wh.command(sql);
+      const v = buildValidationSelect(kind, LINES_RELATION, validationOptions);
+      await wh.command(buildIntakeInsert(kind, intake, v.sql), { ...v.params, ...at, run: runId }, { settings: { ...fileRead, ...insertBlocks, ...VALIDATION_SETTINGS } });
+      lap('staged_insert');
+      const [c] = await wh.query<{ inserted: number; distinct_keys: number; time_min: string; time_max: string; orgs: string[]; shared_codes: number }>(buildStagedCheck(kind, rows));
+      const [r] = await wh.query<{ n: number }>(`SELECT toUInt64(count()) AS n FROM ${q(rejects)}`);
+      const inserted = Number(c.inserted);
+      const rejected = Number(r.n);
+      if (inserted + rejected > maxLines || Number(c.distinct_keys) !== inserted || c.orgs.length > MAX_ORGS || Number(c.shared_codes) > 0) return false;
+      if (c.orgs.length && (await wh.query(buildStoredCheck(kind), { orgs: c.orgs, time_min: c.time_min, time_max: c.time_max })).length) return false;
+      lap('check');
+      // The table first: stopped between the two, the rollups miss rows (then stale, so unused, until rebuilt) rather
+      // than count rows the table lacks, which a restart would feed them again.
+      if (inserted > 0) {
+        await wh.command(`ALTER TABLE ${q(spec.table)} ATTACH PARTITION ALL FROM ${q(rows)}`);
+        for (const v of staged) await wh.command(`ALTER TABLE ${q(v.target)} ATTACH PARTITION ALL FROM ${q(v.copy)}`);
+      }
+      lap('insert');
+      if (rejected > 0) {
+        const qs = buildQuarantine(kind, q(rejects), input.name, runId);
+        await wh.command(qs.sql, qs.params);
+      }
+      lap('quarantine');
+      if (!options.strict) await registerPlaceholders(q(rows), {});
+      lap('placeholders');
+      summary.read += inserted + rejected;
+      summary.rejected += rejected;
+      options.onProgress?.({ rows: summary.read, bytesRead: fs.statSync(input.source.path).size, source: input.name });
+      return true;
+    } finally {
+      for (const name of [...viewNames, ...staged.map((v) => v.view)]) await wh.command(`DROP VIEW IF EXISTS ${q(name)}`).catch(() => undefined);
+      for (const name of [intake, rows, rejects, ...staged.map((v) => v.copy)]) await wh.command(`DROP TABLE IF EXISTS ${q(name)}`).catch(() => undefined);
+    }
+  }
+
+  /**
+   * The materialized views that read `table`, each as its target and its SELECT made to read another table instead;
+   * null when a view's SELECT does not name `table` exactly once as the engine shows it (then the batched path runs).
+   */
+  async function viewsOf(table: string): Promise<{ target: string; select: (from: string) => string }[] | null> {
+    const rows = await wh.query<{ name: string; create_table_query: string; as_select: string; db: string }>(
+      `SELECT name, create_table_query, as_select, currentDatabase() AS db FROM system.tables
+       WHERE database = currentDatabase() AND engine = 'MaterializedView'
+         AND name IN (SELECT arrayJoin(dependencies_table) FROM system.tables WHERE database = currentDatabase() AND name = {table:String})`,
+      { table }
     );
-    lap('precheck');
-    if (Number(c.read) > maxLines || Number(c.keyed) !== Number(c.distinct_keys) || c.orgs.length > MAX_ORGS || Number(c.shared_codes) > 0) return false;
-    if (c.orgs.length) {
-      const found = await wh.query(buildStoredCheck(kind), { orgs: c.orgs, time_min: c.time_min, time_max: c.time_max });
-      lap('stored_check');
-      if (found.length) return false;
+    const out: { target: string; select: (from: string) => string }[] = [];
+    for (const r of rows) {
+      const source = `FROM ${r.db}.${table} `;
+      const target = new RegExp(`^CREATE MATERIALIZED VIEW \\S+ TO ${r.db.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.([a-z_][a-z0-9_]*) `).exec(r.create_table_query)?.[1];
+      const select = `${r.as_select} `;
+      if (!target || select.split(source).length !== 2) return null;
+      out.push({ target, select: (from) => select.replace(source, `FROM ${q(from)} `) });
     }
-    const v = buildValidationSelect(kind, LINES_RELATION, opts);
-    const countRun = async () => {
-      const [row] = await wh.query<{ n: number }>(`SELECT toUInt64(count()) AS n FROM ${q(spec.table)} WHERE run_id = {run:String}`, { run: runId });
-      return Number(row.n);
-    };
-    const before = await countRun();
-    await wh.command(buildInsertValid(kind, v.sql), { ...v.params, ...at, run: runId }, { settings: { ...fileRead, ...insertBlocks, ...keepFilter, ...VALIDATION_SETTINGS } });
-    const inserted = (await countRun()) - before;
-    lap('insert');
-    const rows = Number(c.read);
-    const rejected = rows - inserted;
-    if (rejected > 0) {
-      const qs = buildQuarantine(kind, `(${v.sql})`, input.name, runId);
-      await wh.command(qs.sql, { ...v.params, ...at, ...qs.params }, { settings: { ...fileRead, ...keepFilter, ...VALIDATION_SETTINGS } });
-      const [n] = await wh.query<{ n: number }>('SELECT toUInt64(count()) AS n FROM quarantine WHERE run_id = {run:String} AND source = {source:String}', { run: runId, source: input.name });
-      // Every line is accounted for, or the run fails (a restart then takes the batched path and counts again).
-      if (Number(n.n) !== rejected) throw new Error(`${input.name}: ${rows} lignes lues, ${inserted} insérées, ${Number(n.n)} en quarantaine / lines read, inserted, quarantined do not add up`);
-    }
-    lap('quarantine');
-    if (!options.strict) await registerPlaceholders(`(SELECT * FROM ${q(spec.table)} WHERE run_id = {run:String})`, { run: runId });
-    lap('placeholders');
-    summary.read += rows;
-    summary.rejected += rejected;
-    options.onProgress?.({ rows: summary.read, bytesRead: fs.statSync(input.source.path).size, source: input.name });
-    return true;
+    return out;
   }
 
   async function countParts(): Promise<void> {

@@ -297,8 +297,9 @@ export function buildValidationSelect(kind: Kind, source: string, opts: Validati
     `positionUTF8(raw, {bad_char:String}) > 0 OR NOT isValidUTF8(raw), (${word('bad_encoding')}, ${word('line')})`,
     `${spec.fields.map((f) => `tupleElement(_t, ${word(f.name)}) IS NULL`).join(' AND ')}, (${word('malformed_row')}, ${word('line')})`,
     // A valid line can still decode to invalid text: a JSON escape of a lone surrogate ("\udcff") becomes bytes
-    // that are not UTF-8 once extracted. Fields are joined with a newline so no two halves make a valid character.
-    `NOT isValidUTF8(arrayStringConcat([${spec.fields.map((f) => `ifNull(tupleElement(_t, ${word(f.name)}), '')`).join(', ')}], '\\n')), (${word('bad_encoding')}, ${word('line')})`
+    // that are not UTF-8 once extracted. Only a `\u` escape can do that, so fields are checked (each on its own: no
+    // two halves make a valid character) only on the rare line that has one, not on every row.
+    `position(_doc, '\\\\u') > 0 AND NOT (${spec.fields.map((f) => `isValidUTF8(ifNull(tupleElement(_t, ${word(f.name)}), ''))`).join(' AND ')}), (${word('bad_encoding')}, ${word('line')})`
   ];
   for (const f of spec.fields) {
     const e = fieldExprs(f, params, opts, spec);
@@ -375,48 +376,73 @@ FROM ${from} WHERE reason != ''`,
 }
 
 /**
- * Whether a whole file of an identity kind can go in with one `INSERT … SELECT` (the in-place path), read in one light
- * pass: the row count, whether two rows share a key, and the organizations and time range of the rows that have a
- * key and a readable time (only those can be inserted). Key and time are computed as validation computes them; keys
- * are compared through a 64-bit hash, so a collision can only report a duplicate that is not one (and send the file
- * to the batched path), never hide one.
+ * The in-place path's intake: a `Null` table that every row of the validation SELECT goes through, rejected or not,
+ * with the target's columns (plain types), the run id and what quarantine keeps. Materialized views split it: valid
+ * rows into a copy of the target table (`buildIntakeViews`), rejects into a rejects table (`REJECT_COLUMNS`).
  */
-export function buildPrecheck(kind: Kind, source: string, opts: ValidationOptions): Sql {
+export function intakeColumns(kind: Kind): string {
+  return `line UInt64, raw String, reason String, q_org String, message String, ${columnsOf(kind).map((c) => `${id(c.name)} ${plain(c.type)}`).join(', ')}, run_id String`;
+}
+
+/** Columns of the rejects table the intake feeds (what `buildQuarantine` reads). */
+export const REJECT_COLUMNS = 'line UInt64, raw String, reason String, q_org String, message String';
+
+/** The two views of the intake: valid rows into `rows` (a copy of the kind's table), rejects into `rejects`. */
+export function buildIntakeViews(kind: Kind, intake: string, rows: string, rejects: string, names: readonly [string, string]): string[] {
+  const cols = targetColumnList(kind);
+  return [
+    `CREATE MATERIALIZED VIEW ${id(names[0])} TO ${id(rows)} AS SELECT ${cols}, run_id FROM ${id(intake)} WHERE reason = ''`,
+    `CREATE MATERIALIZED VIEW ${id(names[1])} TO ${id(rejects)} AS SELECT line, raw, reason, q_org, message FROM ${id(intake)} WHERE reason != ''`
+  ];
+}
+
+/** Every row of the validation SELECT `select` into the intake, with the run id (run with VALIDATION_SETTINGS). */
+export function buildIntakeInsert(kind: Kind, intake: string, select: string): string {
+  return `INSERT INTO ${id(intake)} SELECT line, raw, reason, q_org, message, ${targetColumnList(kind)}, {run:String} FROM (${withJourneyFill(kind, select)})`;
+}
+
+/**
+ * What decides whether the valid rows staged in `rows` (a copy of an identity kind's table) can be attached as they
+ * are: their count, whether two share a key, their organizations and time range (for `buildStoredCheck`), and whether
+ * a service code new to the warehouse comes with more than one organization (the batched path then decides whose it
+ * is). Exactly what the batched path's look-up would see: the valid rows. Keys are compared through a 64-bit hash, so
+ * a collision can only report a duplicate that is not one (and send the file to the batched path), never hide one.
+ */
+export function buildStagedCheck(kind: Kind, rows: string): string {
   const spec = KIND_SPECS[kind];
-  const cols = targetColumns(kind);
-  const fieldOf = (col: string): FieldSpec => {
-    const c = cols.find((x) => x.name === col);
-    const f = spec.fields.find((x) => c && (c.expr === sv(x.name) || c.expr === `assumeNotNull(${pv(x.name)})`));
-    if (!f) throw new Error(`${kind}: column ${col} is not a plain field`);
-    return f;
-  };
   if (spec.uniqueness !== 'identity' || !spec.timeColumn) throw new Error(`${kind}: the in-place path is for identity kinds`);
-  const keys = spec.key.map(fieldOf);
-  const time = fieldOf(spec.timeColumn);
-  const org = fieldOf(spec.key[0]);
-  const used = [...new Set([...keys, time])];
+  const key = spec.key.map(id).join(', ');
+  const t = id(spec.timeColumn);
+  const org = id(spec.key[0]);
+  const svc = spec.serviceField ? id(spec.serviceField) : null;
+  const newCode = svc ? `${svc} != '' AND ${svc} NOT IN (SELECT code FROM services)` : '';
+  const shared = svc ? `toUInt64(uniqExactIf(${svc}, ${newCode}) != uniqExactIf((${org}, ${svc}), ${newCode}))` : 'toUInt64(0)';
+  return `SELECT toUInt64(count()) AS inserted, toUInt64(uniqExact(cityHash64(${key}))) AS distinct_keys,
+       toString(min(${t})) AS time_min, toString(max(${t})) AS time_max, groupUniqArray(${MAX_ORGS + 1})(${org}) AS orgs, ${shared} AS shared_codes
+FROM ${id(rows)}`;
+}
+
+/**
+ * Whether a stored row shares its key with one of the first {sample:UInt64} lines of `source` (a relation yielding
+ * `raw`): a file sent again, or a run stopped and restarted, is then sent straight to the batched path's look-up
+ * instead of being staged whole first. Keys are read as validation reads them. Only a shortcut: the staged check decides.
+ */
+export function buildStoredSample(kind: Kind, source: string, opts: ValidationOptions): Sql {
+  const spec = KIND_SPECS[kind];
   const params: Record<string, unknown> = {};
   if (opts.org !== null) params.force_org = opts.org;
-  const text = (f: FieldSpec) => fieldText(f, opts, spec);
-  // A service code sent for two organizations in one file: the batched path decides which one it belongs to.
-  const service = spec.serviceField ? spec.fields.find((f) => f.name === spec.serviceField) : undefined;
-  const read = [...new Set([...used, ...(service ? [service] : [])])];
-  // Only a code the warehouse does not know yet, on rows naming an organization: a known code's owner is settled, and a
-  // row without an organization is rejected whatever its code.
-  const newCode = `_svc != '' AND _org != '' AND _svc NOT IN (SELECT code FROM services)`;
-  const shared = service ? `toUInt64(uniqExactIf(_svc, ${newCode}) != uniqExactIf((_org, _svc), ${newCode}))` : 'toUInt64(0)';
-  const sql = `SELECT toUInt64(count()) AS read, toUInt64(countIf(_keyed)) AS keyed, toUInt64(uniqExactIf(_h, _keyed)) AS distinct_keys,
-       toString(minIf(_time, _keyed)) AS time_min, toString(maxIf(_time, _keyed)) AS time_max,
-       groupUniqArrayIf(${MAX_ORGS + 1})(_org, _keyed) AS orgs, ${shared} AS shared_codes
-FROM
-(
-  SELECT ${keys.map((f, i) => `${text(f)} AS _k${i}`).join(', ')}, ${parsedDateTime(text(time))} AS _time, ${text(org)} AS _org,
-         ${service ? `${text(service)} AS _svc,` : ''}
-         ${keys.map((_, i) => `_k${i} != ''`).join(' AND ')} AND _time IS NOT NULL AS _keyed,
-         cityHash64(${keys.map((_, i) => `_k${i}`).join(', ')}) AS _h
-  FROM (SELECT JSONExtract(if(doc = '', raw, doc), ${typeLit(`Tuple(${read.map((f) => `${f.name} Nullable(String)`).join(', ')})`)}) AS _t FROM ${source})
-)`;
-  return { sql, params };
+  const keys = spec.key.map((name) => {
+    const f = spec.fields.find((x) => x.name === name);
+    if (!f) throw new Error(`${kind}: key ${name} is not a field`);
+    return f;
+  });
+  const tuple = typeLit(`Tuple(${keys.map((f) => `${f.name} Nullable(String)`).join(', ')})`);
+  return {
+    sql: `SELECT 1 AS found FROM ${id(spec.table)} WHERE (${spec.key.map(id).join(', ')}) IN (
+  SELECT ${keys.map((f) => fieldText(f, opts, spec)).join(', ')} FROM (SELECT JSONExtract(raw, ${tuple}) AS _t FROM ${source} LIMIT {sample:UInt64})
+) LIMIT 1`,
+    params
+  };
 }
 
 /** Above this many organizations in one file the stored-row check is not worth a list: the batched path takes it. */
@@ -428,12 +454,6 @@ export function buildStoredCheck(kind: Kind): string {
   const t = id(spec.timeColumn ?? '');
   return `SELECT 1 AS found FROM ${id(spec.table)} WHERE ${id(spec.key[0])} IN {orgs:Array(String)}
   AND ${t} >= {time_min:DateTime64(3, 'UTC')} AND ${t} <= {time_max:DateTime64(3, 'UTC')} LIMIT 1`;
-}
-
-/** The valid rows of the validation SELECT `select`, straight into the kind's table with the run id (VALIDATION_SETTINGS). */
-export function buildInsertValid(kind: Kind, select: string): string {
-  const cols = targetColumnList(kind);
-  return `INSERT INTO ${id(KIND_SPECS[kind].table)} (${cols}, run_id) SELECT ${cols}, {run:String} FROM (${withJourneyFill(kind, `SELECT * FROM (${select}) WHERE reason = ''`)})`;
 }
 
 /**

@@ -63,6 +63,8 @@ interface Snapshot {
   rows: string[];
   quarantine: string[];
   codes: string[];
+  /** The rollups fed by views (the in-place path attaches copies it fed), folded per key. */
+  rollups: string[];
 }
 
 /** Everything a run leaves behind, without run ids and clocks; values as ClickHouse text (same on both engines). */
@@ -76,7 +78,22 @@ async function snapshot(wh: Warehouse, summaries: unknown[]): Promise<Snapshot> 
   const codes = await text(
     "SELECT r FROM (SELECT concat('org ', code) AS r FROM organizations FINAL WHERE placeholder UNION ALL SELECT concat('service ', org, '/', code) FROM services FINAL WHERE placeholder) ORDER BY r"
   );
-  return { summaries, rows, quarantine, codes };
+  const rollups = [
+    ...(await text(`SELECT toString(tuple(org, service, day, channel, sum(events), sum(started), sum(completed), sum(completed_prefilled), sum(sign_ins),
+                     sum(sign_ins_partner), max(last_at))) AS r FROM rollup_events_daily GROUP BY org, service, day, channel ORDER BY r`)),
+    ...(await text(`SELECT toString(tuple(org, service, day, channel, satisfaction, effort, region, client_type, sum(responses), max(last_at))) AS r
+                    FROM rollup_responses_daily GROUP BY org, service, day, channel, satisfaction, effort, region, client_type ORDER BY r`))
+  ];
+  // Worked out from the raw rows, not from a rollup: each day's events and responses per organization, service, channel.
+  const fromRaw = await text(`SELECT toString(tuple(org, service, toDate(occurred_at, 'America/Toronto') AS day, channel, count())) AS r
+                               FROM service_events FINAL GROUP BY org, service, day, channel ORDER BY r`);
+  const fromRollup = await text(`SELECT toString(tuple(org, service, day, channel, sum(events))) AS r FROM rollup_events_daily GROUP BY org, service, day, channel ORDER BY r`);
+  expect(fromRollup).toEqual(fromRaw);
+  const [responses] = await wh.query<{ raw: string; rollup: string }>(
+    'SELECT toString((SELECT count() FROM survey_responses FINAL)) AS raw, toString((SELECT sum(responses) FROM rollup_responses_daily)) AS rollup'
+  );
+  expect(responses.rollup).toBe(responses.raw);
+  return { summaries, rows, quarantine, codes, rollups };
 }
 
 type Step = { kind: Kind; file: string; org?: string; strict?: boolean };
@@ -100,6 +117,8 @@ async function runSteps(t: TestWarehouse, steps: Step[], inPlace: boolean): Prom
     paths.push(phases.has('validate') ? 'batched' : 'in-place');
     summaries.push({ kind: s.kind, status: s.status, read: s.read, inserted: s.inserted, duplicates: s.duplicates, rejected: s.rejected, rejects: s.rejects, new_codes: s.new_codes, errors: s.errors });
   }
+  // Nothing staged is left behind (the in-place path's intake, copies and views are dropped).
+  expect(await t.wh.query("SELECT name FROM system.tables WHERE database = currentDatabase() AND startsWith(name, '_ingest_')")).toEqual([]);
   return { snap: await snapshot(t.wh, summaries), paths };
 }
 
@@ -172,6 +191,22 @@ describe('ingest in place against the batched path', () => {
     expect([s[1].read, s[1].inserted, s[1].rejected]).toEqual([3, 2, 1]);
     expect(s[1].rejects).toEqual([{ reason: 'foreign_org', count: 1 }]);
     expect(s[2].rejects).toEqual([{ reason: 'unknown_org', count: 3 }]); // placeholders are not declared organizations
+  }, 180_000);
+
+  it('a JSON escape of a lone surrogate is refused, valid escapes are text, on both paths', async () => {
+    const base = '"occurred_at":"2024-05-01T10:00:00-04:00","org":"RAMQ","channel":"web","journey_id":"j9","type":"started"';
+    const file = write('escapes.ndjson', [
+      `{"event_id":"u1",${base},"service":"carte\\u00e9"}`,
+      `{"event_id":"u2",${base},"service":"carte\\udcff"}`,
+      `{"event_id":"u3",${base},"service":"carte","step":"\\ud83d\\ude00"}`
+    ].join('\n'));
+    const r = await compare([{ kind: 'events', file }]);
+    expect(r.inPlace).toEqual(['in-place']);
+    const [s] = r.snap.summaries as { read: number; inserted: number; rejected: number; errors: { line: number; reason: string }[] }[];
+    expect([s.read, s.inserted, s.rejected]).toEqual([3, 2, 1]);
+    expect(s.errors.map((e) => [e.line, e.reason])).toEqual([[2, 'malformed_row']]); // the engine's JSON parser refuses it
+    expect(r.snap.rows.some((row) => row.includes("'carteé'"))).toBe(true);
+    expect(r.snap.rows.some((row) => row.includes('😀'))).toBe(true);
   }, 180_000);
 
   it('a file longer than the in-place limit goes through the batched path', async () => {
