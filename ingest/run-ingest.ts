@@ -414,10 +414,13 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     lap('stored_sample');
     // chDB maps the file by default: the pages read count in resident memory (the whole file by the end) and it was
     // 2–3 times slower than pread on a 1.4 GB file. Parallel parsing of lines cost memory (about 100 MB) and, on two
-    // cores, time: the work is in the SQL after the split. Smaller insert blocks keep the insert under 1 GB.
+    // cores, time: the work is in the SQL after the split.
     const fileRead = { storage_file_read_method: 'pread', input_format_parallel_parsing: 0 };
     // Two insert pipelines: the MergeTree write and the rollup views otherwise run on one core after the validation.
-    const insertBlocks = { min_insert_block_size_rows: 262_144, min_insert_block_size_bytes: 64 << 20, max_insert_threads: 2 };
+    // Smaller blocks, read and inserted: the intake's views hold several copies of each block (intake, table copy,
+    // rollup copy, per pipeline); with 64 k-row reads and 256 k-row inserts the process peaked at 1.24 GB on a 1.4 GB
+    // file, 0.83 GB with these, at the same speed within the noise (docs/benchmarks.md).
+    const insertBlocks = { min_insert_block_size_rows: 131_072, min_insert_block_size_bytes: 32 << 20, max_insert_threads: 2, max_block_size: 16_384 };
     const maxLines = options.inPlaceMaxLines ?? IN_PLACE_MAX_LINES;
     const intake = `_ingest_in_${tag}`;
     const rows = `_ingest_rows_${tag}`;
