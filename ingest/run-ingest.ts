@@ -14,7 +14,7 @@ import { decodeToNdjson, isDecodedFormat } from './decode.ts';
 import type { Format, Mapping } from './mapping.ts';
 import {
   buildIntakeInsert, buildIntakeViews, buildNewRows, buildQuarantine, buildStagedCheck, buildStoredCheck, buildStoredSample, buildValidation, buildValidationSelect,
-  columnsOf, intakeColumns, MAX_ORGS, REJECT_COLUMNS, targetColumnList, VALIDATION_SETTINGS, withJourneyFill, buildParametersFromServices,
+  columnsOf, COUNT_COLUMNS, intakeColumns, MAX_ORGS, REJECT_COLUMNS, targetColumnList, VALIDATION_SETTINGS, withJourneyFill, buildParametersFromServices,
   type ValidationOptions
 } from './validate-sql.ts';
 
@@ -131,7 +131,7 @@ async function dropAbandonedStaging(wh: Warehouse, now: Date): Promise<void> {
     if (/^_ingest_(mv\d+)_[0-9a-f]{20}$/.test(name)) await wh.command(`DROP VIEW IF EXISTS ${quoteIdentifier(name)}`).catch(() => undefined);
   }
   for (const { name } of rows) {
-    if (/^_ingest_(stage|valid|new|in|rows|rej|ro\d+)_[0-9a-f]{20}$/.test(name)) await wh.command(`DROP TABLE IF EXISTS ${quoteIdentifier(name)}`).catch(() => undefined);
+    if (/^_ingest_(stage|valid|new|in|rows|rej|counts|ro\d+)_[0-9a-f]{20}$/.test(name)) await wh.command(`DROP TABLE IF EXISTS ${quoteIdentifier(name)}`).catch(() => undefined);
   }
 }
 
@@ -425,8 +425,9 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     const intake = `_ingest_in_${tag}`;
     const rows = `_ingest_rows_${tag}`;
     const rejects = `_ingest_rej_${tag}`;
-    const viewNames: [string, string] = [`_ingest_mv0_${tag}`, `_ingest_mv1_${tag}`];
-    const staged = views.map((v, i) => ({ ...v, copy: `_ingest_ro${i}_${tag}`, view: `_ingest_mv${i + 2}_${tag}` }));
+    const counts = `_ingest_counts_${tag}`;
+    const viewNames: [string, string, string] = [`_ingest_mv0_${tag}`, `_ingest_mv1_${tag}`, `_ingest_mv2_${tag}`];
+    const staged = views.map((v, i) => ({ ...v, copy: `_ingest_ro${i}_${tag}`, view: `_ingest_mv${i + 3}_${tag}` }));
     try {
       // The copies are made `AS` the originals (same columns, key, partitioning and indexes): their parts attach as they are.
       await wh.command(`CREATE TABLE ${q(rows)} AS ${q(spec.table)}`);
@@ -435,16 +436,18 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
         await wh.command(`CREATE MATERIALIZED VIEW ${q(v.view)} TO ${q(v.copy)} AS ${v.select(rows)}`);
       }
       await wh.command(`CREATE TABLE ${q(rejects)} (${REJECT_COLUMNS}) ENGINE = MergeTree ORDER BY line`);
+      await wh.command(`CREATE TABLE ${q(counts)} (${COUNT_COLUMNS}) ENGINE = MergeTree ORDER BY tuple()`);
       await wh.command(`CREATE TABLE ${q(intake)} (${intakeColumns(kind)}) ENGINE = Null`);
-      for (const sql of buildIntakeViews(kind, intake, rows, rejects, viewNames)) await wh.command(sql);
+      for (const sql of buildIntakeViews(kind, intake, rows, rejects, counts, viewNames)) await wh.command(sql);
       const v = buildValidationSelect(kind, LINES_RELATION, validationOptions);
       await wh.command(buildIntakeInsert(kind, intake, v.sql), { ...v.params, ...at, run: runId }, { settings: { ...fileRead, ...insertBlocks, ...VALIDATION_SETTINGS } });
       lap('staged_insert');
-      const [c] = await wh.query<{ inserted: number; distinct_keys: number; time_min: string; time_max: string; orgs: string[]; shared_codes: number }>(buildStagedCheck(kind, rows));
-      const [r] = await wh.query<{ n: number }>(`SELECT toUInt64(count()) AS n FROM ${q(rejects)}`);
-      const inserted = Number(c.inserted);
-      const rejected = Number(r.n);
-      if (inserted + rejected > maxLines || Number(c.distinct_keys) !== inserted || c.orgs.length > MAX_ORGS || Number(c.shared_codes) > 0) return false;
+      const [c] = await wh.query<{ valid: number; rejected: number; distinct_keys: number; staged: number; time_min: string; time_max: string; orgs: string[]; shared_codes: number }>(
+        buildStagedCheck(kind, rows, counts)
+      );
+      const inserted = Number(c.valid);
+      const rejected = Number(c.rejected);
+      if (inserted + rejected > maxLines || Number(c.distinct_keys) !== inserted || Number(c.staged) !== inserted || c.orgs.length > MAX_ORGS || Number(c.shared_codes) > 0) return false;
       if (c.orgs.length && (await wh.query(buildStoredCheck(kind), { orgs: c.orgs, time_min: c.time_min, time_max: c.time_max })).length) return false;
       lap('check');
       // The table first: stopped between the two, the rollups miss rows (then stale, so unused, until rebuilt) rather
@@ -467,7 +470,7 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
       return true;
     } finally {
       for (const name of [...viewNames, ...staged.map((v) => v.view)]) await wh.command(`DROP VIEW IF EXISTS ${q(name)}`).catch(() => undefined);
-      for (const name of [intake, rows, rejects, ...staged.map((v) => v.copy)]) await wh.command(`DROP TABLE IF EXISTS ${q(name)}`).catch(() => undefined);
+      for (const name of [intake, rows, rejects, counts, ...staged.map((v) => v.copy)]) await wh.command(`DROP TABLE IF EXISTS ${q(name)}`).catch(() => undefined);
     }
   }
 
