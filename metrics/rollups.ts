@@ -241,7 +241,8 @@ GROUP BY org, service, day, channel, standard_days, working_days`
   {
     // Completions and their minutes, by the same fragment as the raw definitions (metrics/shared-sql.ts).
     table: 'rollup_completions_daily',
-    revision: 1,
+    // 2: completions per duration band (sql/schema/150), read by completion_time_distribution.
+    revision: 2,
     usesSteps: false,
     raw: 'service_events',
     held: 'SELECT sum(completions) AS n FROM rollup_completions_daily FINAL',
@@ -250,8 +251,12 @@ GROUP BY org, service, day, channel, standard_days, working_days`
     // A completion can suppress a later one of its journey, and a start gives minutes to later completions.
     reach: 0,
     reachAfter: COMPLETION_LOOKBACK_DAYS + 1,
-    build: () => `INSERT INTO rollup_completions_daily (org, service, day, channel, region, client_type, completions, minutes, last_at, version)
-SELECT org, service, day, channel, region, client_type, sum(timed), quantilesExactInclusiveStateIf(0.5, 0.9)(m, timed = 1), max(at), {version:UInt64}
+    // The bands' thresholds are completion_time_distribution's (sql/metrics): [0, 5), [5, 10) … [80, 160), 160 and over.
+    build: () => `INSERT INTO rollup_completions_daily (org, service, day, channel, region, client_type, completions, minutes,
+    lt_5, lt_10, lt_20, lt_40, lt_80, lt_160, ge_160, last_at, version)
+SELECT org, service, day, channel, region, client_type, sum(timed), quantilesExactInclusiveStateIf(0.5, 0.9)(m, timed = 1),
+       sum(timed * (m < 5)), sum(timed * (m >= 5 AND m < 10)), sum(timed * (m >= 10 AND m < 20)), sum(timed * (m >= 20 AND m < 40)),
+       sum(timed * (m >= 40 AND m < 80)), sum(timed * (m >= 80 AND m < 160)), sum(timed * (m >= 160)), max(at), {version:UInt64}
 FROM (
     SELECT org, service, day, channel, region, client_type, assumeNotNull(minutes) AS m, toUInt64(1) AS timed, completed_at AS at
     FROM (${completionsSql({ from: '{a:Date}', to: '{b:Date}', where: ORG_FILTER, final: false })})
