@@ -148,7 +148,7 @@ interface Mark {
 }
 
 interface DerivedSpec {
-  table: 'rollup_journeys_daily' | 'rollup_cases_daily' | 'rollup_completions_daily';
+  table: 'rollup_journeys_daily' | 'rollup_cases_daily' | 'rollup_completions_daily' | 'rollup_completions_coarse';
   /** Changes whenever the rollup's rows are computed differently: a rollup built by another revision is rebuilt. */
   revision: number;
   /** Whether its rows depend on services' steps (then a change of steps rebuilds it). */
@@ -169,6 +169,8 @@ interface DerivedSpec {
 }
 
 const ORG_FILTER = '({all_orgs:Bool} OR org IN {orgs:Array(String)})';
+/** How the completions rollup and its coarser twin are computed (2: duration bands, sql/schema/150 and 151). */
+const COMPLETIONS_REVISION = 2;
 const W = JOURNEY_WINDOW_DAYS;
 
 const DERIVED: readonly DerivedSpec[] = [
@@ -242,7 +244,7 @@ GROUP BY org, service, day, channel, standard_days, working_days`
     // Completions and their minutes, by the same fragment as the raw definitions (metrics/shared-sql.ts).
     table: 'rollup_completions_daily',
     // 2: completions per duration band (sql/schema/150), read by completion_time_distribution.
-    revision: 2,
+    revision: COMPLETIONS_REVISION,
     usesSteps: false,
     raw: 'service_events',
     held: 'SELECT sum(completions) AS n FROM rollup_completions_daily FINAL',
@@ -267,6 +269,36 @@ FROM (
     WHERE ${ORG_FILTER} AND day >= {a:Date} AND day < {b:Date}
 )
 GROUP BY org, service, day, channel, region, client_type`
+  },
+  {
+    // The same completions without region and client type (sql/schema/151), merged from the completions rollup over the
+    // same days: it comes after that rollup here, so it reads rows refreshed a moment before. Rebuilt whenever that
+    // rollup is (same revision).
+    table: 'rollup_completions_coarse',
+    revision: COMPLETIONS_REVISION,
+    usesSteps: false,
+    raw: 'service_events',
+    held: 'SELECT sum(completions) AS n FROM rollup_completions_coarse FINAL',
+    params: () => ({}),
+    day: "toDate(occurred_at, 'America/Toronto')",
+    reach: 0,
+    reachAfter: COMPLETION_LOOKBACK_DAYS + 1,
+    build: () => `INSERT INTO rollup_completions_coarse (org, service, day, channel, completions, minutes,
+    lt_5, lt_10, lt_20, lt_40, lt_80, lt_160, ge_160, last_at, version)
+SELECT org, service, day, channel, sum(completions), quantilesExactInclusiveMergeState(0.5, 0.9)(minutes),
+       sum(lt_5), sum(lt_10), sum(lt_20), sum(lt_40), sum(lt_80), sum(lt_160), sum(ge_160), max(last_at), {version:UInt64}
+FROM (
+    SELECT org, service, day, channel, completions, minutes, lt_5, lt_10, lt_20, lt_40, lt_80, lt_160, ge_160, last_at
+    FROM rollup_completions_daily FINAL
+    WHERE ${ORG_FILTER} AND day >= {a:Date} AND day < {b:Date}
+    UNION ALL
+    -- Keys the twin held for these days get an empty row of the new version (a key that lost its completions).
+    SELECT org, service, day, channel, toUInt64(0), arrayReduce('quantilesExactInclusiveState(0.5, 0.9)', emptyArrayFloat64()),
+           0, 0, 0, 0, 0, 0, 0, toDateTime64(0, 3, 'UTC')
+    FROM rollup_completions_coarse FINAL
+    WHERE ${ORG_FILTER} AND day >= {a:Date} AND day < {b:Date}
+)
+GROUP BY org, service, day, channel`
   }
 ];
 

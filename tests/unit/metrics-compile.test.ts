@@ -90,4 +90,18 @@ describe('compiler', () => {
     expect(decideTable(def, base, { rollup_events_daily: false }, false)).toBe('raw');
     expect(decideTable(def, base, { rollup_events_daily: true }, true)).toBe('raw');
   });
+  it('reads the completions rollup’s coarser twin when it is current and keeps every dimension asked', () => {
+    const reads = (metric: string, request: Partial<MetricRequest>, coarse: boolean) => {
+      const rollups = { rollup_events_daily: true, rollup_completions_daily: true, rollup_completions_coarse: coarse };
+      const sql = compileMetric(defs.get(metric)!, { ...base, metric, ...request }, { ...ctx, rollups }).main!.sql;
+      return ['rollup_completions_daily', 'rollup_completions_coarse'].filter((t) => new RegExp(`\\b${t}\\b`).test(sql));
+    };
+    expect(reads('time_to_complete', { by: ['channel'] }, true)).toEqual(['rollup_completions_coarse']);
+    expect(reads('completion_time_distribution', { filters: { service: ['A-S1'] } }, true)).toEqual(['rollup_completions_coarse']);
+    expect(reads('value_time_saved', {}, true)).toEqual(['rollup_completions_coarse']);
+    // Region and client type are only in the finer rollup; a twin not yet current is not read.
+    expect(reads('time_to_complete', { by: ['region'] }, true)).toEqual(['rollup_completions_daily']);
+    expect(reads('time_to_complete', { filters: { client_type: ['citizen'] } }, true)).toEqual(['rollup_completions_daily']);
+    expect(reads('time_to_complete', { by: ['channel'] }, false)).toEqual(['rollup_completions_daily']);
+  });
 });
