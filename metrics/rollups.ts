@@ -77,35 +77,39 @@ export async function rollupHealth(limited: Warehouse, now: number = Date.now())
 }
 
 async function readRollupHealth(wh: Warehouse): Promise<DataState> {
-  // One query: raw counts (the data version), the view-fed rollups' sums, and each refreshed rollup's last mark with
-  // the fingerprint of the services' steps it must match.
-  const markOf = (table: string, column: string) => `(SELECT argMax(${column}, refreshed_at) FROM rollup_marks WHERE name = '${table}')`;
-  const [row] = await wh.query<Record<string, number | string | null>>(
-    `SELECT
-       (SELECT count() FROM service_events) AS ev, (SELECT count() FROM survey_responses) AS sr,
-       (SELECT count() FROM cases) AS cs, (SELECT count() FROM channel_volumes) AS cv, (SELECT count() FROM standard_results) AS st,
-       (SELECT count() FROM declared_indicators) AS di, (SELECT count() FROM costs) AS co, (SELECT count() FROM availability_probes) AS ap,
-       (SELECT count() FROM services) AS sv, (SELECT count() FROM organizations) AS og,
-       (SELECT count() FROM value_parameters) AS vp, (SELECT count() FROM value_restatements) AS vr,
-       (SELECT sum(events) FROM rollup_events_daily) AS ev_r, (SELECT sum(responses) FROM rollup_responses_daily) AS sr_r,
-       ${STEPS_FINGERPRINT} AS steps,
-       (SELECT toString(sum(m)) FROM (SELECT max(max_block_number) AS m FROM system.parts
-          WHERE active AND database IN (currentDatabase(), concat(currentDatabase(), '_local')) AND table IN (${VERSIONED.map((t) => `'${t}'`).join(', ')})
-          GROUP BY database, table, partition_id)) AS blocks,
-       (SELECT toString(sum(m)) FROM (SELECT max(max_block_number) AS m FROM system.parts
-          WHERE active AND database IN (currentDatabase(), concat(currentDatabase(), '_local')) AND table NOT IN (${NOT_SHOWN.map((t) => `'${t}'`).join(', ')})
-          GROUP BY database, table, partition_id)) AS all_blocks,
-       ${DERIVED.map((d) => `${markOf(d.table, 'raw_rows')} AS \`${d.table}.rows\`, ${markOf(d.table, 'reference')} AS \`${d.table}.reference\``).join(',\n       ')}`
-  );
+  // Raw counts (the data version), the view-fed rollups' sums, the insert blocks of every table, the fingerprint of the
+  // services' steps and each refreshed rollup's last mark: five small reads at once. One query holding them all as
+  // scalar subqueries ran them one after another (60–170 ms at 100 M events against about 30 ms side by side), and
+  // every request after a quiet spell waits for this.
+  const parts = `SELECT table, toString(sum(m)) AS blocks FROM (SELECT table, max(max_block_number) AS m FROM system.parts
+       WHERE active AND database IN (currentDatabase(), concat(currentDatabase(), '_local')) GROUP BY database, table, partition_id)
+     GROUP BY table`;
+  const [[row], blocks, [steps], marks] = await Promise.all([
+    wh.query<Record<string, number | string | null>>(
+      `SELECT
+         (SELECT count() FROM service_events) AS ev, (SELECT count() FROM survey_responses) AS sr,
+         (SELECT count() FROM cases) AS cs, (SELECT count() FROM channel_volumes) AS cv, (SELECT count() FROM standard_results) AS st,
+         (SELECT count() FROM declared_indicators) AS di, (SELECT count() FROM costs) AS co, (SELECT count() FROM availability_probes) AS ap,
+         (SELECT count() FROM services) AS sv, (SELECT count() FROM organizations) AS og,
+         (SELECT count() FROM value_parameters) AS vp, (SELECT count() FROM value_restatements) AS vr,
+         (SELECT sum(events) FROM rollup_events_daily) AS ev_r, (SELECT sum(responses) FROM rollup_responses_daily) AS sr_r`
+    ),
+    wh.query<{ table: string; blocks: string }>(parts),
+    wh.query<{ f: string }>(`SELECT ${STEPS_FINGERPRINT} AS f`),
+    readMarks(wh)
+  ]);
+  // Sums of each partition's greatest block number, over the tables figures come from and over every table a page shows.
+  const sumOf = (keep: (table: string) => boolean): string => blocks.filter((b) => keep(b.table)).reduce((sum, b) => sum + BigInt(b.blocks), 0n).toString();
   const health: RollupHealth = {
     rollup_events_daily: Number(row.ev) === Number(row.ev_r),
     rollup_responses_daily: Number(row.sr) === Number(row.sr_r)
   };
   for (const d of DERIVED) {
-    health[d.table] = Number(row[`${d.table}.rows`]) === Number(row[RAW_COUNT[d.raw]]) && row[`${d.table}.reference`] === referenceOf(d, String(row.steps));
+    const mark = marks[d.table];
+    health[d.table] = mark !== undefined && mark.raw_rows === Number(row[RAW_COUNT[d.raw]]) && mark.reference === referenceOf(d, String(steps?.f ?? '0'));
   }
-  const version = [...['ev', 'sr', 'cs', 'cv', 'st', 'di', 'co', 'ap', 'sv', 'og', 'vp', 'vr'].map((k) => Number(row[k])), String(row.blocks ?? '0')].join('.');
-  return { health, version, pageVersion: `${version}.${String(row.all_blocks ?? '0')}` };
+  const version = [...['ev', 'sr', 'cs', 'cv', 'st', 'di', 'co', 'ap', 'sv', 'og', 'vp', 'vr'].map((k) => Number(row[k])), sumOf((t) => VERSIONED.includes(t))].join('.');
+  return { health, version, pageVersion: `${version}.${sumOf((t) => !NOT_SHOWN.includes(t))}` };
 }
 
 /** Every table holding rollup rows or their bookkeeping: emptied with the raw tables they summarize. */
