@@ -1,4 +1,5 @@
 // Unit tests of the pure parts of metrics/: periods, holidays, the loader's problem list and the compiler's checks.
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseDefinition, loadDefinitions } from '../../metrics/definition.ts';
 import { compileMetric } from '../../metrics/compile.ts';
@@ -59,6 +60,15 @@ describe('definition loader', () => {
     expect(problems.some((p) => p.line === 4 && /colour/.test(p.message))).toBe(true);
     expect(problems.some((p) => p.line === 5 && /\{x\}/.test(p.message))).toBe(true);
     expect(problems.some((p) => p.line === 5 && /nope/.test(p.message))).toBe(true);
+  });
+  it('reads the dimensions a figure cannot vary within, and refuses one the metric does not have', () => {
+    const defs = loadDefinitions().definitions;
+    expect(defs.get('digital_take_up')!.constantBy).toEqual(['channel']);
+    // Cost avoided is counted on digital channels only, but web and mobile each avoid their own part: drawn by channel.
+    expect(defs.get('value_cost_avoided')!.constantBy).toEqual([]);
+    const text = fs.readFileSync(defs.get('once_only')!.file, 'utf8').replace('-- dimensions: org, service, channel, region, client_type\n', '$&-- constant_by: channel, sign_in\n');
+    const { problems } = parseDefinition(text, defs.get('once_only')!.file);
+    expect(problems.map((p) => p.message)).toEqual([expect.stringContaining('constant_by "sign_in"')]);
   });
 });
 
