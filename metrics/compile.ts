@@ -4,7 +4,7 @@ import { DIMENSIONS, GRAINS, type Dimension, type MetricRequest } from './types.
 import { DECLARED_SOURCES, type MetricDefinition, type Source } from './definition.ts';
 import { isDay, parseDay, periodSql } from './periods.ts';
 import { quebecHolidaysBetween } from './holidays.ts';
-import { decideTable, rollupDimensions, type RollupHealth, type TableChoice } from './table-decider.ts';
+import { decideTable, rollupDimensions, rollupTwins, type RollupHealth, type TableChoice } from './table-decider.ts';
 import { COMPLETIONS_MACRO, JOURNEYS_MACRO, VALUE_PARAMETERS_MACRO } from './shared-sql.ts';
 import { finalSettings } from './final-reads.ts';
 
@@ -182,13 +182,18 @@ function rowFloor(def: MetricDefinition, request: MetricRequest, ctx: CompileCon
   return { sql, params: usedParams(sql, params), table: 'rollup', columns: {} };
 }
 
+/** A rollup body reading each rollup's coarser twin where the decider chose one (same columns, fewer rows). */
+function readingTwins(body: string, twins: Record<string, string>): string {
+  return Object.entries(twins).reduce((b, [table, twin]) => b.replace(new RegExp(`\\b${table}\\b`, 'g'), twin), body);
+}
+
 /** Compiles one request. `errors` non-empty means nothing should run. */
 export function compileMetric(def: MetricDefinition, request: MetricRequest, ctx: CompileContext): Compiled {
   const errors = checkRequest(def, request);
   if (errors.length) return { main: null, grainCheck: null, provenance: null, rowFloor: null, errors };
   const params = baseParams(def, request, ctx);
   const table = decideTable(def, request, ctx.rollups, ctx.forceRaw ?? false);
-  const body = table === 'rollup' && def.rollup ? def.rollup.body : def.body;
+  const body = table === 'rollup' && def.rollup ? readingTwins(def.rollup.body, rollupTwins(def, request, ctx.rollups)) : def.body;
   const order = ['period', ...request.by.map(dimColumn), ...(/\bAS step_index\b/.test(body) ? ['step_index'] : [])].join(', ');
   const sql = `SELECT * FROM (\n${expand(body, def, request)}\n) ORDER BY ${order}${ctx.limit ? ` LIMIT ${Math.floor(ctx.limit)}` : ''}`;
   const columns: Partial<Record<Dimension, string>> = Object.fromEntries(request.by.map((d) => [d, dimColumn(d)]));

@@ -36,7 +36,7 @@ export function isDeclaredIndicator(def: Pick<MetricDefinition, 'sources'>): boo
   return def.sources.length > 0 && def.sources.every((s) => s === 'declared_indicators');
 }
 
-export const ROLLUPS = ['rollup_events_daily', 'rollup_responses_daily', 'rollup_journeys_daily', 'rollup_cases_daily', 'rollup_completions_daily'] as const;
+export const ROLLUPS = ['rollup_events_daily', 'rollup_responses_daily', 'rollup_journeys_daily', 'rollup_cases_daily', 'rollup_completions_daily', 'rollup_completions_coarse'] as const;
 export type Rollup = (typeof ROLLUPS)[number];
 
 export const UNITS = ['ratio', 'percent', 'minutes', 'hours', 'cad', 'count', 'score'] as const;
@@ -66,6 +66,9 @@ export interface MetricDefinition {
   suppressSmallCounts: boolean;
   modelled: boolean;
   windowDays: number;
+  /** Dimensions the figure cannot vary within by definition (digital take-up split by channel is 100 % or 0 %): a page
+   *  does not draw a breakdown by them (header `constant_by`). */
+  constantBy: Dimension[];
   body: string;
   /** The rollup body and the rollups it reads (all must be complete for it to answer). */
   rollup: { tables: Rollup[]; body: string } | null;
@@ -78,7 +81,7 @@ export interface DefinitionProblem {
 }
 
 const REQUIRED = ['id', 'title_fr', 'title_en', 'description_fr', 'description_en', 'unit', 'direction', 'characteristics', 'dimensions', 'sources', 'formula_version', 'effective_from'] as const;
-const OPTIONAL = ['grains', 'small_counts', 'modelled', 'window_days', 'rollup'] as const;
+const OPTIONAL = ['grains', 'small_counts', 'modelled', 'window_days', 'rollup', 'constant_by'] as const;
 const MACRO = /\{\{\s*([a-z_]+)(?:\((.*?)\))?\s*\}\}/g;
 /** `journeys`, `completions` and `value_parameters` expand to the shared fragments of metrics/shared-sql.ts (no argument). */
 const MACROS = new Set(['period', 'in_range', 'declared_range', 'scope', 'filters', 'dims', 'group', 'journeys', 'completions', 'value_parameters']);
@@ -125,6 +128,8 @@ export function parseDefinition(text: string, file: string): { definition: Metri
   if (effectiveFrom && !/^\d{4}-\d{2}-\d{2}$/.test(effectiveFrom)) problem(at('effective_from'), 'date AAAA-MM-JJ / date YYYY-MM-DD');
   const small = header.has('small_counts') ? get('small_counts') : 'suppress';
   if (small !== 'suppress' && small !== 'show') problem(at('small_counts'), 'small_counts: suppress|show');
+  const constantBy = list(get('constant_by'));
+  for (const d of constantBy) if (!dimensions.includes(d)) problem(at('constant_by'), `constant_by "${d}" : pas une dimension de la métrique / not one of the metric's dimensions (${dimensions.join(', ')})`);
   const windowDays = header.has('window_days') ? Number(get('window_days')) : 30;
   if (!Number.isInteger(windowDays) || windowDays < 1) problem(at('window_days'), 'window_days: entier ≥ 1 / integer ≥ 1');
 
@@ -184,6 +189,7 @@ export function parseDefinition(text: string, file: string): { definition: Metri
     suppressSmallCounts: small !== 'show',
     modelled: get('modelled') === 'yes',
     windowDays: Number.isInteger(windowDays) && windowDays >= 1 ? windowDays : 30,
+    constantBy: constantBy.filter((d) => dimensions.includes(d)) as Dimension[],
     body,
     rollup: rollupTables.length && rollupBody ? { tables: rollupTables as Rollup[], body: rollupBody } : null
   };

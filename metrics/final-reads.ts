@@ -16,6 +16,7 @@ export const PARTITION_EXACT_FINAL: ReadonlySet<string> = new Set([
   'rollup_journeys_daily',
   'rollup_cases_daily',
   'rollup_completions_daily',
+  'rollup_completions_coarse',
   'organizations',
   'services',
   'channel_volumes',

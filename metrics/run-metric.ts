@@ -138,13 +138,29 @@ export async function runMetric(wh: Warehouse, settings: EngineSettings, request
   if (!cache || options.definitions) return computeMetric(wh, settings, request, options);
   const { version } = await rollupHealth(wh);
   // The caller matters only through the organizations it may read and the threshold that applies to it, so callers
-  // with the same scope share answers; the clock only through the request's day (windows such as "too recent to
-  // judge" move daily).
+  // with the same scope share answers; the clock only as far as the definition reads it (clockOf), so that the
+  // scorecard of another day of the same fiscal year reuses the years it shares with one already computed.
   const scope = scopeOrgs(request.caller, request.filters.org?.length ? request.filters.org : null);
   const threshold = suppressionThreshold(request.caller, settings.smallCountThreshold, options.public === true);
-  const { caller: _caller, ...asked } = request;
-  const key = JSON.stringify(['metric', version, { ...asked, now: request.now.toISOString().slice(0, 10) }, scope, threshold, settings, options.forceRaw ?? false, options.provenance ?? true]);
+  const { caller: _caller, now, ...asked } = request;
+  const clock = clockOf(catalogue().definitions.get(request.metric), now);
+  const key = JSON.stringify(['metric', version, asked, clock, scope, threshold, settings, options.forceRaw ?? false, options.provenance ?? true]);
   return cache.get(key, () => computeMetric(wh, settings, request, options));
+}
+
+/**
+ * What of the clock an answer depends on, for its cache key: the request's day when the definition reads `{now:…}`
+ * (windows such as "too recent to judge" move daily), else the year when it reads holidays (their list runs to the
+ * year after the later of the request's end and now: compile.ts baseParams), else nothing — the same request gives the
+ * same answer on any day until data arrives (the key's data version). Finality, which moves with the clock, is applied
+ * after the cache (service.ts).
+ */
+function clockOf(def: MetricDefinition | undefined, now: Date): string | null {
+  if (!def) return now.toISOString().slice(0, 10);
+  const bodies = `${def.body}\n${def.rollup?.body ?? ''}`;
+  if (bodies.includes('{now:')) return now.toISOString().slice(0, 10);
+  if (bodies.includes('{holidays:')) return String(now.getUTCFullYear());
+  return null;
 }
 
 /** `figuresOnly`: the previous period of a comparison needs its rows, not its provenance. */
@@ -155,7 +171,7 @@ async function computeMetric(wh: Warehouse, settings: EngineSettings, request: M
   const unavailable = unavailableDimensions(def, request);
   if (unavailable.length) throw new MetricError('dimension_unavailable', unavailable);
   const scope = scopeOrgs(request.caller, request.filters.org?.length ? request.filters.org : null);
-  const { health } = await rollupHealth(wh);
+  const { health, version } = await rollupHealth(wh);
   const maxRows = settings.maxRows ?? DEFAULT_MAX_ROWS;
   const ctx = { scope, digitalChannels: settings.digitalChannels, rollups: health, forceRaw: options.forceRaw ?? false, limit: maxRows + 1 };
   const compiled = compileMetric(def, request, ctx);
@@ -166,10 +182,16 @@ async function computeMetric(wh: Warehouse, settings: EngineSettings, request: M
   const withoutProvenance = figuresOnly || options.provenance === false;
   const grainCheck = () =>
     compiled.grainCheck ? wh.query<{ org: string; service: string; period_grain: string; source: string }>(compiled.grainCheck.sql, compiled.grainCheck.params) : Promise.resolve([]);
+  // Metrics of the same sources, period and scope share one provenance (a scorecard asks it for most of its indicators):
+  // read once per data version.
+  type ProvenanceRow = { last_data_at: string | null; reported: number; expected: number; restatements: number };
+  const readProvenance = () => wh.query<ProvenanceRow>(provenance.sql, provenance.params, { settings: provenance.settings });
+  const provenanceRows = (): Promise<ProvenanceRow[]> =>
+    options.cache ? options.cache.get(JSON.stringify(['provenance', version, provenance.sql, provenance.params]), readProvenance) : readProvenance();
   const figures = () =>
     Promise.all([
       wh.query<RawRow>(main.sql, main.params, { settings: main.settings }),
-      withoutProvenance ? Promise.resolve([]) : wh.query<{ last_data_at: string | null; reported: number; expected: number; restatements: number }>(provenance.sql, provenance.params, { settings: provenance.settings })
+      withoutProvenance ? Promise.resolve([]) : provenanceRows()
     ]);
   const checkGrain = (coarse: Awaited<ReturnType<typeof grainCheck>>): void => {
     if (!coarse.length) return;

@@ -16,8 +16,29 @@ export const ROLLUP_DIMENSIONS: Record<Rollup, readonly Dimension[]> = {
   rollup_responses_daily: ['org', 'service', 'channel', 'region', 'client_type'],
   rollup_journeys_daily: ['org', 'service', 'channel'],
   rollup_cases_daily: ['org', 'service', 'channel'],
-  rollup_completions_daily: ['org', 'service', 'channel', 'region', 'client_type']
+  rollup_completions_daily: ['org', 'service', 'channel', 'region', 'client_type'],
+  rollup_completions_coarse: ['org', 'service', 'channel']
 };
+
+/** A rollup's coarser twin: the same figures with fewer dimensions, so fewer rows to read (sql/schema/151). */
+const COARSER: Partial<Record<Rollup, Rollup>> = { rollup_completions_daily: 'rollup_completions_coarse' };
+
+/** For a request answered from rollups, the tables its rollup body should read instead: a rollup's coarser twin when
+ *  the twin is current and keeps every dimension the request splits or filters by. */
+export function rollupTwins(def: MetricDefinition, request: Pick<MetricRequest, 'by' | 'filters'>, health: RollupHealth): Partial<Record<Rollup, Rollup>> {
+  const used = usedDimensions(request);
+  const out: Partial<Record<Rollup, Rollup>> = {};
+  for (const t of def.rollup?.tables ?? []) {
+    const twin = COARSER[t];
+    if (twin && health[twin] === true && used.every((d) => ROLLUP_DIMENSIONS[twin].includes(d))) out[t] = twin;
+  }
+  return out;
+}
+
+/** The dimensions a request splits or filters by. */
+function usedDimensions(request: Pick<MetricRequest, 'by' | 'filters'>): Dimension[] {
+  return [...request.by, ...Object.entries(request.filters).filter(([, v]) => (v?.length ?? 0) > 0).map(([d]) => d as Dimension)];
+}
 
 /** The window the journeys rollup judges journeys by: a definition with another `window_days` reads raw tables. */
 export const JOURNEY_WINDOW_DAYS = 30;
@@ -31,6 +52,6 @@ export function decideTable(def: MetricDefinition, request: Pick<MetricRequest, 
   if (forceRaw || !def.rollup || !def.rollup.tables.every((t) => health[t] === true)) return 'raw';
   if (def.rollup.tables.includes('rollup_journeys_daily') && def.windowDays !== JOURNEY_WINDOW_DAYS) return 'raw';
   const kept = rollupDimensions(def);
-  const used = [...request.by, ...Object.entries(request.filters).filter(([, v]) => (v?.length ?? 0) > 0).map(([d]) => d as Dimension)];
+  const used = usedDimensions(request);
   return used.every((d) => kept.includes(d)) ? 'rollup' : 'raw';
 }

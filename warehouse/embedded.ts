@@ -85,6 +85,17 @@ function claimFolder(dataDir: string, holder: string): string {
   throw lockedError(dataDir, readLock(file));
 }
 
+/** Names this process's holding of `dataDir` anew once more is known (`jalon serve --port 0` learns its port after the
+ *  folder is open): written whole under another name then renamed, so a reader never sees half of it. */
+export function describeHolder(dataDir: string, holder: string): void {
+  const file = path.join(dataDir, LOCK_FILE);
+  const current = readLock(file);
+  if (current?.pid !== process.pid) return;
+  const next = `${file}.${process.pid}`;
+  fs.writeFileSync(next, JSON.stringify({ ...current, holder }));
+  fs.renameSync(next, file);
+}
+
 /** Appends per-query settings as a SETTINGS clause (chDB takes no per-query settings otherwise). */
 function withSettings(sql: string, settings: QueryOptions['settings']): string {
   if (!settings || Object.keys(settings).length === 0) return sql;

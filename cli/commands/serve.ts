@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { openBeyondLoopback, withOpenDemo, withPort, type Config } from '../../config/config.ts';
 import { openWarehouse } from '../../warehouse/open-warehouse.ts';
+import { describeHolder } from '../../warehouse/embedded.ts';
 import { migrate } from '../../warehouse/migrate.ts';
 import { countDemoTables } from '../../ingest/demo/generate-demo.ts';
 import { buildDashboard, buildIsStale, serveHttp, type RunningHttp } from '../../dashboard/serve.ts';
@@ -69,6 +70,8 @@ async function serve(config: Config, loadDemoIfEmpty: boolean): Promise<'running
     http = await serveHttp({ config, warehouse, metrics, operatorKey });
     if (config.warehouse.kind === 'embedded' && operatorKey) {
       writeOperatorFile(config.warehouse.dataDir, { url: http.localUrl, key: operatorKey, pid: process.pid });
+      // The folder was claimed before the port was known (`--port 0`): name the address that answers.
+      if (http.url !== config.http.publicUrl) describeHolder(config.warehouse.dataDir, `jalon serve ${http.url}`);
     }
     scheduler = startScheduler({ warehouse, config, metrics, jobs: loadJobs(config), log, appUrl: http.url });
   } catch (err) {

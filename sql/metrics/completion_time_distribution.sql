@@ -10,6 +10,9 @@
 -- sources: service_events
 -- formula_version: 1.1
 -- effective_from: 2018-05-01
+-- rollup: rollup_completions_daily
+-- Both bodies give the same answer on any data: the rollup keeps every duration in its exact quantile state (merged
+-- here at the box plot's levels) and counts each band with the same thresholds (metrics/rollups.ts).
 -- The bands are a distribution of people: each band under the threshold is withheld with its complement (access/suppression.ts).
 SELECT period {{group}}, numerator, denominator, n, q[1] AS value, q[2] AS x_p90, q[3] AS x_p10, q[4] AS x_p25, q[5] AS x_p75,
        x_bucket_lt_5, x_bucket_lt_10, x_bucket_lt_20, x_bucket_lt_40, x_bucket_lt_80, x_bucket_lt_160, x_bucket_ge_160
@@ -24,4 +27,18 @@ FROM (
     FROM (SELECT *, assumeNotNull(minutes) AS m FROM ({{completions}}) WHERE minutes IS NOT NULL)
     WHERE 1 {{filters}}
     GROUP BY period {{group}}
+)
+-- @rollup
+SELECT period {{group}}, numerator, denominator, n, q[1] AS value, q[2] AS x_p90, q[3] AS x_p10, q[4] AS x_p25, q[5] AS x_p75,
+       x_bucket_lt_5, x_bucket_lt_10, x_bucket_lt_20, x_bucket_lt_40, x_bucket_lt_80, x_bucket_lt_160, x_bucket_ge_160
+FROM (
+    SELECT {{period(day)}} AS period {{dims}},
+           CAST(NULL AS Nullable(Float64)) AS numerator, CAST(NULL AS Nullable(Float64)) AS denominator, sum(completions) AS n,
+           quantilesExactInclusiveMerge(0.5, 0.9, 0.1, 0.25, 0.75)(minutes) AS q,
+           sum(lt_5) AS x_bucket_lt_5, sum(lt_10) AS x_bucket_lt_10, sum(lt_20) AS x_bucket_lt_20, sum(lt_40) AS x_bucket_lt_40,
+           sum(lt_80) AS x_bucket_lt_80, sum(lt_160) AS x_bucket_lt_160, sum(ge_160) AS x_bucket_ge_160
+    FROM rollup_completions_daily FINAL
+    WHERE {{in_range(day)}} AND {{scope}} {{filters}}
+    GROUP BY period {{group}}
+    HAVING n > 0
 )

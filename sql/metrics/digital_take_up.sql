@@ -7,6 +7,7 @@
 -- direction: higher
 -- characteristics: 1, 14
 -- dimensions: org, service, channel, region, client_type
+-- constant_by: channel
 -- sources: service_events, channel_volumes
 -- formula_version: 1.0
 -- effective_from: 2018-05-01

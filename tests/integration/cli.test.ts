@@ -63,7 +63,8 @@ describe('jalon CLI', () => {
       const lines = second.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain(dir);
-      expect(lines[0]).toContain('jalon serve');
+      // Started on --port 0: the holder names the port it answers on, not port 0.
+      expect(lines[0]).toContain(`jalon serve ${server.url} (pid`);
       expect(lines[0]).not.toContain('Cannot lock file');
     } finally {
       await server.stop();

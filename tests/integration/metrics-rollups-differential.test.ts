@@ -6,7 +6,8 @@
 // per engine within the time CI allows. A dimension no rollup keeps is answered from the raw tables by design and not
 // compared; every request compared must say it was answered by a rollup, so the test cannot pass vacuously. Time to
 // complete's box plot (p10, p25, p75 beside the median and p90, merged from the same exact state) is held to the
-// median's tolerance, and must have been compared with values on both sides.
+// median's tolerance, and must have been compared with values on both sides. A request that neither splits nor filters by
+// region or client type reads the completions rollup's coarser twin (rollup_completions_coarse), so both are compared.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,4 +1,5 @@
 // Unit tests of the pure parts of metrics/: periods, holidays, the loader's problem list and the compiler's checks.
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseDefinition, loadDefinitions } from '../../metrics/definition.ts';
 import { compileMetric } from '../../metrics/compile.ts';
@@ -60,6 +61,15 @@ describe('definition loader', () => {
     expect(problems.some((p) => p.line === 5 && /\{x\}/.test(p.message))).toBe(true);
     expect(problems.some((p) => p.line === 5 && /nope/.test(p.message))).toBe(true);
   });
+  it('reads the dimensions a figure cannot vary within, and refuses one the metric does not have', () => {
+    const defs = loadDefinitions().definitions;
+    expect(defs.get('digital_take_up')!.constantBy).toEqual(['channel']);
+    // Cost avoided is counted on digital channels only, but web and mobile each avoid their own part: drawn by channel.
+    expect(defs.get('value_cost_avoided')!.constantBy).toEqual([]);
+    const text = fs.readFileSync(defs.get('once_only')!.file, 'utf8').replace('-- dimensions: org, service, channel, region, client_type\n', '$&-- constant_by: channel, sign_in\n');
+    const { problems } = parseDefinition(text, defs.get('once_only')!.file);
+    expect(problems.map((p) => p.message)).toEqual([expect.stringContaining('constant_by "sign_in"')]);
+  });
 });
 
 describe('compiler', () => {
@@ -89,5 +99,19 @@ describe('compiler', () => {
     expect(decideTable(def, { ...base, by: ['region'] }, { rollup_events_daily: true }, false)).toBe('raw');
     expect(decideTable(def, base, { rollup_events_daily: false }, false)).toBe('raw');
     expect(decideTable(def, base, { rollup_events_daily: true }, true)).toBe('raw');
+  });
+  it('reads the completions rollup’s coarser twin when it is current and keeps every dimension asked', () => {
+    const reads = (metric: string, request: Partial<MetricRequest>, coarse: boolean) => {
+      const rollups = { rollup_events_daily: true, rollup_completions_daily: true, rollup_completions_coarse: coarse };
+      const sql = compileMetric(defs.get(metric)!, { ...base, metric, ...request }, { ...ctx, rollups }).main!.sql;
+      return ['rollup_completions_daily', 'rollup_completions_coarse'].filter((t) => new RegExp(`\\b${t}\\b`).test(sql));
+    };
+    expect(reads('time_to_complete', { by: ['channel'] }, true)).toEqual(['rollup_completions_coarse']);
+    expect(reads('completion_time_distribution', { filters: { service: ['A-S1'] } }, true)).toEqual(['rollup_completions_coarse']);
+    expect(reads('value_time_saved', {}, true)).toEqual(['rollup_completions_coarse']);
+    // Region and client type are only in the finer rollup; a twin not yet current is not read.
+    expect(reads('time_to_complete', { by: ['region'] }, true)).toEqual(['rollup_completions_daily']);
+    expect(reads('time_to_complete', { filters: { client_type: ['citizen'] } }, true)).toEqual(['rollup_completions_daily']);
+    expect(reads('time_to_complete', { by: ['channel'] }, false)).toEqual(['rollup_completions_daily']);
   });
 });

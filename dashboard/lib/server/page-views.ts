@@ -319,8 +319,8 @@ export async function loadIndicator(ctx: Context, metric: string): Promise<Indic
   const seriesGrain: Grain = declared ? (grainOk('fiscal_year') ? 'fiscal_year' : 'all') : grainOk(grainFor(range)) ? grainFor(range) : 'all';
   const series = await runCoarsening(request(ctx, metric, range, seriesGrain), true);
   const m = await service();
-  // A metric whose numerator is "on a digital channel" split by channel is 100 % or 0 % by definition: not drawn.
-  const byDefinition = /\{digital:/.test(m.definitions().get(metric)?.body ?? '') ? ['channel'] : [];
+  // A breakdown the definition makes constant (digital take-up by channel: 100 % or 0 %) is not drawn.
+  const byDefinition: readonly string[] = m.definitions().get(metric)?.constantBy ?? [];
   const dims = (['org', 'service', 'channel'] as const).filter((d) => info.dimensions.includes(d) && !byDefinition.includes(d));
   const breakdowns = await Promise.all(dims.map(async (dimension) => ({ dimension, answer: await m.run({ ...request(ctx, metric, range, 'all', [dimension]), compare: 'none' }) })));
   const stepNames = new Set([...series.rows, ...breakdowns.flatMap((b) => b.answer.rows)].flatMap((r) => (r.step?.name ? [r.step.name] : [])));
