@@ -388,21 +388,19 @@ export function intakeColumns(kind: Kind): string {
 export const REJECT_COLUMNS = 'line UInt64, raw String, reason String, q_org String, message String';
 
 /**
- * Columns of the counts table the intake feeds, one row per block: valid and rejected rows, and the valid rows' keys
- * (a 64-bit hash each). Counted before the table copy, whose replacing engine folds two rows of the same sorting key
- * (a repeated id) as they are written.
+ * Columns of the counts table the intake feeds, one row per block: valid and rejected rows, counted before the table
+ * copy, whose replacing engine folds two rows of the same sorting key (a repeated id) as they are written.
  */
-export const COUNT_COLUMNS = 'valid UInt64, rejected UInt64, keys AggregateFunction(uniqExact, UInt64)';
+export const COUNT_COLUMNS = 'valid UInt64, rejected UInt64';
 
 /** The three views of the intake: valid rows into `rows` (a copy of the kind's table), rejects into `rejects`, counts into `counts`. */
 export function buildIntakeViews(kind: Kind, intake: string, rows: string, rejects: string, counts: string, names: readonly [string, string, string]): string[] {
   const cols = targetColumnList(kind);
-  const key = KIND_SPECS[kind].key.map(id).join(', ');
   return [
     `CREATE MATERIALIZED VIEW ${id(names[0])} TO ${id(rows)} AS SELECT ${cols}, run_id FROM ${id(intake)} WHERE reason = ''`,
     `CREATE MATERIALIZED VIEW ${id(names[1])} TO ${id(rejects)} AS SELECT line, raw, reason, q_org, message FROM ${id(intake)} WHERE reason != ''`,
     `CREATE MATERIALIZED VIEW ${id(names[2])} TO ${id(counts)} AS
-     SELECT countIf(reason = '') AS valid, countIf(reason != '') AS rejected, uniqExactStateIf(cityHash64(${key}), reason = '') AS keys FROM ${id(intake)}`
+     SELECT countIf(reason = '') AS valid, countIf(reason != '') AS rejected FROM ${id(intake)}`
   ];
 }
 
@@ -413,24 +411,27 @@ export function buildIntakeInsert(kind: Kind, intake: string, select: string): s
 
 /**
  * What decides whether the valid rows staged in `rows` (a copy of an identity kind's table) can be attached as they
- * are: the counts the intake gave (`counts`: valid and rejected rows, distinct keys among the valid ones), the
- * organizations and time range of the staged rows (for `buildStoredCheck`), and whether a service code new to the
- * warehouse comes with more than one organization (the batched path then decides whose it is). Exactly what the batched
- * path's look-up would see: the valid rows (when two share a key the copy may have folded them, but the file then takes
- * the batched path anyway). Keys are compared through a 64-bit hash, so a collision can only report a duplicate that
+ * are: the counts the intake gave (`counts`), the rows and distinct keys in the copy (no repeated id: as many rows as
+ * the intake counted valid — the copy's replacing engine may fold a repeated row — and as many distinct keys), their
+ * organizations and time range (for `buildStoredCheck`), and whether a service code new to the warehouse comes with
+ * more than one organization (the batched path then decides whose it is). Exactly what the batched path's look-up
+ * would see: the valid rows. Keys are compared through a 64-bit hash, so a collision can only report a duplicate that
  * is not one (and send the file to the batched path), never hide one.
  */
 export function buildStagedCheck(kind: Kind, rows: string, counts: string): string {
   const spec = KIND_SPECS[kind];
   if (spec.uniqueness !== 'identity' || !spec.timeColumn) throw new Error(`${kind}: the in-place path is for identity kinds`);
+  const key = spec.key.map(id).join(', ');
   const t = id(spec.timeColumn);
   const org = id(spec.key[0]);
   const svc = spec.serviceField ? id(spec.serviceField) : null;
   const newCode = svc ? `${svc} != '' AND ${svc} NOT IN (SELECT code FROM services)` : '';
   const shared = svc ? `toUInt64(uniqExactIf(${svc}, ${newCode}) != uniqExactIf((${org}, ${svc}), ${newCode}))` : 'toUInt64(0)';
-  return `SELECT c.valid AS valid, c.rejected AS rejected, c.distinct_keys AS distinct_keys, r.staged AS staged, r.time_min AS time_min, r.time_max AS time_max, r.orgs AS orgs, r.shared_codes AS shared_codes
-FROM (SELECT toUInt64(sum(valid)) AS valid, toUInt64(sum(rejected)) AS rejected, toUInt64(uniqExactMerge(keys)) AS distinct_keys FROM ${id(counts)}) AS c
-CROSS JOIN (SELECT toUInt64(count()) AS staged, toString(min(${t})) AS time_min, toString(max(${t})) AS time_max, groupUniqArray(${MAX_ORGS + 1})(${org}) AS orgs, ${shared} AS shared_codes FROM ${id(rows)}) AS r`;
+  return `SELECT c.valid AS valid, c.rejected AS rejected, r.staged AS staged, r.distinct_keys AS distinct_keys, r.time_min AS time_min, r.time_max AS time_max,
+       r.orgs AS orgs, r.shared_codes AS shared_codes
+FROM (SELECT toUInt64(sum(valid)) AS valid, toUInt64(sum(rejected)) AS rejected FROM ${id(counts)}) AS c
+CROSS JOIN (SELECT toUInt64(count()) AS staged, toUInt64(uniqExact(cityHash64(${key}))) AS distinct_keys, toString(min(${t})) AS time_min,
+                   toString(max(${t})) AS time_max, groupUniqArray(${MAX_ORGS + 1})(${org}) AS orgs, ${shared} AS shared_codes FROM ${id(rows)}) AS r`;
 }
 
 /**
