@@ -133,12 +133,14 @@ const DAY_OF: Partial<Record<Source, { day: string; at: string }>> = {
   availability_probes: { day: "toDate(probed_at, 'America/Toronto')", at: 'probed_at' }
 };
 
-/** The rollup a source's provenance is read from when the request is answered from rollups (a day and a `last_at` per
- *  row). The cases rollup keeps cases with a service standard: the only ones a standard metric reads. */
-const PROVENANCE_ROLLUP: Partial<Record<Source, { table: string; final: boolean }>> = {
-  service_events: { table: 'rollup_events_daily', final: false },
-  survey_responses: { table: 'rollup_responses_daily', final: false },
-  cases: { table: 'rollup_cases_daily', final: true }
+/** The rollups a source's provenance is read from when the request is answered from rollups (a day and a `last_at` per
+ *  row), the first current one. The cases rollup keeps cases with a service standard: the only ones a standard metric
+ *  reads. */
+const PROVENANCE_ROLLUP: Partial<Record<Source, { table: string; final: boolean }[]>> = {
+  // The presence rollup when current (tens of thousands of rows), else the events rollup: the same days and times.
+  service_events: [{ table: 'rollup_presence_daily', final: true }, { table: 'rollup_events_daily', final: false }],
+  survey_responses: [{ table: 'rollup_responses_daily', final: false }],
+  cases: [{ table: 'rollup_cases_daily', final: true }]
 };
 
 /** Provenance SQL: per organization, last data time and whether it reported in the period, over the metric's sources. */
@@ -146,8 +148,8 @@ function provenanceSql(def: MetricDefinition, useRollups: ReadonlySet<string>): 
   const parts: string[] = [];
   for (const s of def.sources) {
     const t = DAY_OF[s];
-    const r = PROVENANCE_ROLLUP[s];
-    if (r && useRollups.has(r.table)) {
+    const r = PROVENANCE_ROLLUP[s]?.find((c) => useRollups.has(c.table));
+    if (r) {
       parts.push(`SELECT org, max(last_at) AS last_at, max(day >= {from:Date} AND day < {to:Date}) AS reported FROM ${r.table}${r.final ? ' FINAL' : ''} WHERE {{scope}} GROUP BY org`);
     } else if (t) {
       parts.push(`SELECT org, max(${t.at}) AS last_at, max(${t.day} >= {from:Date} AND ${t.day} < {to:Date}) AS reported FROM ${s} WHERE {{scope}} GROUP BY org`);

@@ -152,7 +152,7 @@ interface Mark {
 }
 
 interface DerivedSpec {
-  table: 'rollup_journeys_daily' | 'rollup_cases_daily' | 'rollup_completions_daily' | 'rollup_completions_coarse';
+  table: 'rollup_journeys_daily' | 'rollup_cases_daily' | 'rollup_completions_daily' | 'rollup_completions_coarse' | 'rollup_presence_daily';
   /** Changes whenever the rollup's rows are computed differently: a rollup built by another revision is rebuilt. */
   revision: number;
   /** Whether its rows depend on services' steps (then a change of steps rebuilds it). */
@@ -178,6 +178,24 @@ const COMPLETIONS_REVISION = 2;
 const W = JOURNEY_WINDOW_DAYS;
 
 const DERIVED: readonly DerivedSpec[] = [
+  {
+    // Each organization's latest event per day, for the provenance (sql/schema/152), from the events rollup: that
+    // rollup is fed as events arrive, and a day's presence depends on that day's events only.
+    table: 'rollup_presence_daily',
+    revision: 1,
+    usesSteps: false,
+    raw: 'service_events',
+    held: 'SELECT count() AS n FROM rollup_presence_daily FINAL',
+    params: () => ({}),
+    day: "toDate(occurred_at, 'America/Toronto')",
+    reach: 0,
+    reachAfter: 0,
+    build: () => `INSERT INTO rollup_presence_daily (org, day, last_at, version)
+SELECT org, day, max(last_at), {version:UInt64}
+FROM rollup_events_daily
+WHERE ${ORG_FILTER} AND day >= {a:Date} AND day < {b:Date}
+GROUP BY org, day`
+  },
   {
     table: 'rollup_journeys_daily',
     // 2: journeys judged per start by the fragment the definitions share (metrics/shared-sql.ts).

@@ -17,7 +17,9 @@ export const ROLLUP_DIMENSIONS: Record<Rollup, readonly Dimension[]> = {
   rollup_journeys_daily: ['org', 'service', 'channel'],
   rollup_cases_daily: ['org', 'service', 'channel'],
   rollup_completions_daily: ['org', 'service', 'channel', 'region', 'client_type'],
-  rollup_completions_coarse: ['org', 'service', 'channel']
+  rollup_completions_coarse: ['org', 'service', 'channel'],
+  // Read by the provenance only (compile.ts), never by a definition's body.
+  rollup_presence_daily: ['org']
 };
 
 /** A rollup's coarser twin: the same figures with fewer dimensions, so fewer rows to read (sql/schema/151). */
