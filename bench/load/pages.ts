@@ -13,7 +13,7 @@
 // The per-client rate limit is lifted for the run (JALON_REQUESTS_PER_MINUTE): this measures speed, not the limit.
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { execSync, spawn } from 'node:child_process';
 import { ROOT, serveForLoad } from './served.ts';
 import { parseArgs } from 'node:util';
 import { startClickHouseServer } from '../../tests/support/clickhouse-server.ts';
@@ -47,21 +47,32 @@ async function timed(p: string, cookie: string | null): Promise<number> {
   return performance.now() - t0;
 }
 
-/** autocannon's latencies: it reports p90 and p97.5, not p95 (p95 lies between them). */
-interface Cannon { rps: number; p50: number; p90: number; p97_5: number; p99: number; non2xx: number; errors: number }
+/** autocannon's latencies: it reports p90 and p97.5, not p95 (p95 lies between them). `serverCpuUs`: the server
+ *  process's CPU time (all its threads) per request answered during the run. autocannon is one JavaScript thread: when it
+ *  saturates its core before the server does, req/s measures the load generator; CPU per request measures the server. */
+interface Cannon { rps: number; p50: number; p90: number; p97_5: number; p99: number; non2xx: number; errors: number; serverCpuUs: number }
+
+const CLOCK_TICKS = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
+/** CPU time of a process so far (user + system, all threads), in microseconds, from /proc. */
+function cpuUs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1e6; // utime and stime: fields 14 and 15 of the line
+}
 
 /** autocannon on one address; `browser`: with the Accept-Encoding a browser sends (kept pages are then sent gzipped). */
 function cannon(p: string, cookie: string | null, options: { browser?: boolean } = {}, connections = 16): Promise<Cannon> {
   const headers = [...(cookie ? ['-H', `cookie=${cookie}`] : []), ...(options.browser ? ['-H', 'accept-encoding=gzip, deflate, br'] : [])];
   const args = [AUTOCANNON, '-c', String(connections), '-d', String(seconds), '--json', ...headers, base + p];
+  const cpuBefore = cpuUs(server.pid!);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', () => {
       try {
-        const r = JSON.parse(out) as { requests: { average: number }; latency: Record<string, number>; non2xx: number; errors: number };
-        resolve({ rps: Math.round(r.requests.average), p50: r.latency.p50, p90: r.latency.p90, p97_5: r.latency.p97_5, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors });
+        const r = JSON.parse(out) as { requests: { average: number; total: number }; latency: Record<string, number>; non2xx: number; errors: number };
+        const serverCpuUs = Math.round((cpuUs(server.pid!) - cpuBefore) / Math.max(1, r.requests.total));
+        resolve({ rps: Math.round(r.requests.average), p50: r.latency.p50, p90: r.latency.p90, p97_5: r.latency.p97_5, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, serverCpuUs });
       } catch (err) {
         reject(err);
       }
@@ -137,6 +148,11 @@ try {
   };
   const t = results.throughput as Record<string, Cannon>;
   results.ratioPageToApi = Math.round((t.pagePublic.rps / t.apiScorecard.rps) * 100) / 100;
+  // The same ratio from the server's side: requests per CPU second of the server, page against API.
+  results.ratioPageToApiServerCpu = {
+    wholeHtml: Math.round((t.apiScorecard.serverCpuUs / t.pagePublic.serverCpuUs) * 100) / 100,
+    asBrowser: Math.round((t.apiScorecard.serverCpuUs / t.pagePublicAsBrowser.serverCpuUs) * 100) / 100
+  };
   // 4. A cached page while 8 uncached heavy requests run (each a breakdown by organization and service over days).
   let heavyDone = 0;
   let stop = false;
