@@ -119,6 +119,20 @@ function baseParams(def: MetricDefinition, request: MetricRequest, ctx: CompileC
   return params;
 }
 
+/**
+ * What of the clock a definition's answer depends on (an answer cache keys by it): the request's day when a body reads
+ * `{now:…}` (windows such as "too recent to judge" move daily), else the year when it reads holidays (baseParams lists
+ * them to the year after the later of the request's end and now), else nothing: the same request gives the same answer
+ * on any day until data arrives.
+ */
+export function clockOf(def: MetricDefinition | undefined, now: Date): string | null {
+  if (!def) return now.toISOString().slice(0, 10);
+  const bodies = `${def.body}\n${def.rollup?.body ?? ''}`;
+  if (bodies.includes('{now:')) return now.toISOString().slice(0, 10);
+  if (bodies.includes('{holidays:')) return String(now.getUTCFullYear());
+  return null;
+}
+
 /** Keeps only the parameters the SQL text names (ClickHouse refuses none, but the server logs stay readable). */
 function usedParams(sql: string, params: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -8,7 +8,7 @@ import type { AnswerCache } from './answer-cache.ts';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import type { Dimension, MetricAnswer, MetricRequest, MetricRow } from './types.ts';
 import { catalogue, declaredOnly, type MetricDefinition } from './definition.ts';
-import { compileMetric } from './compile.ts';
+import { clockOf, compileMetric } from './compile.ts';
 import { rollupHealth } from './rollups.ts';
 import { shiftLabel, shiftRange } from './periods.ts';
 
@@ -138,29 +138,15 @@ export async function runMetric(wh: Warehouse, settings: EngineSettings, request
   if (!cache || options.definitions) return computeMetric(wh, settings, request, options);
   const { version } = await rollupHealth(wh);
   // The caller matters only through the organizations it may read and the threshold that applies to it, so callers
-  // with the same scope share answers; the clock only as far as the definition reads it (clockOf), so that the
-  // scorecard of another day of the same fiscal year reuses the years it shares with one already computed.
+  // with the same scope share answers; the clock only as far as the definition reads it (compile.ts clockOf), so that
+  // the scorecard of another day of the same fiscal year reuses the years it shares with one already computed.
+  // Finality, which moves with the clock, is applied after the cache (service.ts).
   const scope = scopeOrgs(request.caller, request.filters.org?.length ? request.filters.org : null);
   const threshold = suppressionThreshold(request.caller, settings.smallCountThreshold, options.public === true);
   const { caller: _caller, now, ...asked } = request;
   const clock = clockOf(catalogue().definitions.get(request.metric), now);
   const key = JSON.stringify(['metric', version, asked, clock, scope, threshold, settings, options.forceRaw ?? false, options.provenance ?? true]);
   return cache.get(key, () => computeMetric(wh, settings, request, options));
-}
-
-/**
- * What of the clock an answer depends on, for its cache key: the request's day when the definition reads `{now:…}`
- * (windows such as "too recent to judge" move daily), else the year when it reads holidays (their list runs to the
- * year after the later of the request's end and now: compile.ts baseParams), else nothing — the same request gives the
- * same answer on any day until data arrives (the key's data version). Finality, which moves with the clock, is applied
- * after the cache (service.ts).
- */
-function clockOf(def: MetricDefinition | undefined, now: Date): string | null {
-  if (!def) return now.toISOString().slice(0, 10);
-  const bodies = `${def.body}\n${def.rollup?.body ?? ''}`;
-  if (bodies.includes('{now:')) return now.toISOString().slice(0, 10);
-  if (bodies.includes('{holidays:')) return String(now.getUTCFullYear());
-  return null;
 }
 
 /** `figuresOnly`: the previous period of a comparison needs its rows, not its provenance. */
