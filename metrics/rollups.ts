@@ -173,8 +173,19 @@ interface DerivedSpec {
 }
 
 const ORG_FILTER = '({all_orgs:Bool} OR org IN {orgs:Array(String)})';
-/** How the completions rollup and its coarser twin are computed (2: duration bands, sql/schema/150 and 151). */
-const COMPLETIONS_REVISION = 2;
+/** What the completions rollup and its coarser twin share: how they are computed (revision 2: duration bands,
+ *  sql/schema/150 and 151), their raw table, and the days a delivery can change — one value, so the twin always
+ *  rebuilds the days its source was rebuilt for. A completion can suppress a later one of its journey, and a start
+ *  gives minutes to later completions. */
+const COMPLETIONS: Pick<DerivedSpec, 'revision' | 'usesSteps' | 'raw' | 'params' | 'day' | 'reach' | 'reachAfter'> = {
+  revision: 2,
+  usesSteps: false,
+  raw: 'service_events',
+  params: () => ({}),
+  day: "toDate(occurred_at, 'America/Toronto')",
+  reach: 0,
+  reachAfter: COMPLETION_LOOKBACK_DAYS + 1
+};
 const W = JOURNEY_WINDOW_DAYS;
 
 const DERIVED: readonly DerivedSpec[] = [
@@ -265,16 +276,8 @@ GROUP BY org, service, day, channel, standard_days, working_days`
   {
     // Completions and their minutes, by the same fragment as the raw definitions (metrics/shared-sql.ts).
     table: 'rollup_completions_daily',
-    // 2: completions per duration band (sql/schema/150), read by completion_time_distribution.
-    revision: COMPLETIONS_REVISION,
-    usesSteps: false,
-    raw: 'service_events',
+    ...COMPLETIONS,
     held: 'SELECT sum(completions) AS n FROM rollup_completions_daily FINAL',
-    params: () => ({}),
-    day: "toDate(occurred_at, 'America/Toronto')",
-    // A completion can suppress a later one of its journey, and a start gives minutes to later completions.
-    reach: 0,
-    reachAfter: COMPLETION_LOOKBACK_DAYS + 1,
     // The bands' thresholds are completion_time_distribution's (sql/metrics): [0, 5), [5, 10) … [80, 160), 160 and over.
     build: () => `INSERT INTO rollup_completions_daily (org, service, day, channel, region, client_type, completions, minutes,
     lt_5, lt_10, lt_20, lt_40, lt_80, lt_160, ge_160, last_at, version)
@@ -297,14 +300,8 @@ GROUP BY org, service, day, channel, region, client_type`
     // same days: it comes after that rollup here, so it reads rows refreshed a moment before. Rebuilt whenever that
     // rollup is (same revision).
     table: 'rollup_completions_coarse',
-    revision: COMPLETIONS_REVISION,
-    usesSteps: false,
-    raw: 'service_events',
+    ...COMPLETIONS,
     held: 'SELECT sum(completions) AS n FROM rollup_completions_coarse FINAL',
-    params: () => ({}),
-    day: "toDate(occurred_at, 'America/Toronto')",
-    reach: 0,
-    reachAfter: COMPLETION_LOOKBACK_DAYS + 1,
     build: () => `INSERT INTO rollup_completions_coarse (org, service, day, channel, completions, minutes,
     lt_5, lt_10, lt_20, lt_40, lt_80, lt_160, ge_160, last_at, version)
 SELECT org, service, day, channel, sum(completions), quantilesExactInclusiveMergeState(0.5, 0.9)(minutes),
