@@ -147,7 +147,7 @@ interface Prepared {
 }
 
 /** Lines of a UTF-8 NDJSON file as the engine reads them: numbered from `first`, CR stripped, blank lines skipped. */
-const LINES_RELATION = `(SELECT {first:UInt64} + _row_number AS line, if(endsWith(text, '\\r'), substring(text, 1, length(text) - 1), text) AS raw, '' AS doc
+export const LINES_RELATION = `(SELECT {first:UInt64} + _row_number AS line, if(endsWith(text, '\\r'), substring(text, 1, length(text) - 1), text) AS raw, '' AS doc
         FROM file({stage_file:String}, 'LineAsString', 'text String') WHERE NOT match(text, '^\\\\s*$'))`;
 
 /** Writes a batch to spool slot `slot` (embedded engine) and gives the relation the engine reads it through. */

@@ -11,6 +11,7 @@ import { migrate } from '../../warehouse/migrate.ts';
 import { KIND_SPECS } from '../../ingest/kinds.ts';
 import { buildValidationSelect, targetColumnList, VALIDATION_SETTINGS } from '../../ingest/validate-sql.ts';
 import { writeEventsFile } from './generate-events.ts';
+import { LINES_RELATION as LINES } from '../../ingest/run-ingest.ts';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, rounds: { type: 'string', default: '2' }, dir: { type: 'string' } } });
 const n = Number(values.events);
@@ -19,9 +20,7 @@ const file = path.join(work, `events-${n}.ndjson`);
 if (!fs.existsSync(file)) await writeEventsFile(file, n);
 const dataDir = fs.mkdtempSync(path.join(work, 'wh-'));
 const wh = await EmbeddedWarehouse.open({ dataDir, database: 'jalon' });
-// The same line relation and read settings as ingest/run-ingest.ts.
-const LINES = `(SELECT {first:UInt64} + _row_number AS line, if(endsWith(text, '\\r'), substring(text, 1, length(text) - 1), text) AS raw, '' AS doc
-        FROM file({stage_file:String}, 'LineAsString', 'text String') WHERE NOT match(text, '^\\\\s*$'))`;
+// The in-place path's file read (ingest/run-ingest.ts), with filters kept where they are written (as measured in docs).
 const read = { storage_file_read_method: 'pread', input_format_parallel_parsing: 0, query_plan_filter_push_down: 0, enable_optimize_predicate_expression: 0 };
 const fields = KIND_SPECS.events.fields.map((f) => f.name);
 const typed = "event_id String, occurred_at DateTime64(3, 'UTC'), org String, service String, channel String, journey_id String, type String, step String, step_index UInt8, outcome String, client_type String, region String, sign_in String, assisted Bool, prefilled Bool, duration_ms Nullable(UInt64)";
