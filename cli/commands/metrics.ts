@@ -61,9 +61,13 @@ async function run(args: string[], config: Config): Promise<number> {
       process.stdout.write(JSON.stringify({ ...answer, rows: answer.rows.map(({ dimensions, period, ...r }) => ({ period, ...dimensions, ...r })) }) + '\n');
     } else {
       const fmt = new Intl.NumberFormat('fr-CA', { maximumFractionDigits: 4 });
+      // The unit beside a value in minutes, hours, dollars…; a ratio's numerator and denominator when it has them.
+      const unit = answer.unit === 'ratio' ? '' : ` ${answer.unit}`;
       for (const r of answer.rows) {
         const dims = Object.values(r.dimensions).join(' ');
-        process.stdout.write(`${r.period} ${dims} ${r.suppressed ? '— (supprimé / suppressed)' : `${r.value === null ? '—' : fmt.format(r.value)}  (${r.numerator ?? '—'} / ${r.denominator ?? '—'}, n=${r.n ?? '—'})`}\n`);
+        const num = (v: number | null) => (v === null ? '—' : fmt.format(v));
+        const parts = r.numerator === null && r.denominator === null ? '' : `${num(r.numerator)} / ${num(r.denominator)}, `;
+        process.stdout.write(`${r.period} ${dims} ${r.suppressed ? '— (supprimé / suppressed)' : `${r.value === null ? '—' : `${fmt.format(r.value)}${unit}`}  (${parts}n=${r.n ?? '—'})`}\n`);
       }
       const p = answer.provenance;
       process.stderr.write(`formule / formula ${p.formula_version} (${p.effective_from}) · ${p.sources.join(', ')} · dernières données / last data ${p.last_data_at ?? '—'} · complétude / completeness ${p.completeness.reported}/${p.completeness.expected} · ${p.table}\n`);
