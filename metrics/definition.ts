@@ -36,7 +36,7 @@ export function isDeclaredIndicator(def: Pick<MetricDefinition, 'sources'>): boo
   return def.sources.length > 0 && def.sources.every((s) => s === 'declared_indicators');
 }
 
-export const ROLLUPS = ['rollup_events_daily', 'rollup_responses_daily', 'rollup_journeys_daily', 'rollup_cases_daily', 'rollup_completions_daily', 'rollup_completions_coarse', 'rollup_presence_daily'] as const;
+export const ROLLUPS = ['rollup_events_daily', 'rollup_responses_daily', 'rollup_journeys_daily', 'rollup_cases_daily', 'rollup_completions_daily', 'rollup_completions_coarse', 'rollup_completions_fiscal', 'rollup_presence_daily'] as const;
 export type Rollup = (typeof ROLLUPS)[number];
 
 export const UNITS = ['ratio', 'percent', 'minutes', 'hours', 'cad', 'count', 'score'] as const;

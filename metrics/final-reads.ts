@@ -17,6 +17,7 @@ export const PARTITION_EXACT_FINAL: ReadonlySet<string> = new Set([
   'rollup_cases_daily',
   'rollup_completions_daily',
   'rollup_completions_coarse',
+  'rollup_completions_fiscal',
   'rollup_presence_daily',
   'organizations',
   'services',

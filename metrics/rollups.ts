@@ -5,7 +5,7 @@ import type { Warehouse } from '../warehouse/warehouse.ts';
 import { JOURNEY_WINDOW_DAYS, type RollupHealth } from './table-decider.ts';
 import { ROLLUPS, type Rollup } from './definition.ts';
 import { quebecHolidaysBetween } from './holidays.ts';
-import { addDays, isoDay, parseDay } from './periods.ts';
+import { addDays, isoDay, parseDay, periodOf, periodRange } from './periods.ts';
 import { COMPLETION_LOOKBACK_DAYS, completionsSql, journeysSql } from './shared-sql.ts';
 import { unlimited } from './read-limit.ts';
 
@@ -152,7 +152,7 @@ interface Mark {
 }
 
 interface DerivedSpec {
-  table: 'rollup_journeys_daily' | 'rollup_cases_daily' | 'rollup_completions_daily' | 'rollup_completions_coarse' | 'rollup_presence_daily';
+  table: 'rollup_journeys_daily' | 'rollup_cases_daily' | 'rollup_completions_daily' | 'rollup_completions_coarse' | 'rollup_completions_fiscal' | 'rollup_presence_daily';
   /** Changes whenever the rollup's rows are computed differently: a rollup built by another revision is rebuilt. */
   revision: number;
   /** Whether its rows depend on services' steps (then a change of steps rebuilds it). */
@@ -170,10 +170,13 @@ interface DerivedSpec {
   reachAfter: number;
   /** INSERT … SELECT of the rollup rows for start/receipt days [a, b), orgs filtered by `{orgs}`. */
   build(): string;
+  /** The ranges its statements must cover for days [a, b) a delivery can change, when a row sums more than a day (a
+   *  fiscal year's row is rebuilt whole). */
+  widen?(a: string, b: string): [string, string][];
 }
 
 const ORG_FILTER = '({all_orgs:Bool} OR org IN {orgs:Array(String)})';
-/** What the completions rollup and its coarser twin share: how they are computed (revision 2: duration bands,
+/** What the completions rollup and its twins share: how they are computed (revision 2: duration bands,
  *  sql/schema/150 and 151), their raw table, and the days a delivery can change — one value, so the twin always
  *  rebuilds the days its source was rebuilt for. A completion can suppress a later one of its journey, and a start
  *  gives minutes to later completions. */
@@ -318,8 +321,44 @@ FROM (
     WHERE ${ORG_FILTER} AND day >= {a:Date} AND day < {b:Date}
 )
 GROUP BY org, service, day, channel`
+  },
+  {
+    // The same completions merged by fiscal year (sql/schema/170), from the coarser twin refreshed just above: a delivery
+    // rebuilds whole fiscal years, the years of the days it can change. Rebuilt whenever that rollup is (same revision).
+    table: 'rollup_completions_fiscal',
+    ...COMPLETIONS,
+    held: 'SELECT sum(completions) AS n FROM rollup_completions_fiscal FINAL',
+    widen: fiscalYears,
+    build: () => `INSERT INTO rollup_completions_fiscal (org, service, day, channel, completions, minutes,
+    lt_5, lt_10, lt_20, lt_40, lt_80, lt_160, ge_160, last_at, version)
+SELECT org, service, fy, channel, sum(completions), quantilesExactInclusiveMergeState(0.5, 0.9)(minutes),
+       sum(lt_5), sum(lt_10), sum(lt_20), sum(lt_40), sum(lt_80), sum(lt_160), sum(ge_160), max(last_at), {version:UInt64}
+FROM (
+    -- April 1 of the day's fiscal year: three months back lands in the calendar year the fiscal year starts in.
+    SELECT org, service, addMonths(toStartOfYear(addMonths(day, -3)), 3) AS fy, channel, completions, minutes,
+           lt_5, lt_10, lt_20, lt_40, lt_80, lt_160, ge_160, last_at
+    FROM rollup_completions_coarse FINAL
+    WHERE ${ORG_FILTER} AND day >= {a:Date} AND day < {b:Date}
+    UNION ALL
+    -- Keys the table held for these years get an empty row of the new version (a key that lost its completions).
+    SELECT org, service, day AS fy, channel, toUInt64(0), arrayReduce('quantilesExactInclusiveState(0.5, 0.9)', emptyArrayFloat64()),
+           0, 0, 0, 0, 0, 0, 0, toDateTime64(0, 3, 'UTC')
+    FROM rollup_completions_fiscal FINAL
+    WHERE ${ORG_FILTER} AND day >= {a:Date} AND day < {b:Date}
+)
+GROUP BY org, service, fy, channel`
   }
 ];
+
+/** The fiscal years (April 1 to April 1) holding days [a, b). */
+function fiscalYears(a: string, b: string): [string, string][] {
+  const out: [string, string][] = [];
+  const last = periodOf('fiscal_year', isoDay(addDays(parseDay(b), -1)));
+  for (let fy = periodRange('fiscal_year', periodOf('fiscal_year', a))!; ; fy = periodRange('fiscal_year', periodOf('fiscal_year', fy.to))!) {
+    out.push([fy.from, fy.to]);
+    if (periodOf('fiscal_year', fy.from) === last) return out;
+  }
+}
 
 async function readMarks(wh: Warehouse): Promise<Partial<Record<Rollup, Mark>>> {
   const rows = await wh.query<{ name: Rollup; raw_rows: number; watermark: string; reference: string }>(
@@ -338,6 +377,14 @@ const RAW_COUNT: Record<DerivedSpec['raw'], string> = { service_events: 'ev', ca
 async function stepsFingerprint(wh: Warehouse): Promise<string> {
   const [r] = await wh.query<{ f: string }>(`SELECT ${STEPS_FINGERPRINT} AS f`);
   return String(r?.f ?? '0');
+}
+
+/** The statements' ranges once a spec has widened them (e.g. to whole fiscal years), each range once per organization. */
+function widened<T extends { orgs: string[] | null; a: string; b: string }>(work: T[], spec: DerivedSpec): T[] {
+  if (!spec.widen) return work;
+  const seen = new Map<string, T>();
+  for (const w of work) for (const [a, b] of spec.widen(w.a, w.b)) seen.set(JSON.stringify([w.orgs, a, b]), { ...w, a, b });
+  return [...seen.values()];
 }
 
 const range = (a: number, b: number): number[] => Array.from({ length: b - a + 1 }, (_, i) => a + i);
@@ -426,15 +473,16 @@ async function refreshNow(wh: Warehouse, forceFull: boolean): Promise<Record<str
       }
     }
     const params = spec.params();
-    for (const w of work) {
+    const planned = widened(work, spec);
+    for (const w of planned) {
       // eachShard: on a cluster each shard rebuilds its own organizations' rows from its own tables (warehouse.ts).
       await wh.command(spec.build(), { all_orgs: w.orgs === null, orgs: w.orgs ?? [], a: w.a, b: w.b, version, ...params }, { eachShard: true });
       statements++;
     }
     // Readers use FINAL: merging the partitions (years) just rewritten keeps that cheap.
-    if (full && work.length) await wh.command(`OPTIMIZE TABLE ${spec.table} FINAL`);
+    if (full && planned.length) await wh.command(`OPTIMIZE TABLE ${spec.table} FINAL`);
     else {
-      const years = new Set(work.flatMap((w) => range(Number(w.a.slice(0, 4)), Number(isoDay(addDays(parseDay(w.b), -1)).slice(0, 4)))));
+      const years = new Set(planned.flatMap((w) => range(Number(w.a.slice(0, 4)), Number(isoDay(addDays(parseDay(w.b), -1)).slice(0, 4)))));
       for (const y of years) await wh.command(`OPTIMIZE TABLE ${spec.table} PARTITION ${y} FINAL`);
     }
     const watermark = ranges.reduce((m, r) => (r.wm > m ? r.wm : m), mark?.watermark ?? '1970-01-01 00:00:00.000');

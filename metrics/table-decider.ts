@@ -18,21 +18,37 @@ export const ROLLUP_DIMENSIONS: Record<Rollup, readonly Dimension[]> = {
   rollup_cases_daily: ['org', 'service', 'channel'],
   rollup_completions_daily: ['org', 'service', 'channel', 'region', 'client_type'],
   rollup_completions_coarse: ['org', 'service', 'channel'],
+  rollup_completions_fiscal: ['org', 'service', 'channel'],
   // Read by the provenance only (compile.ts), never by a definition's body.
   rollup_presence_daily: ['org']
 };
 
 /** A rollup's coarser twin: the same figures with fewer dimensions, so fewer rows to read (sql/schema/151). */
 const COARSER: Partial<Record<Rollup, Rollup>> = { rollup_completions_daily: 'rollup_completions_coarse' };
+/** A rollup's twin merged by fiscal year (sql/schema/170): one row per fiscal year instead of one per day, for a request
+ *  whose periods are whole fiscal years. */
+const BY_FISCAL_YEAR: Partial<Record<Rollup, Rollup>> = { rollup_completions_daily: 'rollup_completions_fiscal' };
 
-/** For a request answered from rollups, the tables its rollup body should read instead: a rollup's coarser twin when
- *  the twin is current and keeps every dimension the request splits or filters by. */
-export function rollupTwins(def: MetricDefinition, request: Pick<MetricRequest, 'by' | 'filters'>, health: RollupHealth): Partial<Record<Rollup, Rollup>> {
+/** Whether every period of a request is made of whole fiscal years: by fiscal year or over the whole range, from an
+ *  April 1 to an April 1 (the scorecard's series and headlines). */
+export function wholeFiscalYears(request: Pick<MetricRequest, 'grain' | 'from' | 'to'>): boolean {
+  const april1 = (day: string): boolean => /^\d{4}-04-01$/.test(day);
+  return (request.grain === 'fiscal_year' || request.grain === 'all') && april1(request.from) && april1(request.to);
+}
+
+/** For a request answered from rollups, the tables its rollup body should read instead: a rollup's twin by fiscal year
+ *  when the request's periods are whole fiscal years, else its coarser twin; each only when current and keeping every
+ *  dimension the request splits or filters by. */
+export function rollupTwins(
+  def: MetricDefinition, request: Pick<MetricRequest, 'by' | 'filters' | 'grain' | 'from' | 'to'>, health: RollupHealth
+): Partial<Record<Rollup, Rollup>> {
   const used = usedDimensions(request);
+  const fits = (twin: Rollup | undefined): twin is Rollup => twin !== undefined && health[twin] === true && used.every((d) => ROLLUP_DIMENSIONS[twin].includes(d));
   const out: Partial<Record<Rollup, Rollup>> = {};
   for (const t of def.rollup?.tables ?? []) {
-    const twin = COARSER[t];
-    if (twin && health[twin] === true && used.every((d) => ROLLUP_DIMENSIONS[twin].includes(d))) out[t] = twin;
+    const yearly = wholeFiscalYears(request) ? BY_FISCAL_YEAR[t] : undefined;
+    const twin = fits(yearly) ? yearly : COARSER[t];
+    if (fits(twin)) out[t] = twin;
   }
   return out;
 }

@@ -46,7 +46,7 @@ describe('demo generator', () => {
     const wh = server!.wh;
     await generateDemo(wh, { events: 20_000, seed: 9, now: NOW, replace: true });
     forgetRollupHealth(wh);
-    expect((await rollupHealth(wh)).health).toEqual({ rollup_events_daily: true, rollup_responses_daily: true, rollup_journeys_daily: true, rollup_cases_daily: true, rollup_completions_daily: true, rollup_completions_coarse: true, rollup_presence_daily: true });
+    expect((await rollupHealth(wh)).health).toEqual({ rollup_events_daily: true, rollup_responses_daily: true, rollup_journeys_daily: true, rollup_cases_daily: true, rollup_completions_daily: true, rollup_completions_coarse: true, rollup_completions_fiscal: true, rollup_presence_daily: true });
     const [sums] = await wh.query<{ ev: number; ev_r: number }>('SELECT (SELECT count() FROM service_events) AS ev, (SELECT sum(events) FROM rollup_events_daily) AS ev_r');
     expect(Number(sums.ev_r)).toBe(Number(sums.ev));
     await generateDemo(wh, { events: 30_000, seed: 7, now: NOW, replace: true }); // back to the data the shape checks read

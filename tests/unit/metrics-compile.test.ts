@@ -114,4 +114,25 @@ describe('compiler', () => {
     expect(reads('time_to_complete', { filters: { client_type: ['citizen'] } }, true)).toEqual(['rollup_completions_daily']);
     expect(reads('time_to_complete', { by: ['channel'] }, false)).toEqual(['rollup_completions_daily']);
   });
+  it('reads the completions merged by fiscal year only for whole fiscal years, when current, else the day rollups', () => {
+    const tables = ['rollup_completions_daily', 'rollup_completions_coarse', 'rollup_completions_fiscal'];
+    const reads = (metric: string, request: Partial<MetricRequest>, fiscal = true) => {
+      const rollups = { rollup_events_daily: true, rollup_completions_daily: true, rollup_completions_coarse: true, rollup_completions_fiscal: fiscal };
+      const sql = compileMetric(defs.get(metric)!, { ...base, metric, ...request }, { ...ctx, rollups }).main!.sql;
+      return tables.filter((t) => new RegExp(`\\b${t}\\b`).test(sql));
+    };
+    // April 1 to April 1, by fiscal year or over the whole range: the scorecard's series and headline.
+    expect(reads('time_to_complete', { from: '2018-04-01', to: '2024-04-01' })).toEqual(['rollup_completions_fiscal']);
+    expect(reads('time_to_complete', { grain: 'all', by: ['channel'], filters: { org: ['A'] } })).toEqual(['rollup_completions_fiscal']);
+    expect(reads('value_time_saved', {})).toEqual(['rollup_completions_fiscal']);
+    expect(reads('completion_time_distribution', { filters: { service: ['A-S1'] } })).toEqual(['rollup_completions_fiscal']);
+    // A range that stops inside a fiscal year, a grain finer than one, a dimension the table does not keep, or the table
+    // not current: the day rollups.
+    expect(reads('time_to_complete', { to: '2024-03-15' })).toEqual(['rollup_completions_coarse']);
+    expect(reads('time_to_complete', { from: '2023-04-02' })).toEqual(['rollup_completions_coarse']);
+    expect(reads('time_to_complete', { grain: 'quarter' })).toEqual(['rollup_completions_coarse']);
+    expect(reads('time_to_complete', { grain: 'year', from: '2023-04-01', to: '2024-04-01' })).toEqual(['rollup_completions_coarse']);
+    expect(reads('time_to_complete', { by: ['region'] })).toEqual(['rollup_completions_daily']);
+    expect(reads('time_to_complete', {}, false)).toEqual(['rollup_completions_coarse']);
+  });
 });

@@ -1,0 +1,112 @@
+// The government scorecard computed from nothing (issue 18: ≤ 500 ms), in process, side by side in one run: with the
+// completions rollup merged by fiscal year (sql/schema/170) current, and with it not current (its mark says it saw no
+// events, as after a delivery nobody refreshed yet), when the engine merges every day's states of the coarser twin as
+// before. Each scorecard is asked of a new metrics service (an empty answer cache), for a day whose fiscal year nobody
+// asked; the sides alternate which goes first, and both must give the same scorecard (to the bit, but for
+// value_time_saved's sum of floats, whose order varies from run to run on either side). The mark is put back at the end.
+//   JALON_DATA_DIR=<data-dir> node bin/jalon.js demo --events 2000000       # once
+//   node --import tsx bench/metrics/scorecard-fiscal.ts --data <data-dir> [--days 2026-11-30,2025-11-15,2024-10-10]
+//   node --import tsx bench/metrics/scorecard-fiscal.ts --server-data <server-data-dir>   # a loopback ClickHouse server's folder
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../config/config.ts';
+import { openWarehouse } from '../../warehouse/open-warehouse.ts';
+import { ServerWarehouse } from '../../warehouse/server.ts';
+import type { Warehouse } from '../../warehouse/warehouse.ts';
+import { migrate } from '../../warehouse/migrate.ts';
+import { startClickHouseServer } from '../../tests/support/clickhouse-server.ts';
+import { createMetricsService } from '../../metrics/service.ts';
+import { forgetRollupHealth, refreshRollups, rollupHealth } from '../../metrics/rollups.ts';
+
+const { values } = parseArgs({
+  options: { data: { type: 'string' }, 'server-data': { type: 'string' }, days: { type: 'string', default: '2026-11-30,2025-11-15,2024-10-10' } }
+});
+if (!values.data && !values['server-data']) throw new Error('--data <dossier de l’entrepôt / embedded warehouse folder> ou/or --server-data <dossier d’un serveur ClickHouse / server data folder>');
+const chServer = values['server-data'] ? await startClickHouseServer({ dataDir: path.resolve(values['server-data']) }) : null;
+const config = loadConfig(chServer ? { CLICKHOUSE_URL: chServer.url } : { JALON_DATA_DIR: path.resolve(values.data!) });
+const wh: Warehouse = chServer
+  ? await ServerWarehouse.open({ url: chServer.url, username: 'default', password: '', database: 'jalon', createDatabase: true })
+  : await openWarehouse(config.warehouse, { holder: 'bench scorecard-fiscal' });
+const TABLE = 'rollup_completions_fiscal';
+
+/** The same warehouse, counting the queries that reach it. */
+function counting(target: Warehouse): { wh: Warehouse; queries: () => number } {
+  let n = 0;
+  const proxy = new Proxy(target, {
+    get(t, prop) {
+      const value: unknown = Reflect.get(t, prop, t);
+      if (prop === 'query') return (...args: unknown[]) => (n++, (value as (...a: unknown[]) => unknown).apply(t, args));
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(t) : value;
+    }
+  });
+  return { wh: proxy, queries: () => n };
+}
+
+/** Where two scorecards differ: figures equal to 1e-12 (relative) but not to the bit — value_time_saved's sum of
+ *  floats, whose order varies from one run to the next on either side — and anything else. */
+function differences(a: unknown, b: unknown, at = ''): { lastDigits: string[]; beyond: string[] } {
+  const out = { lastDigits: [] as string[], beyond: [] as string[] };
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (a !== b) (Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)) ? out.lastDigits : out.beyond).push(`${at}: ${a} / ${b}`);
+  } else if (a && b && typeof a === 'object' && typeof b === 'object') {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const d = differences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${at}.${k}`);
+      out.lastDigits.push(...d.lastDigits);
+      out.beyond.push(...d.beyond);
+    }
+  } else if (!isDeepStrictEqual(a, b)) out.beyond.push(`${at}: ${JSON.stringify(a)} / ${JSON.stringify(b)}`);
+  return out;
+}
+
+type Mark = { raw_rows: string; watermark: string; reference: string };
+const readMark = async (): Promise<Mark> =>
+  (await wh.query<Mark>(`SELECT toString(argMax(raw_rows, refreshed_at)) AS raw_rows, toString(argMax(watermark, refreshed_at)) AS watermark,
+       argMax(reference, refreshed_at) AS reference FROM rollup_marks WHERE name = {name:String}`, { name: TABLE }))[0];
+const writeMark = async (m: Mark) => {
+  await wh.insert('rollup_marks', [{ name: TABLE, raw_rows: Number(m.raw_rows), watermark: m.watermark, reference: m.reference, refreshed_at: new Date().toISOString().replace('T', ' ').replace('Z', '') }]);
+  await new Promise((r) => setTimeout(r, 5)); // the next mark's refreshed_at is later
+  forgetRollupHealth(wh);
+};
+
+let real: Mark | null = null;
+try {
+  await migrate(wh);
+  let t0 = performance.now();
+  const refreshed = await refreshRollups(wh);
+  console.log(`refresh: ${Math.round(performance.now() - t0)} ms`, JSON.stringify(refreshed[TABLE]));
+  const [{ rows, states }] = await wh.query<{ rows: number; states: number }>(`SELECT count() AS rows, sum(completions) AS states FROM ${TABLE} FINAL`);
+  console.log(`${TABLE}: ${rows} rows, ${states} completions`);
+  real = await readMark();
+  const mark = real;
+  const caller = { role: 'executive' as const, orgs: [], id: 'bench' };
+  const lastDigits: string[] = [];
+  const results: { at: string; side: string; ms: number; queries: number; current: boolean }[] = [];
+  const days = values.days!.split(',');
+  for (const [i, at] of days.entries()) {
+    const sides = i % 2 === 0 ? ['without', 'with'] : ['with', 'without'];
+    const cards: Record<string, unknown> = {};
+    for (const side of sides) {
+      await writeMark(side === 'with' ? mark : { ...mark, raw_rows: '0' });
+      const current = (await rollupHealth(wh)).health[TABLE] === true;
+      const c = counting(wh);
+      const service = createMetricsService(c.wh, { smallCountThreshold: config.smallCountThreshold, digitalChannels: config.digitalChannels, metrics: config.metrics });
+      t0 = performance.now();
+      cards[side] = await service.scorecard({ caller, org: null, at, now: new Date(`${at}T17:00:00Z`) });
+      results.push({ at, side, ms: Math.round(performance.now() - t0), queries: c.queries(), current });
+    }
+    const diff = differences(cards.with, cards.without);
+    if (diff.beyond.length) throw new Error(`${at}: the two scorecards differ: ${diff.beyond.slice(0, 5).join('; ')}`);
+    lastDigits.push(...diff.lastDigits.map((d) => `${at} ${d}`));
+  }
+  console.table(results);
+  const median = (side: string) => {
+    const xs = results.filter((r) => r.side === side).map((r) => r.ms).sort((a, b) => a - b);
+    return xs[Math.floor(xs.length / 2)];
+  };
+  console.log(JSON.stringify({ medianWithoutMs: median('without'), medianWithMs: median('with'), figuresDifferingInTheLastDigits: lastDigits }));
+} finally {
+  if (real) await writeMark(real);
+  await wh.close();
+  await chServer?.stop();
+}
