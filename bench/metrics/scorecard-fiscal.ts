@@ -1,9 +1,10 @@
 // The government scorecard computed from nothing (issue 18: ≤ 500 ms), in process, side by side in one run: with the
-// completions rollup merged by fiscal year (sql/schema/170) current, and with it not current (its mark says it saw no
-// events, as after a delivery nobody refreshed yet), when the engine merges every day's states of the coarser twin as
-// before. Each scorecard is asked of a new metrics service (an empty answer cache), for a day whose fiscal year nobody
-// asked; the sides alternate which goes first, and both must give the same scorecard (to the bit, but for
-// value_time_saved's sum of floats, whose order varies from run to run on either side). The mark is put back at the end.
+// completions rollup merged by fiscal year (sql/schema/170) current, and with it not current (its mark put behind, the
+// day rollups current), when the engine merges the coarser twin's daily states as it did before that table existed.
+// Each scorecard is asked of a new metrics service (an empty answer cache) for a day whose fiscal year nobody asked:
+// its wall time, and the time of its queries reading a completions rollup, summed (two reads run at once). The sides
+// alternate which goes first, and must give the same scorecard: to the bit, but for value_time_saved's sum of floats,
+// whose order varies from one run to the next on either side (counted, not refused). The mark is put back at the end.
 //   JALON_DATA_DIR=<data-dir> node bin/jalon.js demo --events 2000000       # once
 //   node --import tsx bench/metrics/scorecard-fiscal.ts --data <data-dir> [--days 2026-11-30,2025-11-15,2024-10-10]
 //   node --import tsx bench/metrics/scorecard-fiscal.ts --server-data <server-data-dir>   # a loopback ClickHouse server's folder
@@ -30,17 +31,28 @@ const wh: Warehouse = chServer
   : await openWarehouse(config.warehouse, { holder: 'bench scorecard-fiscal' });
 const TABLE = 'rollup_completions_fiscal';
 
-/** The same warehouse, counting the queries that reach it. */
-function counting(target: Warehouse): { wh: Warehouse; queries: () => number } {
+/** The same warehouse, counting the queries that reach it and timing those that read a completions rollup. */
+function counting(target: Warehouse): { wh: Warehouse; queries: () => number; completionsMs: () => number } {
   let n = 0;
+  let completionsMs = 0;
   const proxy = new Proxy(target, {
     get(t, prop) {
       const value: unknown = Reflect.get(t, prop, t);
-      if (prop === 'query') return (...args: unknown[]) => (n++, (value as (...a: unknown[]) => unknown).apply(t, args));
+      if (prop === 'query') {
+        return async (...args: unknown[]) => {
+          n++;
+          const t0 = performance.now();
+          try {
+            return await (value as (...a: unknown[]) => Promise<unknown>).apply(t, args);
+          } finally {
+            if (/\brollup_completions_\w+/.test(String(args[0]))) completionsMs += performance.now() - t0;
+          }
+        };
+      }
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(t) : value;
     }
   });
-  return { wh: proxy, queries: () => n };
+  return { wh: proxy, queries: () => n, completionsMs: () => Math.round(completionsMs) };
 }
 
 /** Where two scorecards differ: figures equal to 1e-12 (relative) but not to the bit — value_time_saved's sum of
@@ -81,7 +93,7 @@ try {
   const mark = real;
   const caller = { role: 'executive' as const, orgs: [], id: 'bench' };
   const lastDigits: string[] = [];
-  const results: { at: string; side: string; ms: number; queries: number; current: boolean }[] = [];
+  const results: { at: string; side: string; ms: number; queries: number; completionsMs: number; current: boolean }[] = [];
   const days = values.days!.split(',');
   for (const [i, at] of days.entries()) {
     const sides = i % 2 === 0 ? ['without', 'with'] : ['with', 'without'];
@@ -93,18 +105,22 @@ try {
       const service = createMetricsService(c.wh, { smallCountThreshold: config.smallCountThreshold, digitalChannels: config.digitalChannels, metrics: config.metrics });
       t0 = performance.now();
       cards[side] = await service.scorecard({ caller, org: null, at, now: new Date(`${at}T17:00:00Z`) });
-      results.push({ at, side, ms: Math.round(performance.now() - t0), queries: c.queries(), current });
+      results.push({ at, side, ms: Math.round(performance.now() - t0), queries: c.queries(), completionsMs: c.completionsMs(), current });
     }
     const diff = differences(cards.with, cards.without);
     if (diff.beyond.length) throw new Error(`${at}: the two scorecards differ: ${diff.beyond.slice(0, 5).join('; ')}`);
     lastDigits.push(...diff.lastDigits.map((d) => `${at} ${d}`));
   }
   console.table(results);
-  const median = (side: string) => {
-    const xs = results.filter((r) => r.side === side).map((r) => r.ms).sort((a, b) => a - b);
+  const median = (side: string, k: 'ms' | 'completionsMs') => {
+    const xs = results.filter((r) => r.side === side).map((r) => r[k]).sort((a, b) => a - b);
     return xs[Math.floor(xs.length / 2)];
   };
-  console.log(JSON.stringify({ medianWithoutMs: median('without'), medianWithMs: median('with'), figuresDifferingInTheLastDigits: lastDigits }));
+  console.log(JSON.stringify({
+    medianWithoutMs: median('without', 'ms'), medianWithMs: median('with', 'ms'),
+    completionsQueriesMedianWithoutMs: median('without', 'completionsMs'), completionsQueriesMedianWithMs: median('with', 'completionsMs'),
+    figuresDifferingInTheLastDigits: lastDigits.length
+  }));
 } finally {
   if (real) await writeMark(real);
   await wh.close();
