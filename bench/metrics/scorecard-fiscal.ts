@@ -19,6 +19,8 @@ import { migrate } from '../../warehouse/migrate.ts';
 import { startClickHouseServer } from '../../tests/support/clickhouse-server.ts';
 import { createMetricsService } from '../../metrics/service.ts';
 import { forgetRollupHealth, refreshRollups, rollupHealth } from '../../metrics/rollups.ts';
+import { runMetric } from '../../metrics/run-metric.ts';
+import { lastFiscalYear } from '../../metrics/scorecard.ts';
 
 const { values } = parseArgs({
   options: { data: { type: 'string' }, 'server-data': { type: 'string' }, days: { type: 'string', default: '2026-11-30,2025-11-15,2024-10-10' } }
@@ -112,6 +114,25 @@ try {
     lastDigits.push(...diff.lastDigits.map((d) => `${at} ${d}`));
   }
   console.table(results);
+  // The reads the fiscal-year table serves, each alone (one at a time, 7 times a side, alternating): the series of
+  // time_to_complete and value_time_saved from the strategy's first fiscal year, and their headline over the judged one.
+  const fy = lastFiscalYear(days[0]);
+  const reads: Record<string, number[]> = {};
+  for (let round = 0; round < 7; round++) {
+    for (const side of round % 2 ? ['with', 'without'] : ['without', 'with']) {
+      await writeMark(side === 'with' ? mark : { ...mark, raw_rows: '0' });
+      for (const metric of ['time_to_complete', 'value_time_saved']) {
+        for (const [what, from, grain] of [['series', '2018-04-01', 'fiscal_year'], ['headline', fy.from, 'all']] as const) {
+          const t1 = performance.now();
+          await runMetric(wh, { smallCountThreshold: config.smallCountThreshold, digitalChannels: config.digitalChannels }, {
+            metric, from, to: fy.to, grain, by: [], filters: {}, compare: 'none', caller, now: new Date(`${days[0]}T17:00:00Z`)
+          }, { provenance: false });
+          (reads[`${metric} ${what} ${side}`] ??= []).push(performance.now() - t1);
+        }
+      }
+    }
+  }
+  console.table(Object.entries(reads).map(([k, xs]) => ({ read: k, medianMs: Math.round(xs.sort((a, b) => a - b)[3]), minMs: Math.round(xs[0]) })));
   const median = (side: string, k: 'ms' | 'completionsMs') => {
     const xs = results.filter((r) => r.side === side).map((r) => r[k]).sort((a, b) => a - b);
     return xs[Math.floor(xs.length / 2)];
