@@ -8,6 +8,10 @@
 //   JALON_DATA_DIR=<data-dir> node bin/jalon.js demo --events 2000000       # once
 //   node --import tsx bench/metrics/scorecard-fiscal.ts --data <data-dir> [--days 2026-11-30,2025-11-15,2024-10-10]
 //   node --import tsx bench/metrics/scorecard-fiscal.ts --server-data <server-data-dir>   # a loopback ClickHouse server's folder
+// Then where value_time_saved's series spends its time, and with --upkeep the refresh after a delivery of 1,000 events in
+// a closed fiscal year, timed per table (the delivery stays in the data).
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parseArgs } from 'node:util';
@@ -21,9 +25,12 @@ import { createMetricsService } from '../../metrics/service.ts';
 import { forgetRollupHealth, refreshRollups, rollupHealth } from '../../metrics/rollups.ts';
 import { runMetric } from '../../metrics/run-metric.ts';
 import { lastFiscalYear } from '../../metrics/scorecard.ts';
+import { compileMetric } from '../../metrics/compile.ts';
+import { catalogue } from '../../metrics/definition.ts';
+import { runIngest } from '../../ingest/run-ingest.ts';
 
 const { values } = parseArgs({
-  options: { data: { type: 'string' }, 'server-data': { type: 'string' }, days: { type: 'string', default: '2026-11-30,2025-11-15,2024-10-10' } }
+  options: { data: { type: 'string' }, 'server-data': { type: 'string' }, upkeep: { type: 'boolean', default: false }, days: { type: 'string', default: '2026-11-30,2025-11-15,2024-10-10' } }
 });
 if (!values.data && !values['server-data']) throw new Error('--data <dossier de l’entrepôt / embedded warehouse folder> ou/or --server-data <dossier d’un serveur ClickHouse / server data folder>');
 const chServer = values['server-data'] ? await startClickHouseServer({ dataDir: path.resolve(values['server-data']) }) : null;
@@ -142,6 +149,72 @@ try {
     completionsQueriesMedianWithoutMs: median('without', 'completionsMs'), completionsQueriesMedianWithMs: median('with', 'completionsMs'),
     figuresDifferingInTheLastDigits: lastDigits.length
   }));
+
+  // Where value_time_saved's series spends its time (the table current): its compiled query whole, and its parts alone.
+  await writeMark(mark);
+  const { health } = await rollupHealth(wh);
+  const compiled = compileMetric(catalogue().definitions.get('value_time_saved')!, {
+    metric: 'value_time_saved', from: '2018-04-01', to: fy.to, grain: 'fiscal_year', by: [], filters: {}, compare: 'none', caller, now: new Date(`${days[0]}T17:00:00Z`)
+  }, { scope: null, digitalChannels: config.digitalChannels, rollups: health }).main!;
+  const ctes = compiled.sql.slice(compiled.sql.indexOf('WITH med AS'), compiled.sql.indexOf('\nSELECT p AS period'));
+  const parameters = compiled.sql.slice(compiled.sql.indexOf('ASOF INNER JOIN (') + 'ASOF INNER JOIN ('.length, compiled.sql.lastIndexOf(') AS ref'));
+  const parts: Record<string, string> = {
+    'whole query': compiled.sql,
+    'medians per organization, service and fiscal year': `${ctes} SELECT count(), sum(med_minutes) FROM med`,
+    'digital completions per day (events rollup)': `${ctes} SELECT count(), sum(done) FROM ev`,
+    'declared volumes': `${ctes} SELECT count(), sum(done) FROM declared`,
+    'value parameters in force': `SELECT count() FROM (${parameters})`
+  };
+  const partTimes = [];
+  for (const [part, sql] of Object.entries(parts)) {
+    const xs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t1 = performance.now();
+      await wh.query(sql, compiled.params, { settings: compiled.settings });
+      xs.push(performance.now() - t1);
+    }
+    partTimes.push({ part, medianMs: Math.round(xs.sort((a, b) => a - b)[2]), minMs: Math.round(xs[0]) });
+  }
+  console.table(partTimes);
+
+  if (values.upkeep) {
+    // Upkeep: a delivery of 1,000 events (500 journeys of one service) in a closed fiscal year, then the refresh timed per
+    // table. Adds the events to the data folder.
+    const times: Record<string, number> = {};
+    const timed = new Proxy(wh, {
+      get(t, prop) {
+        const value: unknown = Reflect.get(t, prop, t);
+        if (prop !== 'command') return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(t) : value;
+        return async (sql: string, ...rest: unknown[]) => {
+          const t1 = performance.now();
+          try {
+            return await (value as (...a: unknown[]) => Promise<unknown>).apply(t, [sql, ...rest]);
+          } finally {
+            const m = /(?:INSERT INTO|OPTIMIZE TABLE|TRUNCATE TABLE) (\w+)/.exec(sql);
+            if (m) times[m[1]] = (times[m[1]] ?? 0) + performance.now() - t1;
+          }
+        };
+      }
+    });
+    const [svc] = await wh.query<{ org: string; code: string }>('SELECT org, code FROM services FINAL WHERE NOT placeholder ORDER BY org, code LIMIT 1');
+    const stamp = Date.now();
+    const lines: string[] = [];
+    for (let j = 0; j < 500; j++) {
+      const start = new Date(Date.parse(`${lastFiscalYear(fy.from).from}T15:00:00Z`) + 200 * 86_400_000 + (j % 7) * 86_400_000 + (j % 600) * 60_000);
+      const base = { org: svc.org, service: svc.code, channel: 'web', journey_id: `fy-${stamp}-${j}`, client_type: 'citizen', region: '06', sign_in: 'none' };
+      lines.push(JSON.stringify({ ...base, event_id: `fy-${stamp}-${j}-s`, occurred_at: start.toISOString(), type: 'started' }));
+      lines.push(JSON.stringify({ ...base, event_id: `fy-${stamp}-${j}-c`, occurred_at: new Date(start.getTime() + 600_000).toISOString(), type: 'completed', outcome: 'success' }));
+    }
+    const file = path.join(os.tmpdir(), `jalon-fiscal-delivery-${stamp}.ndjson`);
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    await runIngest(wh, { kind: 'events', inputs: [{ source: { type: 'file', path: file }, name: 'delivery', format: 'ndjson' }] });
+    fs.rmSync(file);
+    t0 = performance.now();
+    const r = await refreshRollups(timed);
+    console.log(`refresh after the delivery: ${Math.round(performance.now() - t0)} ms`);
+    console.table(Object.entries(times).map(([table, ms]) => ({ table, ms: Math.round(ms), statements: r[table]?.chunks ?? null })));
+    real = await readMark();
+  }
 } finally {
   if (real) await writeMark(real);
   await wh.close();
