@@ -468,15 +468,18 @@ async function recordDemoRun(wh: Warehouse, run: { id: string; startedAt: Date; 
 
 /**
  * Whether the last demo load was stopped before its end (a Ctrl-C, a closed terminal, a crash): its record is still
- * `running`. `otherDeliveries`: ingest runs that are not the demo's, i.e. data someone added since, which a reload
- * would erase. A warehouse loaded before the demo recorded itself has no record: `interrupted` is false.
+ * `running`, or `failed` once the sweep of stopped runs has seen it. `otherDeliveries`: ingest runs that are not the
+ * demo's and stored rows, i.e. data someone added since, which a reload would erase. A warehouse loaded before the demo
+ * recorded itself has no record: `interrupted` is false.
  */
 export async function demoLoadState(wh: Warehouse): Promise<{ interrupted: boolean; otherDeliveries: number }> {
-  const [r] = await wh.query<{ last: string; others: number }>(
-    `SELECT argMaxIf(status, started_at, kind = {kind:String}) AS last, countIf(kind != {kind:String}) AS others FROM ingest_runs FINAL`,
+  const [r] = await wh.query<{ demos: number; last: string; others: number }>(
+    `SELECT countIf(kind = {kind:String}) AS demos, argMaxIf(status, started_at, kind = {kind:String}) AS last,
+            countIf(kind != {kind:String} AND inserted > 0) AS others
+     FROM ingest_runs FINAL`,
     { kind: DEMO_KIND }
   );
-  return { interrupted: r?.last === 'running', otherDeliveries: Number(r?.others ?? 0) };
+  return { interrupted: Number(r?.demos ?? 0) > 0 && r.last !== 'ok', otherDeliveries: Number(r?.others ?? 0) };
 }
 
 export function defaultDemoNow(clock: Date = new Date()): Date {
