@@ -151,6 +151,16 @@ async function rollupAgainstRaw(wh: Warehouse): Promise<{ rollup: string[]; raw:
   };
 }
 
+/** The presence rollup (provenance) holds each organization's latest event of every day, from all the rows. */
+async function presenceAgainstRaw(wh: Warehouse): Promise<{ ok: boolean }> {
+  const presence = await wh.query<{ r: string }>('SELECT toString(tuple(toString(org), day, last_at)) AS r FROM rollup_presence_daily FINAL ORDER BY r');
+  const fromRaw = await wh.query<{ r: string }>(
+    "SELECT toString(tuple(org, toDate(occurred_at, 'America/Toronto') AS day, max(occurred_at))) AS r FROM service_events GROUP BY org, day ORDER BY r"
+  );
+  expect(presence).toEqual(fromRaw);
+  return { ok: presence.length > 0 };
+}
+
 const BAD = ['{"event_id": "x1", "org": "AAA", "service": "permis", "channel": "pigeon", "journey_id": "jx", "type": "started", "occurred_at": "2024-02-02T12:00:00Z"}', 'pas du JSON'];
 
 describe('embedded engine: killed between the attach to service_events and the attach to its rollup', () => {
@@ -227,12 +237,7 @@ describe('embedded engine: killed between the attach to service_events and the a
       expect(health.rollup_presence_daily).toBe(true);
       const { rollup, raw } = await rollupAgainstRaw(wh);
       expect(rollup).toEqual(raw);
-      // The presence rollup (provenance) holds each organization's latest event of every day, from all the rows.
-      const presence = await wh.query<{ r: string }>('SELECT toString(tuple(org, day, last_at)) AS r FROM rollup_presence_daily FINAL ORDER BY org, day');
-      const fromRaw = await wh.query<{ r: string }>(
-        "SELECT toString(tuple(org, toDate(occurred_at, 'America/Toronto') AS day, max(occurred_at))) AS r FROM service_events GROUP BY org, day ORDER BY org, day"
-      );
-      expect(presence).toEqual(fromRaw);
+      expect(await presenceAgainstRaw(wh)).toEqual({ ok: true });
     });
     const after = await metric('digital_take_up', env);
     expect(after.table).toBe('rollup');
@@ -342,6 +347,10 @@ describe('ClickHouse server: killed after a first batch; live runs kept; a short
     const postponed = await jalon(['metrics', 'refresh'], env);
     expect(postponed.code, postponed.stderr).toBe(0);
     expect(JSON.parse(postponed.stdout)).toMatchObject({ rollup_events_daily: { mode: 'postponed' } });
+    // The presence rollup (provenance: last data time, who reported) was just built from the short events rollup: it
+    // must not pass for current while that one is not.
+    forgetRollupHealth(w);
+    expect((await rollupHealth(w)).health).toMatchObject({ rollup_events_daily: false, rollup_presence_daily: false });
     for (const f of [fixtures[0], fixtures[2]]) {
       await w.insert('ingest_runs', [{ run_id: f.id, kind: 'events', source: 'x', format: 'ndjson', started_at: at(f.beat), status: 'ok', holder: f.holder, updated_at: at(Date.now()) }]);
     }
@@ -353,6 +362,8 @@ describe('ClickHouse server: killed after a first batch; live runs kept; a short
     expect((await rollupHealth(w)).health.rollup_events_daily).toBe(true);
     const { rollup, raw: fromRaw } = await rollupAgainstRaw(w);
     expect(rollup).toEqual(fromRaw);
+    expect((await rollupHealth(w)).health.rollup_presence_daily).toBe(true);
+    expect(await presenceAgainstRaw(w)).toEqual({ ok: true });
     const after = await metric('digital_take_up', env);
     expect(after.table).toBe('rollup');
     expect(after.figures).toEqual(expected.take_up);
