@@ -464,8 +464,17 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
       if (inserted + rejected > maxLines || Number(c.distinct_keys) !== inserted || Number(c.staged) !== inserted || c.orgs.length > MAX_ORGS || Number(c.shared_codes) > 0) return false;
       if (c.orgs.length && (await wh.query(buildStoredCheck(kind), { orgs: c.orgs, time_min: c.time_min, time_max: c.time_max })).length) return false;
       lap('check');
-      // Rejects and new codes before any row lands: stopped at any later point, no stored row lacks its organization or
-      // service, and no reject of the file is lost (the run is then marked failed; sending the file again is safe).
+      // The table first: stopped between the two, the rollups miss rows rather than count rows the table lacks (which a
+      // restart would feed them again). A rollup short of its table is not current, so figures come from the raw tables
+      // (exact), until the next rollup refresh rebuilds the days it misses (metrics/rollups.ts); the copies left behind
+      // are dropped and the run recorded failed by the next ingest or rollups job (ingest/stopped-runs.ts). Rejects and
+      // new codes come after: sending the stopped file again records them once, as one clean run would.
+      if (inserted > 0) {
+        await wh.command(`ALTER TABLE ${q(spec.table)} ATTACH PARTITION ALL FROM ${q(rows)}`);
+        if (options.killAt === 'between-attaches') killHere();
+        for (const v of staged) await wh.command(`ALTER TABLE ${q(v.target)} ATTACH PARTITION ALL FROM ${q(v.copy)}`);
+      }
+      lap('insert');
       if (rejected > 0) {
         const qs = buildQuarantine(kind, q(rejects), input.name, runId);
         await wh.command(qs.sql, qs.params);
@@ -473,16 +482,6 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
       lap('quarantine');
       if (!options.strict) await registerPlaceholders(q(rows), {});
       lap('placeholders');
-      // The table first: stopped between the two, the rollups miss rows rather than count rows the table lacks (which a
-      // restart would feed them again). A rollup short of its table is not current, so figures come from the raw tables
-      // (exact), until the next rollup refresh rebuilds the days it misses (metrics/rollups.ts); the copies left
-      // behind are dropped by the next ingest or rollups job (ingest/stopped-runs.ts).
-      if (inserted > 0) {
-        await wh.command(`ALTER TABLE ${q(spec.table)} ATTACH PARTITION ALL FROM ${q(rows)}`);
-        if (options.killAt === 'between-attaches') killHere();
-        for (const v of staged) await wh.command(`ALTER TABLE ${q(v.target)} ATTACH PARTITION ALL FROM ${q(v.copy)}`);
-      }
-      lap('insert');
       summary.read += inserted + rejected;
       summary.rejected += rejected;
       options.onProgress?.({ rows: summary.read, bytesRead: fs.statSync(input.source.path).size, source: input.name });

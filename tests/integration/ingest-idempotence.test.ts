@@ -136,7 +136,7 @@ describe('ingest idempotence at 1 million events', () => {
       expect(a).toMatchObject({ rows: N, distinct: N, rollup: N });
       expect(await countsOf(killed.wh)).toEqual(a);
       const [runs] = await killed.wh.query<{ statuses: string[] }>("SELECT groupArray(status) AS statuses FROM (SELECT status FROM ingest_runs FINAL ORDER BY started_at)");
-      expect(runs.statuses).toEqual(['running', 'ok']); // the killed run stays 'running': it never finished
+      expect(runs.statuses).toEqual(['failed', 'ok']); // the restart found the killed run stopped (ingest/stopped-runs.ts)
     } finally {
       await clean.dispose();
       await killed.dispose();
