@@ -66,7 +66,8 @@ function isLive(wh: Warehouse, run: Pick<RunRow, 'holder' | 'beat'>, now: Date):
   return age < STALE_MS;
 }
 
-/** Runs recorded 'running' (optionally also the runs of the given tags, whatever their status), latest record each. */
+/** Runs whose latest record says 'running' (started in the last 30 days: every run's first record says it, and the
+ *  log grows by a run per push flush), and the runs of the given tags whatever their status; latest record each. */
 async function readRuns(wh: Warehouse, tags: readonly string[]): Promise<RunRow[]> {
   const rows = await wh.query<RunRow>(
     `SELECT run_id, argMax(kind, updated_at) AS kind, argMax(status, updated_at) AS status, argMax(holder, updated_at) AS holder,
@@ -74,7 +75,7 @@ async function readRuns(wh: Warehouse, tags: readonly string[]): Promise<RunRow[
             argMax(org, updated_at) AS org, toString(min(started_at)) AS started_at, argMax(read, updated_at) AS read,
             argMax(rejected, updated_at) AS rejected, argMax(new_codes, updated_at) AS new_codes
      FROM ingest_runs
-     WHERE run_id IN (SELECT run_id FROM ingest_runs WHERE status = 'running')
+     WHERE run_id IN (SELECT run_id FROM ingest_runs WHERE started_at > now64(3) - INTERVAL 30 DAY GROUP BY run_id HAVING argMax(status, updated_at) = 'running')
         OR substring(replaceAll(run_id, '-', ''), 1, 20) IN {tags:Array(String)}
      GROUP BY run_id`,
     { tags }
