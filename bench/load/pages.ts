@@ -4,8 +4,11 @@
 //  2. views nobody prepared (a filter nobody asked for yet) and single metric requests with parameters never asked;
 //     the government scorecard computed (a day never asked);
 //  3. throughput with autocannon (16 connections, --seconds each), side by side in one run: the cached home page for
-//     the public and for the executive, the cached scorecard and metric API answers (ratio page/API);
-//  4. a cached page under load: autocannon on the home page while 8 uncached heavy requests run at once.
+//     the public and for the executive, the cached scorecard and metric API answers (ratio page/API). The generator is
+//     autocannon without decoding bodies (lean-cannon.cjs: stock autocannon saturated its own core on pages first);
+//     stock autocannon runs too on the gzipped page and the scorecard, to compare with earlier runs;
+//  4. cached answers under load: autocannon on the home page (public, as a browser, the executive) and on the scorecard
+//     API while 8 uncached heavy requests run at once.
 // Pages are measured as autocannon asks by default (no Accept-Encoding: the whole HTML) and as a browser asks (gzip).
 //   JALON_DATA_DIR=<data-dir> npx jalon demo                     # once: a warehouse with the demo
 //   node --import tsx bench/load/pages.ts --data <data-dir> [--seconds 10] [--port 3191]
@@ -19,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { startClickHouseServer } from '../../tests/support/clickhouse-server.ts';
 
 const AUTOCANNON = path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
+const LEAN_CANNON = path.join(ROOT, 'bench', 'load', 'lean-cannon.cjs');
 const { values } = parseArgs({
   options: {
     data: { type: 'string' }, 'server-data': { type: 'string' }, port: { type: 'string', default: '3191' }, seconds: { type: 'string', default: '10' }, json: { type: 'string' }
@@ -47,10 +51,9 @@ async function timed(p: string, cookie: string | null): Promise<number> {
   return performance.now() - t0;
 }
 
-/** autocannon's latencies: it reports p90 and p97.5, not p95 (p95 lies between them). `serverCpuUs`: the server
- *  process's CPU time (all its threads) per request answered during the run. autocannon is one JavaScript thread: when it
- *  saturates its core before the server does, req/s measures the load generator; CPU per request measures the server. */
-interface Cannon { rps: number; p50: number; p90: number; p97_5: number; p99: number; non2xx: number; errors: number; serverCpuUs: number }
+/** autocannon's latencies (p95 from every latency the lean generator records; stock autocannon reports p90 and p97.5,
+ *  not p95). `serverCpuUs`: the server process's CPU time (all its threads) per request answered during the run. */
+interface Cannon { rps: number; p50: number; p90: number; p95: number | null; p97_5: number; p99: number; non2xx: number; errors: number; serverCpuUs: number }
 
 const CLOCK_TICKS = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
 /** CPU time of a process so far (user + system, all threads), in microseconds, from /proc. */
@@ -59,10 +62,17 @@ function cpuUs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1e6; // utime and stime: fields 14 and 15 of the line
 }
 
-/** autocannon on one address; `browser`: with the Accept-Encoding a browser sends (kept pages are then sent gzipped). */
-function cannon(p: string, cookie: string | null, options: { browser?: boolean } = {}, connections = 16): Promise<Cannon> {
-  const headers = [...(cookie ? ['-H', `cookie=${cookie}`] : []), ...(options.browser ? ['-H', 'accept-encoding=gzip, deflate, br'] : [])];
-  const args = [AUTOCANNON, '-c', String(connections), '-d', String(seconds), '--json', ...headers, base + p];
+/**
+ * autocannon on one address, in its own process; `browser`: with the Accept-Encoding a browser sends (kept pages are then
+ * sent gzipped). By default the lean generator (lean-cannon.cjs: autocannon without decoding every body into a string,
+ * which made stock autocannon saturate its core on a gzipped page long before the server did); `stock`: autocannon as
+ * shipped, kept to compare with earlier runs.
+ */
+function cannon(p: string, cookie: string | null, options: { browser?: boolean; stock?: boolean } = {}, connections = 16): Promise<Cannon> {
+  const headers: Record<string, string> = { ...(cookie ? { cookie } : {}), ...(options.browser ? { 'accept-encoding': 'gzip, deflate, br' } : {}) };
+  const args = options.stock
+    ? [AUTOCANNON, '-c', String(connections), '-d', String(seconds), '--json', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}=${v}`]), base + p]
+    : [LEAN_CANNON, JSON.stringify({ url: base + p, connections, duration: seconds, headers })];
   const cpuBefore = cpuUs(server.pid!);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -72,7 +82,8 @@ function cannon(p: string, cookie: string | null, options: { browser?: boolean }
       try {
         const r = JSON.parse(out) as { requests: { average: number; total: number }; latency: Record<string, number>; non2xx: number; errors: number };
         const serverCpuUs = Math.round((cpuUs(server.pid!) - cpuBefore) / Math.max(1, r.requests.total));
-        resolve({ rps: Math.round(r.requests.average), p50: r.latency.p50, p90: r.latency.p90, p97_5: r.latency.p97_5, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, serverCpuUs });
+        const p95 = r.latency.p95 === undefined ? null : Math.round(r.latency.p95 * 10) / 10;
+        resolve({ rps: Math.round(r.requests.average), p50: r.latency.p50, p90: r.latency.p90, p95, p97_5: r.latency.p97_5, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, serverCpuUs });
       } catch (err) {
         reject(err);
       }
@@ -144,10 +155,19 @@ try {
     pageExecutive: await cannon('/fr', executive),
     organizationPublic: await cannon(`/fr/organisations/${orgCodes[0]}`, null),
     apiScorecard: await cannon('/api/v1/scorecard', null),
-    apiMetric: await cannon(metric, null)
+    apiMetric: await cannon(metric, null),
+    // Stock autocannon on the same two, to compare with runs before the lean generator.
+    stockPagePublicAsBrowser: await cannon('/fr', null, { browser: true, stock: true }),
+    stockApiScorecard: await cannon('/api/v1/scorecard', null, { stock: true })
   };
   const t = results.throughput as Record<string, Cannon>;
-  results.ratioPageToApi = Math.round((t.pagePublic.rps / t.apiScorecard.rps) * 100) / 100;
+  const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+  results.ratioPageToApi = {
+    wholeHtml: ratio(t.pagePublic.rps, t.apiScorecard.rps),
+    asBrowser: ratio(t.pagePublicAsBrowser.rps, t.apiScorecard.rps),
+    executive: ratio(t.pageExecutive.rps, t.apiScorecard.rps),
+    stockAutocannonAsBrowser: ratio(t.stockPagePublicAsBrowser.rps, t.stockApiScorecard.rps)
+  };
   // The same ratio from the server's side: requests per CPU second of the server, page against API.
   results.ratioPageToApiServerCpu = {
     wholeHtml: Math.round((t.apiScorecard.serverCpuUs / t.pagePublic.serverCpuUs) * 100) / 100,
@@ -164,7 +184,13 @@ try {
       heavyDone++;
     }
   });
-  results.cachedUnderHeavyLoad = { page: await cannon('/fr', null), pageAsBrowser: await cannon('/fr', null, { browser: true }), heavyRequestsCompleted: 0 };
+  results.cachedUnderHeavyLoad = {
+    page: await cannon('/fr', null),
+    pageAsBrowser: await cannon('/fr', null, { browser: true }),
+    pageExecutive: await cannon('/fr', executive),
+    apiScorecard: await cannon('/api/v1/scorecard', null),
+    heavyRequestsCompleted: 0
+  };
   stop = true;
   await Promise.all(heavy);
   (results.cachedUnderHeavyLoad as { heavyRequestsCompleted: number }).heavyRequestsCompleted = heavyDone;
