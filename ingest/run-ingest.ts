@@ -210,7 +210,8 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
   // Staging left by stopped runs goes now and then, not on every push flush or file of a folder (once per CLI command).
   if (Date.now() - (lastSweep.get(wh) ?? 0) > 3_600_000) {
     lastSweep.set(wh, Date.now());
-    await sweepStoppedIngests(wh);
+    // Housekeeping never fails a delivery: what it could not do, the rollups job does (and records if it fails).
+    await sweepStoppedIngests(wh).catch(() => undefined);
   }
   const hasRunId = kind !== 'organizations' && kind !== 'services';
   const cols = targetColumnList(kind);
