@@ -2,7 +2,8 @@
 // dropping the staging tables and views they left (`_ingest_<what>_<tag>`), and marking their record failed so the
 // operations pages and alerts say the delivery must be sent again (re-sending is safe: stored rows are not counted twice).
 // Never touches a live run's tables: the embedded engine's folder is held by one process (every run of another process
-// has ended), and on a ClickHouse server a run is live while its process is (same machine) and its heartbeat is recent.
+// has ended), and on a ClickHouse server a run is live while its process is (same machine) and its heartbeat is recent,
+// or while the server still runs one of its statements.
 import os from 'node:os';
 import type { Warehouse } from '../warehouse/warehouse.ts';
 import { quoteIdentifier } from '../warehouse/identifiers.ts';
@@ -54,11 +55,20 @@ function pidAlive(pid: number): boolean {
 
 const utc = (text: string) => Date.parse(`${text.replace(' ', 'T')}Z`);
 
+/** Tags of runs whose statements a ClickHouse server is still running: a killed client's last INSERT … SELECT goes on
+ *  without it, so its staging tables are in use and rows may still land. */
+async function busyTags(wh: Warehouse): Promise<Set<string>> {
+  if (wh.kind === 'embedded') return new Set();
+  const rows = await wh.query<{ query: string }>("SELECT query FROM system.processes WHERE position(query, '_ingest_') > 0");
+  return new Set(rows.flatMap((r) => [...r.query.matchAll(/_ingest_[a-z]+\d*_([0-9a-f]{20})/g)].map((m) => m[1])));
+}
+
 /** Whether a run recorded 'running' is still running. */
-function isLive(wh: Warehouse, run: Pick<RunRow, 'holder' | 'beat'>, now: Date): boolean {
+function isLive(wh: Warehouse, run: Pick<RunRow, 'run_id' | 'holder' | 'beat'>, now: Date, busy: ReadonlySet<string>): boolean {
   if (run.holder === thisProcess()) return true;
   // The embedded folder is locked by this process: whoever else recorded a run has ended.
   if (wh.kind === 'embedded') return false;
+  if (busy.has(stagingTag(run.run_id))) return true;
   const age = now.getTime() - utc(run.beat);
   if (!run.holder) return age < LEGACY_STALE_MS;
   const [host, pid] = run.holder.split(':');
@@ -86,7 +96,8 @@ async function readRuns(wh: Warehouse, tags: readonly string[]): Promise<RunRow[
 /** Whether an ingest is writing now, in this process or (server) any other: a rebuild of a rollup fed by views waits
  *  for a later refresh meanwhile, since rows landing during it could be counted twice. */
 export async function ingestsRunning(wh: Warehouse, now: Date = new Date()): Promise<boolean> {
-  return (await readRuns(wh, [])).some((r) => r.status === 'running' && isLive(wh, r, now));
+  const busy = await busyTags(wh);
+  return (await readRuns(wh, [])).some((r) => r.status === 'running' && isLive(wh, r, now, busy));
 }
 
 export interface Swept {
@@ -108,16 +119,18 @@ export async function sweepStoppedIngests(wh: Warehouse, now: Date = new Date())
   const tagOf = (name: string) => STAGING.exec(name)?.[1] ?? null;
   const tags = [...new Set(staged.map((t) => tagOf(t.name)).filter((t): t is string => t !== null))];
   const runs = await readRuns(wh, tags);
+  const busy = await busyTags(wh);
   const byTag = new Map(runs.map((r) => [stagingTag(r.run_id), r]));
-  const stopped = runs.filter((r) => r.status === 'running' && !isLive(wh, r, now));
+  const stopped = runs.filter((r) => r.status === 'running' && !isLive(wh, r, now, busy));
   const out: Swept = { runs: [], tables: [] };
   const dead = staged.filter((t) => {
     const tag = tagOf(t.name);
     if (!tag) return false;
     const run = byTag.get(tag);
     // A table without a record: the embedded engine's are all ours to judge (no other process writes); elsewhere, only old ones.
+    if (busy.has(tag)) return false;
     if (!run) return wh.kind === 'embedded' || Number(t.age) * 1000 > LEGACY_STALE_MS;
-    return run.status !== 'running' || !isLive(wh, run, now);
+    return run.status !== 'running' || !isLive(wh, run, now, busy);
   });
   // Views first: a table a view reads cannot be dropped before the view.
   const views = dead.filter((t) => t.name.startsWith('_ingest_mv'));
