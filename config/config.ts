@@ -114,6 +114,8 @@ export interface HttpConfig {
   pushesPerMinute: number;
   /** Body limit of every route but the push API (which has `ingest.maxBodyBytes`); sign-in has a smaller one. */
   maxBodyBytes: number;
+  /** Seconds a stop (SIGTERM, Ctrl-C) waits for running jobs and pushes before it ends the process anyway. */
+  shutdownGraceSeconds: number;
 }
 
 export interface OidcConfig {
@@ -346,7 +348,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       trustedProxies,
       requestsPerMinute: integer('JALON_REQUESTS_PER_MINUTE', 600, 10, 1_000_000),
       pushesPerMinute: integer('JALON_PUSHES_PER_MINUTE', 120, 1, 1_000_000),
-      maxBodyBytes: integer('JALON_MAX_BODY_BYTES', 1024 * 1024, 16 * 1024, 2 ** 30)
+      maxBodyBytes: integer('JALON_MAX_BODY_BYTES', 1024 * 1024, 16 * 1024, 2 ** 30),
+      shutdownGraceSeconds: integer('JALON_SHUTDOWN_GRACE_SECONDS', 30, 1, 3600)
     },
     smallCountThreshold: integer('JALON_SMALL_COUNT_THRESHOLD', 10, 0, 1_000_000),
     digitalChannels,

@@ -164,3 +164,8 @@ export function assertSettingName(name: string): void {
     throw new WarehouseError(`invalid setting name "${name}"`, { type: 'BAD_SETTING' });
   }
 }
+
+/** A moment as ClickHouse reads a `DateTime64(3, 'UTC')` value in an inserted row or a parameter: `2026-11-30 23:05:19.530`. */
+export function sqlDateTime(d: Date): string {
+  return d.toISOString().replace('T', ' ').replace('Z', '');
+}

@@ -1,7 +1,7 @@
 // `jalon demo`: a realistic, deterministic demo data set, generated inside the engine (INSERT ... SELECT over
 // numbers() with seeded hashes) so that 100 million events never pass through JavaScript. Same seed, same size and
 // same `now` give the same rows. Reference data and small declared aggregates are built here and inserted in batches.
-import type { Warehouse } from '../../warehouse/warehouse.ts';
+import { sqlDateTime, type Warehouse } from '../../warehouse/warehouse.ts';
 import { ROLLUP_TABLES, refreshRollups } from '../../metrics/rollups.ts';
 import {
   CHANNEL_MINUTES, CHANNEL_UNIT_COST, DECLARED_INDICATORS, DEMO_START, ORGANIZATIONS, REGION_WEIGHTS, SEASONS,
@@ -455,6 +455,33 @@ export async function countDemoTables(wh: Warehouse): Promise<Record<string, num
   return out;
 }
 
+/** The demo's own record in ingest_runs (kind `demo`): `running` while it loads, `ok` once every table is in. */
+const DEMO_KIND = 'demo';
+
+async function recordDemoRun(wh: Warehouse, run: { id: string; startedAt: Date; status: 'running' | 'ok'; inserted?: number }): Promise<void> {
+  await wh.insert('ingest_runs', [{
+    run_id: run.id, kind: DEMO_KIND, source: 'jalon demo', format: '', org: '', started_at: sqlDateTime(run.startedAt),
+    finished_at: run.status === 'ok' ? sqlDateTime(new Date()) : null,
+    status: run.status, read: run.inserted ?? 0, inserted: run.inserted ?? 0, updated_at: sqlDateTime(new Date())
+  }]);
+}
+
+/**
+ * Whether the last demo load was stopped before its end (a Ctrl-C, a closed terminal, a crash): its record is still
+ * `running`, or `failed` once the sweep of stopped runs has seen it. `otherDeliveries`: ingest runs that are not the
+ * demo's and stored rows, i.e. data someone added since, which a reload would erase. A warehouse loaded before the demo
+ * recorded itself has no record: `interrupted` is false.
+ */
+export async function demoLoadState(wh: Warehouse): Promise<{ interrupted: boolean; otherDeliveries: number }> {
+  const [r] = await wh.query<{ demos: number; last: string; others: number }>(
+    `SELECT countIf(kind = {kind:String}) AS demos, argMaxIf(status, started_at, kind = {kind:String}) AS last,
+            countIf(kind != {kind:String} AND inserted > 0) AS others
+     FROM ingest_runs FINAL`,
+    { kind: DEMO_KIND }
+  );
+  return { interrupted: Number(r?.demos ?? 0) > 0 && r.last !== 'ok', otherDeliveries: Number(r?.others ?? 0) };
+}
+
 export function defaultDemoNow(clock: Date = new Date()): Date {
   return new Date(Date.UTC(clock.getUTCFullYear(), clock.getUTCMonth(), clock.getUTCDate()));
 }
@@ -473,6 +500,10 @@ export async function generateDemo(wh: Warehouse, options: DemoOptions): Promise
     // The rollups go with the rows they summarize (those fed by materialized views would otherwise keep the old sums).
     for (const t of [...DEMO_TABLES, 'value_restatements', ...ROLLUP_TABLES]) await wh.command(`TRUNCATE TABLE ${t}`);
   }
+
+  // Recorded before the first row: a load stopped midway is then known as such (`jalon start` loads it again).
+  const run = { id: `demo-${t0.toFixed(0)}-${Date.now()}`, startedAt: new Date() };
+  await recordDemoRun(wh, { ...run, status: 'running' });
 
   progress({ phase: 'reference', done: 0, total: 1 });
   const ref = referenceRows();
@@ -568,6 +599,7 @@ export async function generateDemo(wh: Warehouse, options: DemoOptions): Promise
   await refreshRollups(wh, { full: true });
 
   const tables = await countDemoTables(wh);
+  await recordDemoRun(wh, { ...run, status: 'ok', inserted: tables.service_events });
   const seconds = (performance.now() - t0) / 1000;
   return {
     seed,

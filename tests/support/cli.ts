@@ -54,7 +54,7 @@ export function startJalon(args: string[], env: Record<string, string>, timeoutM
           stderr: () => stderr,
           stop: () =>
             new Promise<void>((done) => {
-              if (child.exitCode !== null) return done();
+              if (child.exitCode !== null || child.signalCode !== null) return done(); // already ended (by a signal too)
               child.once('exit', () => done());
               child.kill('SIGTERM');
             })
