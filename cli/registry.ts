@@ -46,7 +46,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   metrics test [--only id] [--json]     tests de définition / definition tests (fixtures sql/metrics/tests)
   metrics strategy [--id qc-2018]       vérifie et enregistre une stratégie / check and store a strategy file
   metrics backfill                      reconstruit les agrégats / rebuild rollups from raw tables
-  metrics refresh                       met à jour les agrégats des parcours et dossiers / bring journey and case rollups up to date
+  metrics refresh                       met à jour les agrégats (et répare ceux qu'un arrêt a laissés incomplets)
+                                        / bring rollups up to date (and repair those a stop left short)
   metrics restate --org X [--service S] --from AAAA-MM-JJ --reason "…"
                                         retraite les périodes closes avec les paramètres de valeur actuels (administrateur)
                                         / restate closed periods with today's value-created parameters (administrator)`,

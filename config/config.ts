@@ -31,6 +31,11 @@ export type WarehouseConfig =
       threadNice?: number;
     };
 
+/** Points where `JALON_TEST_KILL_AT` stops an ingest (ingest/run-ingest.ts): during the in-place staged insert, between
+ *  its attach to the table and its attach to the rollups, or (batched path) once the first batch has landed. */
+export const TEST_KILL_POINTS = ['staged-insert', 'between-attaches', 'after-first-batch'] as const;
+export type TestKillPoint = (typeof TEST_KILL_POINTS)[number];
+
 export interface Config {
   warehouse: WarehouseConfig;
   http: HttpConfig;
@@ -42,7 +47,11 @@ export interface Config {
   pseudonymKey: string | null;
   demo: { events: number; seed: number };
   /** Push API body limit, inbox folder scanned by the jobs, and the optional jobs file (issue 3). */
-  ingest: { maxBodyBytes: number; pushIntervalMs: number; inboxDir: string; inboxSchedule: string; jobsFile: string | null; excelMaxUnzippedBytes: number };
+  ingest: {
+    maxBodyBytes: number; pushIntervalMs: number; inboxDir: string; inboxSchedule: string; jobsFile: string | null; excelMaxUnzippedBytes: number;
+    /** Tests only: where an ingest kills its own process (`JALON_TEST_KILL_AT`), to prove a stop there is safe. */
+    testKillAt: TestKillPoint | null;
+  };
   /** How often `serve` brings the journeys and cases rollups up to date and prepares the scorecards (cron). */
   rollupSchedule: string;
   timeZone: 'America/Toronto';
@@ -266,6 +275,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     problems.push(`JALON_ROLLUP_SCHEDULE="${rollupSchedule}": expression cron attendue / cron expression expected (e.g. "* * * * *")`);
   }
   const jobsFile = text('JALON_JOBS_FILE', '');
+  const killAt = text('JALON_TEST_KILL_AT', '');
+  if (killAt && !(TEST_KILL_POINTS as readonly string[]).includes(killAt)) {
+    problems.push(`JALON_TEST_KILL_AT="${killAt}": ${TEST_KILL_POINTS.join(' ou/or ')} (tests seulement / tests only), ou vide / or empty`);
+  }
   const ingest = {
     maxBodyBytes: integer('JALON_INGEST_MAX_BODY_BYTES', 50 * 1024 * 1024, 1024, 2 ** 31),
     pushIntervalMs: integer('JALON_INGEST_PUSH_INTERVAL_MS', 200, 0, 60_000),
@@ -273,7 +286,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     inboxSchedule,
     jobsFile: jobsFile ? path.resolve(cwd, jobsFile) : null,
     // A workbook is a zip: its unzipped XML, not its file size, is what reading it costs in memory (issue 19).
-    excelMaxUnzippedBytes: integer('JALON_EXCEL_MAX_UNZIPPED_BYTES', 200 * 1024 * 1024, 1024 * 1024, 2 ** 32)
+    excelMaxUnzippedBytes: integer('JALON_EXCEL_MAX_UNZIPPED_BYTES', 200 * 1024 * 1024, 1024 * 1024, 2 ** 32),
+    testKillAt: killAt ? (killAt as TestKillPoint) : null
   };
 
   const openDataSchedule = text('JALON_OPENDATA_SCHEDULE', '30 3 * * *');

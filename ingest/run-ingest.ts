@@ -7,10 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Warehouse } from '../warehouse/warehouse.ts';
+import type { TestKillPoint } from '../config/config.ts';
 import { quoteIdentifier } from '../warehouse/identifiers.ts';
 import { KIND_SPECS, type Kind } from './kinds.ts';
 import { detectEncoding, formatFromName, listFiles, readBatches, type Source, type StageBatch } from './readers.ts';
 import { decodeToNdjson, isDecodedFormat } from './decode.ts';
+import { HEARTBEAT_MS, stagingTag, sweepStoppedIngests, thisProcess } from './stopped-runs.ts';
 import type { Format, Mapping } from './mapping.ts';
 import {
   buildIntakeInsert, buildIntakeViews, buildNewRows, buildQuarantine, buildStagedCheck, buildStoredCheck, buildStoredSample, buildValidation, buildValidationSelect,
@@ -55,6 +57,13 @@ export interface IngestOptions {
   sheet?: string | null;
   /** Excel: largest unzipped workbook read (config `JALON_EXCEL_MAX_UNZIPPED_BYTES`). */
   excelMaxUnzippedBytes?: number;
+  /** Tests only (config `JALON_TEST_KILL_AT`): the process kills itself (SIGKILL, as a power cut) at this point. */
+  killAt?: TestKillPoint | null;
+}
+
+function killHere(): never {
+  process.kill(process.pid, 'SIGKILL');
+  throw new Error('SIGKILL');
 }
 
 /** Default of `JALON_EXCEL_MAX_UNZIPPED_BYTES`, for callers without a configuration (tests, benchmarks). */
@@ -118,22 +127,9 @@ export function resolveInputs(target: string, format: Format | null, stdin: Node
   });
 }
 
-/** Staging tables left by runs killed more than a day ago (a kill skips the clean-up in `finally`). */
+/** When this process last swept stopped runs, per warehouse: a push flush or a file of a folder need not sweep again.
+ *  A second copy of this map in another bundle only sweeps once more. */
 const lastSweep = new WeakMap<Warehouse, number>();
-
-async function dropAbandonedStaging(wh: Warehouse, now: Date): Promise<void> {
-  const rows = await wh.query<{ name: string }>(
-    `SELECT name FROM system.tables WHERE database = currentDatabase() AND startsWith(name, '_ingest_') AND metadata_modification_time < {before:DateTime}`,
-    { before: new Date(now.getTime() - 86_400_000).toISOString().slice(0, 19).replace('T', ' ') }
-  );
-  for (const { name } of rows) {
-    // Views first: a table with a view reading it is not dropped before the view.
-    if (/^_ingest_(mv\d+)_[0-9a-f]{20}$/.test(name)) await wh.command(`DROP VIEW IF EXISTS ${quoteIdentifier(name)}`).catch(() => undefined);
-  }
-  for (const { name } of rows) {
-    if (/^_ingest_(stage|valid|new|in|rows|rej|counts|ro\d+)_[0-9a-f]{20}$/.test(name)) await wh.command(`DROP TABLE IF EXISTS ${quoteIdentifier(name)}`).catch(() => undefined);
-  }
-}
 
 interface Staged {
   relation: string;
@@ -171,7 +167,7 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
   const kind = options.kind;
   const spec = KIND_SPECS[kind];
   const runId = randomUUID();
-  const tag = runId.replace(/-/g, '').slice(0, 20);
+  const tag = stagingTag(runId);
   const stage = `_ingest_stage_${tag}`;
   const valid = `_ingest_valid_${tag}`;
   const fresh = `_ingest_new_${tag}`;
@@ -190,21 +186,32 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
   const parts: PartSummary[] = (ranges ?? []).map(() => ({ read: 0, inserted: 0, duplicates: 0, rejected: 0 }));
   const summary: IngestSummary = { run_id: runId, kind, status: 'ok', read: 0, inserted: 0, duplicates: 0, rejected: 0, rejects: [], new_codes: [], new_codes_count: 0, errors: [] };
   const newCodes: string[] = [];
+  const holder = thisProcess();
   const record = async (status: string, finished: Date | null, error = '') => {
     await wh.insert('ingest_runs', [
       {
         run_id: runId, kind, source: label, format: formatLabel, org: org ?? '', started_at: iso(startedAt), finished_at: finished ? iso(finished) : null,
         status, read: summary.read, inserted: summary.inserted, duplicates: summary.duplicates, rejected: summary.rejected,
-        new_codes: newCodes, error, updated_at: iso(finished ?? now())
+        new_codes: newCodes, error, holder, updated_at: iso(finished ?? now())
       }
     ]);
   };
+  // Recorded before any staging table exists: a sweep by another process sees whose they are.
   await record('running', null);
-  // A sweep for staging tables of runs killed a day ago is needed now and then, not on every push flush or file.
-  const sweptAt = lastSweep.get(wh) ?? 0;
-  if (now().getTime() - sweptAt > 3_600_000) {
-    lastSweep.set(wh, now().getTime());
-    await dropAbandonedStaging(wh, now());
+  // On a server, other processes judge this run live by its heartbeat (ingest/stopped-runs.ts); the embedded folder is
+  // this process's alone. Stopped before the final record, which must come last.
+  let beat: Promise<void> = Promise.resolve();
+  const heartbeat = wh.kind === 'embedded' ? null : setInterval(() => (beat = record('running', null).catch(() => undefined)), HEARTBEAT_MS);
+  heartbeat?.unref();
+  const stopHeartbeat = async () => {
+    if (heartbeat) clearInterval(heartbeat);
+    await beat;
+  };
+  // Staging left by stopped runs goes now and then, not on every push flush or file of a folder (once per CLI command).
+  if (Date.now() - (lastSweep.get(wh) ?? 0) > 3_600_000) {
+    lastSweep.set(wh, Date.now());
+    // Housekeeping never fails a delivery: what it could not do, the rollups job does (and records if it fails).
+    await sweepStoppedIngests(wh).catch(() => undefined);
   }
   const hasRunId = kind !== 'organizations' && kind !== 'services';
   const cols = targetColumnList(kind);
@@ -237,6 +244,7 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     summary.errors = summary.errors.map((e) => ({ ...e, line: Number(e.line) }));
     if (ranges) summary.parts = parts.map((p) => ({ ...p, duplicates: p.read - p.inserted - p.rejected }));
     summary.status = summary.rejected > 0 ? 'partial' : 'ok';
+    await stopHeartbeat();
     await record(summary.status, now());
     return summary;
   } catch (err) {
@@ -244,9 +252,11 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     summary.error = err instanceof Error ? ((err as { toLine?: () => string }).toLine?.() ?? err.message) : String(err);
     await countIdentityInserted().catch(() => undefined);
     summary.duplicates = summary.read - summary.inserted - summary.rejected;
+    await stopHeartbeat();
     await record('failed', now(), summary.error).catch(() => undefined);
     throw Object.assign(err instanceof Error ? err : new Error(String(err)), { summary });
   } finally {
+    await stopHeartbeat();
     for (const t of [stage, valid, fresh]) await wh.command(`DROP TABLE IF EXISTS ${q(t)}`).catch(() => undefined);
     if (spoolDir) fs.rmSync(spoolDir, { recursive: true, force: true });
   }
@@ -368,6 +378,8 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
     }
     summary.read += Number(counts.read);
     summary.rejected += Number(counts.rejected);
+    // Tests: killed once a batch has landed and before the next (a delivery half stored, its staging table left behind).
+    if (options.killAt === 'after-first-batch') killHere();
     options.onProgress?.({ rows: summary.read, bytesRead: batch.bytesRead, source });
   }
 
@@ -440,7 +452,10 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
       await wh.command(`CREATE TABLE ${q(intake)} (${intakeColumns(kind)}) ENGINE = Null`);
       for (const sql of buildIntakeViews(kind, intake, rows, rejects, counts, viewNames)) await wh.command(sql);
       const v = buildValidationSelect(kind, LINES_RELATION, validationOptions);
+      // Tests: killed while the engine writes the staged copies (or as soon as it is done, on a file too small to catch).
+      const killer = options.killAt === 'staged-insert' ? setTimeout(killHere, 50) : null;
       await wh.command(buildIntakeInsert(kind, intake, v.sql), { ...v.params, ...at, run: runId }, { settings: { ...fileRead, ...insertBlocks, ...VALIDATION_SETTINGS } });
+      if (killer) killHere();
       lap('staged_insert');
       const [c] = await wh.query<{ valid: number; rejected: number; distinct_keys: number; staged: number; time_min: string; time_max: string; orgs: string[]; shared_codes: number }>(
         buildStagedCheck(kind, rows, counts)
@@ -450,10 +465,14 @@ export async function runIngest(wh: Warehouse, options: IngestOptions): Promise<
       if (inserted + rejected > maxLines || Number(c.distinct_keys) !== inserted || Number(c.staged) !== inserted || c.orgs.length > MAX_ORGS || Number(c.shared_codes) > 0) return false;
       if (c.orgs.length && (await wh.query(buildStoredCheck(kind), { orgs: c.orgs, time_min: c.time_min, time_max: c.time_max })).length) return false;
       lap('check');
-      // The table first: stopped between the two, the rollups miss rows (then stale, so unused, until rebuilt) rather
-      // than count rows the table lacks, which a restart would feed them again.
+      // The table first: stopped between the two, the rollups miss rows rather than count rows the table lacks (which a
+      // restart would feed them again). A rollup short of its table is not current, so figures come from the raw tables
+      // (exact), until the next rollup refresh rebuilds the days it misses (metrics/rollups.ts); the copies left behind
+      // are dropped and the run recorded failed by the next ingest or rollups job (ingest/stopped-runs.ts). Rejects and
+      // new codes come after: sending the stopped file again records them once, as one clean run would.
       if (inserted > 0) {
         await wh.command(`ALTER TABLE ${q(spec.table)} ATTACH PARTITION ALL FROM ${q(rows)}`);
+        if (options.killAt === 'between-attaches') killHere();
         for (const v of staged) await wh.command(`ALTER TABLE ${q(v.target)} ATTACH PARTITION ALL FROM ${q(v.copy)}`);
       }
       lap('insert');

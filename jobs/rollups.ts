@@ -1,8 +1,10 @@
 // The rollups job started by `serve`: brings the journeys and cases rollups up to date with what was ingested since
 // its last run (by this process or any other writing to the same warehouse), then prepares the scorecards, so that the
 // first person to open the dashboard after new data finds the figures computed from rollups, not raw events; then
-// evaluates the alert rules on the figures just refreshed (jobs/alert-evaluate.ts).
+// evaluates the alert rules on the figures just refreshed (jobs/alert-evaluate.ts). First, what a stopped ingest left:
+// its staging tables go, its record says it failed, and a rollup it left short is rebuilt for the days it misses.
 import { refreshRollups } from '../metrics/rollups.ts';
+import { ingestsRunning, sweepStoppedIngests } from '../ingest/stopped-runs.ts';
 import { evaluateAlerts } from './alert-evaluate.ts';
 import type { Job } from './job.ts';
 
@@ -12,9 +14,12 @@ export function rollupsJob(schedule: string): Job {
     schedule,
     description: 'agrégats des parcours et des dossiers, tableaux de bord prêts, alertes évaluées / journey and case rollups, scorecards prepared, alerts evaluated',
     async run(ctx) {
-      const refreshed = await refreshRollups(ctx.warehouse);
+      const swept = await sweepStoppedIngests(ctx.warehouse);
+      const refreshed = await refreshRollups(ctx.warehouse, { ingesting: await ingestsRunning(ctx.warehouse) });
       const scorecards = await ctx.metrics.warm(ctx.now());
       const counts: Record<string, number> = { scorecards };
+      if (swept.runs.length) counts.ingests_stopped = swept.runs.length;
+      if (swept.tables.length) counts.staging_dropped = swept.tables.length;
       for (const [table, r] of Object.entries(refreshed)) counts[`${table}_statements`] = r.chunks;
       const alerts = await evaluateAlerts(ctx);
       counts.alerts_fired = alerts.fired.length;

@@ -13,8 +13,11 @@ interface RollupSpec {
   raw: string;
   /** Rows of the raw table the rollup accounts for. */
   counted: string;
-  /** The materialized view's SELECT (kept identical to sql/schema/141_service_events_swap.sql for events, 060 for responses). */
-  select: string;
+  /** Toronto day of a raw row (the rollup's `day`). */
+  day: string;
+  /** The materialized view's SELECT (kept identical to sql/schema/141_service_events_swap.sql for events, 060 for
+   *  responses), over the raw rows `where` keeps. */
+  select(where?: string): string;
 }
 
 /** Rollups fed by materialized views on insert. */
@@ -22,21 +25,23 @@ const SPECS: Partial<Record<Rollup, RollupSpec>> = {
   rollup_events_daily: {
     raw: 'service_events',
     counted: 'events',
-    select: `SELECT org, service, toDate(occurred_at, 'America/Toronto') AS day, channel,
+    day: "toDate(occurred_at, 'America/Toronto')",
+    select: (where = '') => `SELECT org, service, toDate(occurred_at, 'America/Toronto') AS day, channel,
        count() AS events, countIf(type = 'started') AS started, countIf(type = 'completed') AS completed,
        countIf(type = 'completed' AND prefilled) AS completed_prefilled,
        countIf(type = 'started' AND sign_in != 'none') AS sign_ins,
        countIf(type = 'started' AND sign_in IN ('bank', 'partner')) AS sign_ins_partner,
        max(occurred_at) AS last_at
-FROM service_events GROUP BY org, service, day, channel`
+FROM service_events ${where} GROUP BY org, service, day, channel`
   },
   rollup_responses_daily: {
     raw: 'survey_responses',
     counted: 'responses',
+    day: "toDate(submitted_at, 'America/Toronto')",
     // Columns in the table's order (region and client type were added last, by sql/schema/060).
-    select: `SELECT org, service, toDate(submitted_at, 'America/Toronto') AS day, channel, satisfaction, ifNull(effort, 0) AS effort,
+    select: (where = '') => `SELECT org, service, toDate(submitted_at, 'America/Toronto') AS day, channel, satisfaction, ifNull(effort, 0) AS effort,
        count() AS responses, max(submitted_at) AS last_at, region, client_type
-FROM survey_responses GROUP BY org, service, day, channel, satisfaction, effort, region, client_type`
+FROM survey_responses ${where} GROUP BY org, service, day, channel, satisfaction, effort, region, client_type`
   }
 };
 
@@ -106,10 +111,13 @@ async function readRollupHealth(wh: Warehouse): Promise<DataState> {
   };
   for (const d of DERIVED) {
     const mark = marks[d.table];
-    health[d.table] = mark !== undefined && mark.raw_rows === Number(row[RAW_COUNT[d.raw]]) && mark.reference === referenceOf(d, String(steps?.f ?? '0'));
+    health[d.table] =
+      mark !== undefined && mark.raw_rows === Number(row[RAW_COUNT[d.raw]]) && mark.reference === referenceOf(d, String(steps?.f ?? '0')) &&
+      (d.builtFrom === undefined || health[d.builtFrom] === true);
   }
   const version = [...['ev', 'sr', 'cs', 'cv', 'st', 'di', 'co', 'ap', 'sv', 'og', 'vp', 'vr'].map((k) => Number(row[k])), sumOf((t) => VERSIONED.includes(t))].join('.');
-  return { health, version, pageVersion: `${version}.${sumOf((t) => !NOT_SHOWN.includes(t))}` };
+  // An ingest's staging tables (`_ingest_*`) show nothing until their rows land in the tables above.
+  return { health, version, pageVersion: `${version}.${sumOf((t) => !NOT_SHOWN.includes(t) && !t.startsWith('_ingest_'))}` };
 }
 
 /** Every table holding rollup rows or their bookkeeping: emptied with the raw tables they summarize. */
@@ -125,7 +133,7 @@ export async function backfillRollups(wh: Warehouse): Promise<Record<string, num
   const out: Record<string, number> = {};
   for (const [table, spec] of Object.entries(SPECS) as [Rollup, RollupSpec][]) {
     await wh.command(`TRUNCATE TABLE ${table}`);
-    await wh.command(`INSERT INTO ${table} ${spec.select}`, {}, { eachShard: true }); // on a cluster: each shard from its own rows
+    await wh.command(`INSERT INTO ${table} ${spec.select()}`, {}, { eachShard: true }); // on a cluster: each shard from its own rows
     const [r] = await wh.query<{ n: number }>(`SELECT sum(${spec.counted}) AS n FROM ${table}`);
     out[table] = Number(r.n);
   }
@@ -173,6 +181,9 @@ interface DerivedSpec {
   /** The ranges its statements must cover for days [a, b) a delivery can change, when a row sums more than a day (a
    *  fiscal year's row is rebuilt whole). */
   widen?(a: string, b: string): [string, string][];
+  /** The rollup its rows are built from instead of the raw table: current only while that one is, and rebuilt for the
+   *  days that one had rebuilt. */
+  builtFrom?: Rollup;
 }
 
 const ORG_FILTER = '({all_orgs:Bool} OR org IN {orgs:Array(String)})';
@@ -196,6 +207,7 @@ const DERIVED: readonly DerivedSpec[] = [
     // Each organization's latest event per day, for the provenance (sql/schema/152), from the events rollup: that
     // rollup is fed as events arrive, and a day's presence depends on that day's events only.
     table: 'rollup_presence_daily',
+    builtFrom: 'rollup_events_daily',
     revision: 1,
     usesSteps: false,
     raw: 'service_events',
@@ -409,7 +421,9 @@ function chunks(a: string, b: string, rows: number, maxDays = Infinity): [string
 }
 
 export interface RefreshResult {
-  mode: 'full' | 'incremental' | 'current';
+  /** `healed`: a rollup fed by a view was found short or long of its raw table, and the days that differ were rebuilt;
+   *  `postponed`: it was, but an ingest was running (the next refresh rebuilds them). */
+  mode: 'full' | 'incremental' | 'current' | 'healed' | 'postponed';
   /** Statements run (one per organization and chunk of days). */
   chunks: number;
   /** Journeys started (journeys rollup) or cases (cases rollup) the rollup now holds. */
@@ -419,15 +433,24 @@ export interface RefreshResult {
 const refreshing = new WeakMap<Warehouse, Promise<unknown>>();
 let versionCounter = 0;
 
+export interface RefreshOptions {
+  /** Rebuild every refreshed rollup from scratch. */
+  full?: boolean;
+  /** An ingest may be writing now (ingest/stopped-runs.ts `ingestsRunning`): a rollup fed by a view that is found short
+   *  is then left for a later refresh, since rows landing during its rebuild could count twice. */
+  ingesting?: boolean;
+}
+
 /**
- * Brings the journeys and cases rollups up to date: for the days touched by rows ingested since the last refresh (per
+ * Brings the rollups fed by views back to their raw tables where a stopped process left them short (see
+ * `healViewRollups`), then the journeys and cases rollups up to date: for the days touched by rows ingested since the last refresh (per
  * organization), or everything when the rollup was never built, lost rows, or services' steps changed (`full`
  * forces it). Refreshes in one process run one after another; another process refreshing at the same time writes
  * the same rows. Call after ingesting; `serve` also runs it from a job.
  */
-export async function refreshRollups(wh: Warehouse, options: { full?: boolean } = {}): Promise<Record<string, RefreshResult>> {
+export async function refreshRollups(wh: Warehouse, options: RefreshOptions = {}): Promise<Record<string, RefreshResult>> {
   const previous = refreshing.get(wh) ?? Promise.resolve();
-  const run = previous.catch(() => undefined).then(() => refreshNow(wh, options.full ?? false));
+  const run = previous.catch(() => undefined).then(() => refreshNow(wh, options.full ?? false, options.ingesting ?? false));
   refreshing.set(wh, run);
   try {
     return await run;
@@ -436,16 +459,19 @@ export async function refreshRollups(wh: Warehouse, options: { full?: boolean } 
   }
 }
 
-async function refreshNow(wh: Warehouse, forceFull: boolean): Promise<Record<string, RefreshResult>> {
+async function refreshNow(wh: Warehouse, forceFull: boolean, ingesting: boolean): Promise<Record<string, RefreshResult>> {
+  const out: Record<string, RefreshResult> = {};
+  const healed = await healViewRollups(wh, ingesting, out);
   const marks = await readMarks(wh);
   const steps = await stepsFingerprint(wh);
-  const out: Record<string, RefreshResult> = {};
   for (const spec of DERIVED) {
     const [{ n: rawRows }] = await wh.query<{ n: number }>(`SELECT count() AS n FROM ${spec.raw}`);
     const mark = marks[spec.table];
     const reference = referenceOf(spec, steps);
     const full = forceFull || !mark || Number(rawRows) < mark.raw_rows || mark.reference !== reference;
-    if (!full && Number(rawRows) === mark.raw_rows) {
+    // Days its source rollup had rebuilt: built from rows that source lacked, they are rebuilt too.
+    const rebuilt = (spec.builtFrom && healed[spec.builtFrom]) || [];
+    if (!full && Number(rawRows) === mark.raw_rows && rebuilt.length === 0) {
       out[spec.table] = { mode: 'current', chunks: 0, rows: await rollupRows(wh, spec) };
       continue;
     }
@@ -471,6 +497,7 @@ async function refreshNow(wh: Warehouse, forceFull: boolean): Promise<Record<str
       for (const r of ranges) {
         for (const [a, b] of chunks(isoDay(addDays(parseDay(r.lo), -spec.reach)), isoDay(addDays(parseDay(r.hi), 1 + spec.reachAfter)), Number(r.n), 92)) work.push({ orgs: [r.org], a, b });
       }
+      for (const g of rebuilt) work.push({ orgs: [g.org], a: g.lo, b: isoDay(addDays(parseDay(g.hi), 1)) });
     }
     const params = spec.params();
     const planned = widened(work, spec);
@@ -491,6 +518,63 @@ async function refreshNow(wh: Warehouse, forceFull: boolean): Promise<Record<str
   }
   forgetRollupHealth(wh);
   return out;
+}
+
+/** Days rebuilt in a rollup, per organization: [lo, hi] (Toronto days, inclusive). */
+interface Rebuilt {
+  org: string;
+  lo: string;
+  hi: string;
+}
+
+/**
+ * A rollup fed by a materialized view holds exactly its raw table's rows, unless a process stopped between the raw
+ * table's write and the view's (a kill between the in-place ingest's two attaches, or during an insert, after the table's
+ * part and before the view's): its total then differs from the raw count, `rollupHealth` reports it not current, and
+ * figures come from the raw tables. Here each organization's Toronto days whose counts differ are found and rebuilt
+ * from the raw table (their rollup rows deleted, then computed again), so it is current again without anyone running
+ * a command. Skipped while an ingest runs (`ingesting`): rows landing between the delete and the rebuild would count
+ * twice — which the same comparison would also catch at the next refresh, since any difference makes it not current.
+ */
+async function healViewRollups(wh: Warehouse, ingesting: boolean, out: Record<string, RefreshResult>): Promise<Partial<Record<Rollup, Rebuilt[]>>> {
+  const healed: Partial<Record<Rollup, Rebuilt[]>> = {};
+  for (const [table, spec] of Object.entries(SPECS) as [Rollup, RollupSpec][]) {
+    const [total] = await wh.query<{ raw: number; held: number }>(
+      `SELECT (SELECT count() FROM ${spec.raw}) AS raw, (SELECT sum(${spec.counted}) FROM ${table}) AS held`
+    );
+    if (Number(total.raw) === Number(total.held)) continue;
+    if (ingesting) {
+      out[table] = { mode: 'postponed', chunks: 0, rows: Number(total.held) };
+      continue;
+    }
+    // Per organization and day, both sides counted the same way (every stored row, as the view counted them on insert).
+    const differing = await wh.query<{ org: string; day: string }>(
+      `SELECT org, toString(day) AS day FROM (
+         SELECT org, day, sum(r) AS r, sum(h) AS h FROM (
+           SELECT toString(org) AS org, ${spec.day} AS day, count() AS r, toUInt64(0) AS h FROM ${spec.raw} GROUP BY org, day
+           UNION ALL
+           SELECT toString(org) AS org, day, toUInt64(0) AS r, sum(${spec.counted}) AS h FROM ${table} GROUP BY org, day
+         ) GROUP BY org, day HAVING r != h
+       ) ORDER BY org, day`
+    );
+    if (!differing.length) continue; // the difference came from rows landing between the two reads: an ingest ran
+    const keys = { orgs: differing.map((d) => d.org), days: differing.map((d) => d.day) };
+    const pairs = `(SELECT tupleElement(p, 1), tupleElement(p, 2) FROM (SELECT arrayJoin(arrayZip({orgs:Array(String)}, {days:Array(Date)})) AS p))`;
+    // On a cluster each shard deletes and rebuilds its own organizations' rows from its own raw rows.
+    await wh.command(`DELETE FROM ${table} WHERE (toString(org), day) IN ${pairs}`, keys, { eachShard: true });
+    await wh.command(`INSERT INTO ${table} ${spec.select(`WHERE (org, ${spec.day}) IN ${pairs}`)}`, keys, { eachShard: true });
+    const byOrg = new Map<string, Rebuilt>();
+    for (const d of differing) {
+      const g = byOrg.get(d.org);
+      if (!g) byOrg.set(d.org, { org: d.org, lo: d.day, hi: d.day });
+      else g.hi = d.day; // rows come ordered by day within an organization
+    }
+    healed[table] = [...byOrg.values()];
+    const [after] = await wh.query<{ n: number }>(`SELECT sum(${spec.counted}) AS n FROM ${table}`);
+    out[table] = { mode: 'healed', chunks: differing.length, rows: Number(after.n) };
+  }
+  if (Object.keys(healed).length) forgetRollupHealth(wh);
+  return healed;
 }
 
 async function rollupRows(wh: Warehouse, spec: DerivedSpec): Promise<number> {

@@ -75,6 +75,7 @@ export async function ingestFromCli(wh: Warehouse, config: Config, o: IngestCliO
       pseudonymKey: config.pseudonymKey,
       sheet: o.sheet ?? null,
       excelMaxUnzippedBytes: config.ingest.excelMaxUnzippedBytes,
+      killAt: config.ingest.testKillAt,
       ...(o.batchRows ? { batchRows: o.batchRows } : {}),
       ...(o.label ? { label: o.label } : {}),
       onProgress: ({ rows, bytesRead, source }) => {

@@ -10,6 +10,7 @@ import { parseMetricRequest } from '../../metrics/request.ts';
 import { MetricError } from '../../metrics/run-metric.ts';
 import { createMetricsService } from '../../metrics/service.ts';
 import { backfillRollups, refreshRollups } from '../../metrics/rollups.ts';
+import { ingestsRunning, sweepStoppedIngests } from '../../ingest/stopped-runs.ts';
 import { runDefinitionTests } from '../../metrics/definition-tests.ts';
 import { loadStrategy, storeStrategy } from '../../metrics/strategy.ts';
 import { restateValueParameters } from '../../metrics/restatements.ts';
@@ -131,7 +132,9 @@ export const metricsCommand: Command = {
         const wh = await openWarehouse(config.warehouse, { holder: 'jalon metrics refresh', createDatabase: true });
         try {
           await migrate(wh);
-          process.stdout.write(JSON.stringify(await refreshRollups(wh)) + '\n');
+          // On a server another process may be ingesting: a short rollup is then rebuilt by a later refresh.
+          await sweepStoppedIngests(wh);
+          process.stdout.write(JSON.stringify(await refreshRollups(wh, { ingesting: await ingestsRunning(wh) })) + '\n');
         } finally {
           await wh.close();
         }

@@ -3,6 +3,7 @@
 // same `now` give the same rows. Reference data and small declared aggregates are built here and inserted in batches.
 import { sqlDateTime, type Warehouse } from '../../warehouse/warehouse.ts';
 import { ROLLUP_TABLES, refreshRollups } from '../../metrics/rollups.ts';
+import { thisProcess } from '../stopped-runs.ts';
 import {
   CHANNEL_MINUTES, CHANNEL_UNIT_COST, DECLARED_INDICATORS, DEMO_START, ORGANIZATIONS, REGION_WEIGHTS, SEASONS,
   SEASON_PROFILE, SERVICES, STEP_DROP, STEP_NAMES, SURVEY_COMMENTS, type DemoService
@@ -455,14 +456,15 @@ export async function countDemoTables(wh: Warehouse): Promise<Record<string, num
   return out;
 }
 
-/** The demo's own record in ingest_runs (kind `demo`): `running` while it loads, `ok` once every table is in. */
+/** The demo's own record in ingest_runs (kind `demo`): `running` while it loads, `ok` once every table is in; with its
+ *  process, so that a sweep of stopped runs (ingest/stopped-runs.ts) leaves a load under way alone. */
 const DEMO_KIND = 'demo';
 
 async function recordDemoRun(wh: Warehouse, run: { id: string; startedAt: Date; status: 'running' | 'ok'; inserted?: number }): Promise<void> {
   await wh.insert('ingest_runs', [{
     run_id: run.id, kind: DEMO_KIND, source: 'jalon demo', format: '', org: '', started_at: sqlDateTime(run.startedAt),
     finished_at: run.status === 'ok' ? sqlDateTime(new Date()) : null,
-    status: run.status, read: run.inserted ?? 0, inserted: run.inserted ?? 0, updated_at: sqlDateTime(new Date())
+    status: run.status, read: run.inserted ?? 0, inserted: run.inserted ?? 0, holder: thisProcess(), updated_at: sqlDateTime(new Date())
   }]);
 }
 
