@@ -232,7 +232,7 @@ describe('legible on a phone and in exports', () => {
       const [from, to] = ((await page.locator('[data-range]').first().getAttribute('data-range')) ?? '').split('/');
       const last = new Date(Date.parse(`${to}T12:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
       const period = i.t('period_range', { from: i.date(from), to: i.date(last) });
-      const today = i.t('chart_exported', { date: i.date(new Date().toISOString().slice(0, 10)) });
+      const today = i.t('chart_exported', { date: i.date(new Date().toISOString()) });
       // The page's own name (the service, the organization or the indicator) without its code.
       const name = (await page.locator(subject).evaluate((h) => h.childNodes[0]?.textContent ?? '')).trim();
       const frames = page.locator('figure[data-chart]:has(.drawing)');
